@@ -1,0 +1,2 @@
+/** The bpfvm command line. */
+package dev.bpfvm.cli;

@@ -1,0 +1,2 @@
+/** Static checking of loaded programs with a kernel-style log. */
+package dev.bpfvm.verifier;
