@@ -282,6 +282,25 @@ class ExecutionTest {
         assertThat(steps).containsExactly("0:4", "1:5", "2:5");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Region.Kind.class, names = {"CTX", "PACKET", "MAP_VALUE", "GLOBAL", "MEMORY", "KERNEL_OBJECT", "RINGBUF"})
+    void outOfBoundsInEveryRegionKindFaultsAtTheInstruction(Region.Kind kind) {
+        Region r = rt.memory().register(Region.of(kind, "obj", new byte[16]).build());
+        Program load = new Program("p", List.of(new Insn(0x79, 0, 1, 12, 0), exit()));
+        assertThatThrownBy(() -> ctx.run(load, r.address(), 0, 0, 0, 0))
+                .hasMessage("program p: insn 0: invalid memory read of 8 bytes at 0x%x: out of bounds of %s 'obj' (16 bytes) at offset 12",
+                        r.address(12), kind.label());
+        Program store = new Program("p", List.of(mov(0, 0), new Insn(0x62, 1, 0, 16, 1), exit()));
+        assertThatThrownBy(() -> ctx.run(store, r.address(), 0, 0, 0, 0))
+                .hasMessage("program p: insn 1: invalid memory write of 4 bytes at 0x%x: out of bounds of %s 'obj' (16 bytes) at offset 16",
+                        r.address(16), kind.label());
+        Program below = new Program("p", List.of(new Insn(0x71, 0, 1, -1, 0), exit()));
+        assertThatThrownBy(() -> ctx.run(below, r.address(), 0, 0, 0, 0))
+                .hasMessageEndingWith("out of bounds of %s 'obj' (16 bytes) at offset -1", kind.label());
+        Program ok = new Program("p", List.of(new Insn(0x62, 1, 0, 12, 7), new Insn(0x61, 0, 1, 12, 0), exit()));
+        assertThat(ctx.run(ok, r.address(), 0, 0, 0, 0)).isEqualTo(7);
+    }
+
     @Test
     void contextRejectsNestedRunsAndBadCpus() {
         assertThatThrownBy(() -> rt.newContext(4)).isInstanceOf(IllegalArgumentException.class);

@@ -50,7 +50,10 @@ class AddressSpaceTest {
                 .hasMessage("invalid memory read of 4 bytes at 0x100000005: out of bounds of mem 'mem' (8 bytes) at offset 5")
                 .extracting(e -> ((BpfException) e).errno()).isEqualTo(Errno.EFAULT);
         assertThatThrownBy(() -> mem.store(r.address(0) - 1, 1, 0))
-                .hasMessage("invalid memory write of 1 byte at 0xffffffff: not a pointer");
+                .hasMessage("invalid memory write of 1 byte at 0xffffffff: out of bounds of mem 'mem' (8 bytes) at offset -1");
+        Region second = region(Region.Kind.STACK, 8);
+        assertThatThrownBy(() -> mem.load(second.address(0) - 8, 8))
+                .hasMessage("invalid memory read of 8 bytes at 0x1fffffff8: out of bounds of stack 'stack' (8 bytes) at offset -8");
         assertThatThrownBy(() -> mem.load(0, 8))
                 .hasMessage("invalid memory read of 8 bytes at 0x0: not a pointer");
         assertThatThrownBy(() -> mem.load(0x9_0000_0000L, 1))
