@@ -1,0 +1,128 @@
+package dev.bpfvm.helpers;
+
+import static dev.bpfvm.helpers.Rig.call;
+import static dev.bpfvm.helpers.Rig.exit;
+import static dev.bpfvm.helpers.Rig.mov;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.isa.Insn;
+import org.junit.jupiter.api.Test;
+
+class LoopHelpersTest {
+    private final Rig rig = new Rig();
+
+    /**
+     * A program: u64 sum = 0 on the stack; r0 = bpf_loop(n, cb, &sum, flags); stores sum to
+     * the test memory at offset 0; returns r0. The callback adds its index to *ctx and returns
+     * 1 (stop) when the index equals {@code stopAt}.
+     */
+    private long loop(long n, long flags, int stopAt) {
+        Insn[] p = Rig.prog(
+                mov(1, 0), Rig.stx64(10, 1, -8),                    // 0-1: sum = 0
+                mov(1, n),                                          // 2 (or 2-3)
+                Insn.lddw(2, 4, 0),                                 // callback, patched below
+                Rig.stackPtr(3, -8),
+                mov(4, flags),
+                call(181),
+                Rig.ldx64(1, 10, -8),
+                Insn.lddw(2, 0, rig.addr(0)),
+                Rig.stx64(2, 1, 0),
+                exit(),
+                // callback(index r1, ctx r2)
+                Rig.ldx64(3, 2, 0), Rig.addReg(3, 1), Rig.stx64(2, 3, 0),
+                mov(0, 0),
+                new Insn(0x55, 1, 0, 1, stopAt),                    // if r1 != stopAt skip
+                mov(0, 1),
+                exit());
+        // find the slots: the callback starts after the first exit
+        int slot = 0;
+        int lddwSlot = -1;
+        int cbSlot = -1;
+        for (Insn i : p) {
+            if (i.isLddw() && i.src() == 4) {
+                lddwSlot = slot;
+            }
+            slot += i.slots();
+            if (i.isExit() && cbSlot < 0) {
+                cbSlot = slot;
+            }
+        }
+        for (int k = 0, s = 0; k < p.length; s += p[k].slots(), k++) {
+            if (s == lddwSlot) {
+                p[k] = Insn.lddw(2, 4, cbSlot - lddwSlot - 1);
+            }
+        }
+        return rig.run(p);
+    }
+
+    @Test
+    void runsTheCallbackNTimes() {
+        assertThat(loop(10, 0, -1)).isEqualTo(10);
+        assertThat(rig.u64(0)).isEqualTo(45);
+    }
+
+    @Test
+    void aNonZeroReturnStopsAfterThatIteration() {
+        assertThat(loop(10, 0, 3)).isEqualTo(4);
+        assertThat(rig.u64(0)).isEqualTo(0 + 1 + 2 + 3);
+        assertThat(loop(10, 0, 0)).isEqualTo(1);
+        assertThat(rig.u64(0)).isEqualTo(0);
+    }
+
+    @Test
+    void zeroLoops() {
+        rig.u64(0, 99);
+        assertThat(loop(0, 0, -1)).isEqualTo(0);
+        assertThat(rig.u64(0)).isEqualTo(0);
+    }
+
+    @Test
+    void nrLoopsIsU32() {
+        assertThat(loop(0x1_0000_0003L, 0, -1)).isEqualTo(3);
+        assertThat(rig.u64(0)).isEqualTo(3);
+    }
+
+    @Test
+    void flagsMustBeZeroAndNoCallbackRuns() {
+        rig.u64(0, 99);
+        assertThat(loop(10, 1, -1)).isEqualTo(-Errno.EINVAL.value());
+        assertThat(rig.u64(0)).isEqualTo(0);
+        // flags are checked before the count
+        assertThat(loop((1 << 23) + 1, 1L << 40, -1)).isEqualTo(-Errno.EINVAL.value());
+    }
+
+    @Test
+    void atMost8MiIterations() {
+        assertThat(loop((1 << 23) + 1, 0, -1)).isEqualTo(-Errno.E2BIG.value());
+        assertThat(loop(0xffffffffL, 0, -1)).isEqualTo(-Errno.E2BIG.value());
+        assertThat(rig.u64(0)).isEqualTo(0);
+        // the limit itself is allowed: stop at once to keep the test fast
+        assertThat(loop(1 << 23, 0, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void callbackFaultsAreTheProgramsFaults() {
+        Insn[] prog = Rig.prog(
+                mov(1, 3),                          // 0
+                Insn.lddw(2, 4, 5),                 // 1-2: callback at 1 + 5 + 1 = 7
+                mov(3, 0),                          // 3: NULL ctx
+                mov(4, 0),                          // 4
+                call(181),                          // 5
+                exit(),                             // 6
+                Rig.ldx64(0, 2, 0),                 // 7: *(u64 *)ctx with ctx NULL
+                exit());
+        assertThatThrownBy(() -> rig.run(prog))
+                .isInstanceOf(BpfException.class)
+                .hasMessage("program p: insn 7: invalid memory read of 8 bytes at 0x0: not a pointer");
+    }
+
+    @Test
+    void aCallbackThatIsNotAFunctionFaults() {
+        assertThatThrownBy(() -> rig.run(mov(1, 1), mov(2, 1234), mov(3, 0), mov(4, 0), call(181), exit()))
+                .isInstanceOf(BpfException.class)
+                .hasMessage("program p: insn 4: 0x4d2 is not a function pointer");
+    }
+}
