@@ -20,42 +20,26 @@ class LoopHelpersTest {
      * 1 (stop) when the index equals {@code stopAt}.
      */
     private long loop(long n, long flags, int stopAt) {
-        Insn[] p = Rig.prog(
-                mov(1, 0), Rig.stx64(10, 1, -8),                    // 0-1: sum = 0
-                mov(1, n),                                          // 2 (or 2-3)
-                Insn.lddw(2, 4, 0),                                 // callback, patched below
-                Rig.stackPtr(3, -8),
-                mov(4, flags),
-                call(181),
-                Rig.ldx64(1, 10, -8),
-                Insn.lddw(2, 0, rig.addr(0)),
-                Rig.stx64(2, 1, 0),
-                exit(),
-                // callback(index r1, ctx r2)
-                Rig.ldx64(3, 2, 0), Rig.addReg(3, 1), Rig.stx64(2, 3, 0),
-                mov(0, 0),
-                new Insn(0x55, 1, 0, 1, stopAt),                    // if r1 != stopAt skip
-                mov(0, 1),
-                exit());
-        // find the slots: the callback starts after the first exit
-        int slot = 0;
-        int lddwSlot = -1;
-        int cbSlot = -1;
-        for (Insn i : p) {
-            if (i.isLddw() && i.src() == 4) {
-                lddwSlot = slot;
-            }
-            slot += i.slots();
-            if (i.isExit() && cbSlot < 0) {
-                cbSlot = slot;
-            }
-        }
-        for (int k = 0, s = 0; k < p.length; s += p[k].slots(), k++) {
-            if (s == lddwSlot) {
-                p[k] = Insn.lddw(2, 4, cbSlot - lddwSlot - 1);
-            }
-        }
-        return rig.run(p);
+        return rig.run(
+                mov(1, 0),                                  // 0
+                Rig.stx64(10, 1, -8),                       // 1: sum = 0
+                Insn.lddw(1, 0, n),                         // 2-3
+                Insn.lddw(2, 4, 11),                        // 4-5: callback at 4 + 11 + 1 = 16
+                Rig.movReg(3, 10),                          // 6
+                Rig.add(3, -8),                             // 7: &sum
+                Insn.lddw(4, 0, flags),                     // 8-9
+                call(181),                                  // 10
+                Rig.ldx64(1, 10, -8),                       // 11
+                Insn.lddw(2, 0, rig.addr(0)),               // 12-13
+                Rig.stx64(2, 1, 0),                         // 14: test memory = sum
+                exit(),                                     // 15
+                Rig.ldx64(3, 2, 0),                         // 16: callback(index r1, ctx r2)
+                Rig.addReg(3, 1),                           // 17
+                Rig.stx64(2, 3, 0),                         // 18: *ctx += index
+                mov(0, 0),                                  // 19
+                new Insn(0x55, 1, 0, 1, stopAt),            // 20: if r1 != stopAt goto 22
+                mov(0, 1),                                  // 21
+                exit());                                    // 22
     }
 
     @Test

@@ -48,7 +48,7 @@ class ProbeReadHelpersTest {
     void unreadableSourceZeroFillsAndReturnsEfault() {
         Region noRead = rig.rt.memory().register(
                 Region.of(Region.Kind.KERNEL_OBJECT, "hidden", new byte[16]).perms(Region.WRITE).build());
-        long[] bad = {0, 0x1234, rig.addr(1020), rig.addr(-4), noRead.address(0), 77L << 32};
+        long[] bad = {0, 0x1234, rig.addr(1020), rig.addr(-4), rig.addr(0) - 4, noRead.address(0), 77L << 32};
         for (int helper : PLAIN) {
             for (long src : bad) {
                 Arrays.fill(rig.mem, 200, 216, (byte) 0xee);
