@@ -125,10 +125,19 @@ public final class Assembler {
     /** Assembles a program, keeping labels and the source line of every instruction. */
     public static Assembly assembleSource(String text, Options options) {
         Parser p = new Parser(Objects.requireNonNull(options));
-        String[] lines = text.split("\r\n|\r|\n", -1);
-        for (int n = 0; n < lines.length; n++) {
-            p.line(n + 1, lines[n]);
+        int no = 1;
+        int start = 0;
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c == '\n' || c == '\r') {
+                p.line(no++, text.substring(start, k));
+                if (c == '\r' && k + 1 < text.length() && text.charAt(k + 1) == '\n') {
+                    k++;
+                }
+                start = k + 1;
+            }
         }
+        p.line(no, text.substring(start));
         return p.finish();
     }
 
@@ -220,7 +229,6 @@ public final class Assembler {
 
     private static final Pattern LABEL_DEF = Pattern.compile("([A-Za-z_.$][A-Za-z0-9_.$]*)\\s*:(.*)");
     private static final Pattern IDENT = Pattern.compile("[A-Za-z_.$][A-Za-z0-9_.$]*");
-    private static final Pattern REGISTER = Pattern.compile("%?[rR]([0-9]+)");
     private static final Pattern MAP_VAL = Pattern.compile(
             "map_val\\((map_by_fd|map_by_idx)\\(([^()]*)\\)\\)(?:([+-])(.*))?");
     private static final Pattern PSEUDO = Pattern.compile("(map_by_fd|map_by_idx|var_addr|code_addr)\\(([^()]*)\\)");
@@ -266,7 +274,7 @@ public final class Assembler {
             lineNo = no;
             lineText = raw;
             String s = stripComment(raw).strip();
-            while (!s.isEmpty()) {
+            while (s.indexOf(':') >= 0) {
                 Matcher m = LABEL_DEF.matcher(s);
                 if (!m.matches()) {
                     break;
@@ -622,18 +630,32 @@ public final class Assembler {
         // --- operands -----------------------------------------------------------------------
 
         private static boolean isRegister(String t) {
-            return t.startsWith("%") || REGISTER.matcher(t).matches();
+            return t.startsWith("%") || registerDigits(t) != null;
+        }
+
+        /** The digits of {@code %rN} / {@code rN} (any case), or null when {@code t} is not of that shape. */
+        private static String registerDigits(String t) {
+            int k = t.startsWith("%") ? 1 : 0;
+            if (t.length() < k + 2 || (t.charAt(k) != 'r' && t.charAt(k) != 'R')) {
+                return null;
+            }
+            for (int j = k + 1; j < t.length(); j++) {
+                char c = t.charAt(j);
+                if (c < '0' || c > '9') {
+                    return null;
+                }
+            }
+            return t.substring(k + 1);
         }
 
         private int reg(String t) {
-            Matcher m = REGISTER.matcher(t);
-            if (!m.matches()) {
+            String digits = registerDigits(t);
+            if (digits == null) {
                 if (t.startsWith("%")) {
                     throw error("invalid register '" + t + "'");
                 }
                 throw error("expected a register, got '" + t + "'");
             }
-            String digits = m.group(1);
             if (digits.length() > 2 || Integer.parseInt(digits) > 10) {
                 throw error("invalid register '" + t + "'");
             }
@@ -642,7 +664,7 @@ public final class Assembler {
 
         /** [reg], [reg+off], [reg-off]. */
         private int[] mem(String t) {
-            String s = t.replaceAll("\\s+", "");
+            String s = t.indexOf(' ') >= 0 || t.indexOf('\t') >= 0 ? t.replaceAll("\\s+", "") : t;
             if (!s.startsWith("[") || !s.endsWith("]") || s.length() < 3) {
                 throw error("invalid memory operand '" + t + "'");
             }
@@ -666,7 +688,7 @@ public final class Assembler {
         }
 
         private int memReg(String r, String operand) {
-            if (!REGISTER.matcher(r).matches()) {
+            if (registerDigits(r) == null) {
                 throw error("invalid memory operand '" + operand + "'");
             }
             return reg(r);
@@ -705,7 +727,9 @@ public final class Assembler {
                     return null;
                 }
             }
-            BigInteger v = new BigInteger(digits, hex ? 16 : 10);
+            BigInteger v = digits.length() <= 15
+                    ? BigInteger.valueOf(Long.parseLong(digits, hex ? 16 : 10))
+                    : new BigInteger(digits, hex ? 16 : 10);
             return new Num(neg ? v.negate() : v, hex);
         }
 

@@ -130,7 +130,7 @@ public final class Disassembler {
     /** The {@code .insn} form: every field as a number. */
     public static String raw(Insn i) {
         String imm = i.isLddw() ? imm64(i.imm64()) : imm(i.imm());
-        return String.format(".insn 0x%02x, %d, %d, %d, %s", i.opcode(), i.dst(), i.src(), i.off(), imm);
+        return ".insn 0x" + hex2(i.opcode()) + ", " + i.dst() + ", " + i.src() + ", " + i.off() + ", " + imm;
     }
 
     /** A whole program, one instruction per line, with labels {@code L<slot>:} at jump and call targets. */
@@ -370,11 +370,16 @@ public final class Disassembler {
 
     /** Small values in decimal, others as unsigned 32-bit hex. */
     private static String imm(int v) {
-        return v >= -65536 && v <= 65535 ? Integer.toString(v) : "0x" + Integer.toHexString(v);
+        return v > -65536 && v < 65536 ? Integer.toString(v) : "0x" + Integer.toHexString(v);
     }
 
     private static String imm64(long v) {
-        return v >= -65536 && v <= 65535 ? Long.toString(v) : "0x" + Long.toHexString(v);
+        return v > -65536 && v < 65536 ? Long.toString(v) : "0x" + Long.toHexString(v);
+    }
+
+    /** {@code %02x}. */
+    private static String hex2(int b) {
+        return b < 0x10 ? "0" + Integer.toHexString(b) : Integer.toHexString(b);
     }
 
     /** {@code %+d}. */
@@ -453,7 +458,7 @@ public final class Disassembler {
     /** The text with the {@code (op) } prefix the kernel prints before it (none before {@code BUG_} lines). */
     private static String kernelWithCode(Insn i, Symbols symbols) {
         String body = kernelBody(i, symbols);
-        return body.startsWith("BUG_") ? body : String.format("(%02x) %s", i.opcode(), body);
+        return body.startsWith("BUG_") ? body : "(" + hex2(i.opcode()) + ") " + body;
     }
 
     private static String kernelBody(Insn i, Symbols sym) {
@@ -471,7 +476,7 @@ public final class Disassembler {
             if (code == (JMP | 0xe0) && src == 0) {
                 return "may_goto pc" + signed(off);     // BPF_JMP | BPF_JCOND, src BPF_MAY_GOTO
             }
-            return String.format("unknown opcode %02x", code);
+            return "unknown opcode " + hex2(code);
         }
         switch (cls) {
             case ALU:
@@ -526,7 +531,7 @@ public final class Disassembler {
                         return "r" + src + " = atomic" + bits + "_xchg((" + sz + " *)(r" + dst + " " + signed(off)
                                 + "), r" + src + ")";
                     default:
-                        return String.format("BUG_%02x", code);
+                        return "BUG_" + hex2(code);
                 }
             }
             case ST:
