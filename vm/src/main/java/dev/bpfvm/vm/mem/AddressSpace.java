@@ -99,7 +99,7 @@ public final class AddressSpace {
         return r;
     }
 
-    private static void check(Region r, long address, int off, int size, boolean write) {
+    private void check(Region r, long address, int off, int size, boolean write) {
         if (r == null || off < 0 || size < 0 || (long) off + size > r.length
                 || (write ? !r.writable() : !r.readable())) {
             throw fault(r, address, size, write);
@@ -112,12 +112,20 @@ public final class AddressSpace {
         }
     }
 
-    /** The fault for a bad access; public so compiled code can throw the very same thing. */
-    public static BpfException fault(Region r, long address, int size, boolean write) {
+    /**
+     * The fault for a bad access; public so compiled code can throw the very same thing. An
+     * address just below a region (a negative offset borrows from the index) is reported
+     * against that region, with its negative offset.
+     */
+    public BpfException fault(Region r, long address, int size, boolean write) {
         String what = (write ? "write" : "read") + " of " + size + " byte" + (size == 1 ? "" : "s")
                 + " at 0x" + Long.toHexString(address);
         String why;
-        if (r == null) {
+        int low = (int) address;
+        Region above = low < 0 ? regionAt(address + (1L << 32)) : null;
+        if (above != null) {
+            why = "out of bounds of " + above + " at offset " + low;
+        } else if (r == null) {
             why = (address >>> 32) == 0 ? "not a pointer" : "no such region";
         } else {
             int off = (int) address;
