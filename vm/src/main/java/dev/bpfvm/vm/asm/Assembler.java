@@ -3,7 +3,6 @@ package dev.bpfvm.vm.asm;
 import static dev.bpfvm.vm.isa.Opcodes.*;
 
 import dev.bpfvm.vm.isa.Insn;
-import dev.bpfvm.vm.isa.InsnCodec;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -123,7 +123,7 @@ public final class Disassembler {
 
     /** As {@link #asm(Insn)}, with helper and kfunc names from {@code symbols} where known. */
     public static String asm(Insn i, Symbols symbols) {
-        String s = canonical(i, symbols, Disassembler::signed);
+        String s = canonical(i, symbols != null ? symbols : Symbols.NONE, Disassembler::signed);
         return s != null ? s : raw(i);
     }
 
@@ -138,7 +138,8 @@ public final class Disassembler {
         return program(insns, Symbols.NONE);
     }
 
-    public static String program(List<Insn> insns, Symbols symbols) {
+    public static String program(List<Insn> insns, Symbols sym) {
+        Symbols symbols = sym != null ? sym : Symbols.NONE;
         Insn[] slots = InsnCodec.toSlots(insns);
         TreeSet<Integer> targets = new TreeSet<>();
         for (int pc = 0; pc < slots.length; pc++) {
