@@ -46,7 +46,7 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line with the given streams and returns the exit code. */
     static int run(String[] args, Io io) {
         CommandLine cl = commandLine(io);
-        int code = cl.execute(args);
+        int code = cl.execute(pluginOrder(args, cl.getSubcommands().keySet()));
         io.out().flush();
         io.err().flush();
         return code;
@@ -70,6 +70,36 @@ public final class Main implements Callable<Integer> {
             return ex instanceof CliException ce ? ce.exitCode() : EXIT_BAD_INPUT;
         });
         return cl;
+    }
+
+    /**
+     * bpf_conformance_runner starts its plugin as {@code PLUGIN [MEMORY] [OPTIONS...]}, so with
+     * {@code --plugin_path bpfvm --plugin_options conformance} the command word comes after the
+     * memory (older runners also pass an empty memory, and all options as one argument). When
+     * the first argument is not a command or an option, this moves {@code conformance} to the
+     * front, splits its argument on blanks and drops empty arguments.
+     */
+    static String[] pluginOrder(String[] args, java.util.Set<String> commands) {
+        if (args.length == 0 || args[0].startsWith("-") || commands.contains(args[0])) {
+            return args;
+        }
+        for (int i = 0; i < args.length; i++) {
+            String[] words = args[i].strip().split(" +");
+            if (!words[0].equals("conformance")) {
+                continue;
+            }
+            java.util.List<String> out = new java.util.ArrayList<>();
+            out.add("conformance");
+            for (int j = 0; j < args.length; j++) {
+                if (j == i) {
+                    out.addAll(java.util.Arrays.asList(words).subList(1, words.length));
+                } else if (!args[j].isBlank()) {
+                    out.add(args[j]);
+                }
+            }
+            return out.toArray(new String[0]);
+        }
+        return args;
     }
 
     /** The one-line message for an error. */

@@ -113,4 +113,29 @@ class ConformanceCommandTest {
         assertThat(r.out()).isEqualTo("3\n");
         assertThat(r.err()).isEqualTo("bpf_trace_printk: hi\n");
     }
+
+    @Test
+    void runnerOrderMemoryBeforeTheCommandWord() {
+        // PLUGIN MEMORY OPTIONS: "bpfvm '01  02  ' conformance"; r0 = r2
+        String prog = "bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
+        CliRun r = CliRun.withStdin(prog, "01  02  ", "conformance");
+        assertThat(r.out()).isEqualTo("2\n");
+        assertThat(r.code()).isZero();
+        // older runners: always a memory argument (maybe empty), options as one argument
+        assertThat(CliRun.withStdin(prog, "", "conformance").out()).isEqualTo("0\n");
+        assertThat(CliRun.withStdin(prog, "", "conformance --elf").err())
+                .isEqualTo("bpfvm: --elf: ELF objects are not supported yet\n");
+        assertThat(CliRun.withStdin(prog, "01  ", "conformance --jit").err())
+                .isEqualTo("bpfvm: Unknown option: '--jit' (see 'bpfvm conformance --help')\n");
+    }
+
+    @Test
+    void pluginOrderLeavesOrdinaryCommandLinesAlone() {
+        java.util.Set<String> cmds = java.util.Set.of("conformance", "run");
+        assertThat(Main.pluginOrder(new String[] {"run", "conformance"}, cmds)).containsExactly("run", "conformance");
+        assertThat(Main.pluginOrder(new String[] {"--help"}, cmds)).containsExactly("--help");
+        assertThat(Main.pluginOrder(new String[] {"00  ", "conformance", "--elf"}, cmds))
+                .containsExactly("conformance", "00  ", "--elf");
+        assertThat(Main.pluginOrder(new String[] {"frob"}, cmds)).containsExactly("frob");
+    }
 }
