@@ -102,8 +102,16 @@ class GenericKfuncsTest {
         // acquire, keep in r6, release, return r6
         Counted task = new Counted();
         long t = object("task_struct", task).address(0);
-        assertThat(rig.run(mov(1, t), kfunc(TASK_ACQUIRE), Rig.movReg(6, 0), Rig.movReg(1, 0),
-                kfunc(TASK_RELEASE), Rig.movReg(0, 6), exit())).isEqualTo(t);
+        assertThat(rig.asm(t, """
+                    call runtime bpf_task_acquire
+                    jeq r0, 0, out
+                    mov r6, r0
+                    mov r1, r0
+                    call runtime bpf_task_release
+                    mov r0, r6
+                out:
+                    exit
+                """)).isEqualTo(t);
         assertThat(task.refs.get()).isEqualTo(1);
     }
 

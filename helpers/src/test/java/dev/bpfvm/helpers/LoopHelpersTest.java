@@ -20,26 +20,27 @@ class LoopHelpersTest {
      * 1 (stop) when the index equals {@code stopAt}.
      */
     private long loop(long n, long flags, int stopAt) {
-        return rig.run(
-                mov(1, 0),                                  // 0
-                Rig.stx64(10, 1, -8),                       // 1: sum = 0
-                Insn.lddw(1, 0, n),                         // 2-3
-                Insn.lddw(2, 4, 11),                        // 4-5: callback at 4 + 11 + 1 = 16
-                Rig.movReg(3, 10),                          // 6
-                Rig.add(3, -8),                             // 7: &sum
-                Insn.lddw(4, 0, flags),                     // 8-9
-                call(181),                                  // 10
-                Rig.ldx64(1, 10, -8),                       // 11
-                Insn.lddw(2, 0, rig.addr(0)),               // 12-13
-                Rig.stx64(2, 1, 0),                         // 14: test memory = sum
-                exit(),                                     // 15
-                Rig.ldx64(3, 2, 0),                         // 16: callback(index r1, ctx r2)
-                Rig.addReg(3, 1),                           // 17
-                Rig.stx64(2, 3, 0),                         // 18: *ctx += index
-                mov(0, 0),                                  // 19
-                new Insn(0x55, 1, 0, 1, stopAt),            // 20: if r1 != stopAt goto 22
-                mov(0, 1),                                  // 21
-                exit());                                    // 22
+        return rig.asm(0, """
+                    stdw [r10-8], 0          # u64 sum = 0
+                    lddw r1, %d
+                    lddw r2, code_addr(callback)
+                    mov r3, r10
+                    add r3, -8               # &sum
+                    lddw r4, %d
+                    call bpf_loop
+                    ldxdw r1, [r10-8]
+                    lddw r2, %d
+                    stxdw [r2+0], r1         # test memory = sum
+                    exit
+                callback:                    # (u64 index, u64 *ctx)
+                    ldxdw r3, [r2+0]
+                    add r3, r1
+                    stxdw [r2+0], r3         # *ctx += index
+                    mov r0, 0
+                    jne r1, %d, +1
+                    mov r0, 1                # stop after index stopAt
+                    exit
+                """.formatted(n, flags, rig.addr(0), stopAt));
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.bpfvm.helpers;
 
+import dev.bpfvm.vm.asm.Assembler;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.ExecContext;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.mem.Region;
+import dev.bpfvm.vm.spi.HelperSpec;
+import dev.bpfvm.vm.spi.KfuncSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -42,6 +45,23 @@ final class Rig {
         for (int k = 0; k < 8; k++) {
             mem[off + k] = (byte) (v >>> (8 * k));
         }
+    }
+
+    /**
+     * Runs assembler text (ubpf syntax; {@code call bpf_NAME} for helpers, {@code call runtime
+     * NAME} for kfuncs) with {@code r1} set.
+     */
+    long asm(long r1, String text) {
+        Assembler.Options names = Assembler.Options.defaults()
+                .withHelpers(n -> {
+                    HelperSpec h = rt.helpers().byName(n);
+                    return h == null ? null : h.id();
+                })
+                .withKfuncs(n -> {
+                    KfuncSpec k = rt.kfuncs().byName(n);
+                    return k == null ? null : k.btfId();
+                });
+        return ctx.run(new Program("p", Assembler.assemble(text, names)), r1, 0, 0, 0, 0);
     }
 
     long run(Insn... insns) {

@@ -98,22 +98,25 @@ class TracingHelpersTest {
     @Test
     void argsIntoTheStack() {
         // sum of all arguments via bpf_get_func_arg into a stack slot, in a loop
-        long r = rig.runWith(fexit.ctx(),
-                Rig.movReg(6, 1),                          // 0: ctx
-                mov(7, 0),                                 // 1: i
-                mov(8, 0),                                 // 2: sum
-                Rig.movReg(1, 6),                          // 3: loop
-                Rig.movReg(2, 7),                          // 4
-                Rig.movReg(3, 10),                         // 5
-                Rig.add(3, -8),                            // 6
-                call(183),                                 // 7
-                new Insn(0x55, 0, 0, 4, 0),                // 8: if r0 != 0 goto 13
-                Rig.ldx64(1, 10, -8),                      // 9
-                Rig.addReg(8, 1),                          // 10
-                Rig.add(7, 1),                             // 11
-                new Insn(0x05, 0, 0, -10, 0),              // 12: goto 3
-                Rig.movReg(0, 8),                          // 13
-                exit());
+        long r = rig.asm(fexit.ctx(), """
+                    mov r6, r1               # ctx
+                    mov r7, 0                # i
+                    mov r8, 0                # sum
+                next:
+                    mov r1, r6
+                    mov r2, r7
+                    mov r3, r10
+                    add r3, -8
+                    call bpf_get_func_arg
+                    jne r0, 0, done
+                    ldxdw r1, [r10-8]
+                    add r8, r1
+                    add r7, 1
+                    ja next
+                done:
+                    mov r0, r8
+                    exit
+                """);
         assertThat(r).isEqualTo(10 - 20 + 30);
     }
 
