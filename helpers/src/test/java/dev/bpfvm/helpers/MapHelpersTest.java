@@ -300,6 +300,31 @@ class MapHelpersTest {
     }
 
     @Test
+    void pushPopAndPeekThroughPrograms() {
+        BpfMap q = map(MapType.STACK, 0, 8, 4);
+        // push(map, &v, 0) with v = 7 then v = 8; pop into r10-16; peek into r10-24; return pop*10 + peek
+        Insn[] prog = {
+            stDw(R10, -8, 7),
+            ldImm64(R1, q.address()), movReg(R2, R10), addImm(R2, -8), movImm(R3, 0),
+            call(MapHelpers.BPF_FUNC_map_push_elem),
+            stDw(R10, -8, 8),
+            ldImm64(R1, q.address()), movReg(R2, R10), addImm(R2, -8), movImm(R3, 0),
+            call(MapHelpers.BPF_FUNC_map_push_elem),
+            ldImm64(R1, q.address()), movReg(R2, R10), addImm(R2, -16),
+            call(MapHelpers.BPF_FUNC_map_pop_elem),
+            ldImm64(R1, q.address()), movReg(R2, R10), addImm(R2, -24),
+            call(MapHelpers.BPF_FUNC_map_peek_elem),
+            ldxDw(R0, R10, -16),
+            new Insn(0x27, R0, 0, 0, 10),
+            ldxDw(R1, R10, -24),
+            addReg(R0, R1),
+            exit(),
+        };
+        assertThat(run(prog)).isEqualTo(87);
+        assertThat(u64At(q.lookupAndDelete(null, 0), 0)).isEqualTo(7);
+    }
+
+    @Test
     void aNonMapArgumentFaults() {
         Insn[] prog = {
             movImm(R1, 1234),

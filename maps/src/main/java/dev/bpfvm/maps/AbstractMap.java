@@ -226,6 +226,19 @@ abstract class AbstractMap implements BpfMap {
     }
 
     @Override
+    public final void lookupValue(byte[] value) {
+        checkOpen();
+        requireRead();
+        checkValue(value);
+        doLookupValue(value);
+    }
+
+    /** A lookup that takes a value (bloom filter membership). */
+    protected void doLookupValue(byte[] value) {
+        throw error(Errno.EINVAL, "lookup by value is only for bloom filters");
+    }
+
+    @Override
     public final void update(byte[] key, byte[] value, long flags) {
         checkOpen();
         requireWrite();

@@ -1,9 +1,6 @@
 package dev.bpfvm.maps;
 
 import dev.bpfvm.vm.mem.Region;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -22,7 +19,6 @@ import java.util.function.Function;
  */
 final class KeyTable {
     private static final long TOMB = -1L;
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     final int keySize;
     final int capacity;
@@ -71,37 +67,8 @@ final class KeyTable {
         return highWater;
     }
 
-    // ---- hashing (MurmurHash3 x86_32 structure over the key bytes) -----------------------------
-
     int hash(byte[] a, int off) {
-        int h = seed ^ keySize;
-        int i = 0;
-        for (; i + 4 <= keySize; i += 4) {
-            h ^= mixK((int) I32.get(a, off + i));
-            h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
-        }
-        int k = 0;
-        switch (keySize - i) {
-            case 3: k ^= (a[off + i + 2] & 0xff) << 16;   // fall through
-            case 2: k ^= (a[off + i + 1] & 0xff) << 8;    // fall through
-            case 1: k ^= a[off + i] & 0xff;
-                h ^= mixK(k);
-                break;
-            default: break;
-        }
-        h ^= keySize;
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
-        return h;
-    }
-
-    private static int mixK(int k) {
-        k *= 0xcc9e2d51;
-        k = Integer.rotateLeft(k, 15);
-        return k * 0x1b873593;
+        return Hashing.hash(a, off, keySize, seed);
     }
 
     // ---- lookups ------------------------------------------------------------------------------

@@ -75,6 +75,14 @@ public final class Maps {
      */
     public static BpfMap create(MapAttr attr, BpfRuntime runtime) {
         check(attr, runtime.cpus());
+        try {
+            return build(attr, runtime);
+        } catch (OutOfMemoryError e) {
+            throw fail(attr, Errno.ENOMEM, "not enough memory for the map");
+        }
+    }
+
+    private static BpfMap build(MapAttr attr, BpfRuntime runtime) {
         switch (attr.type()) {
             case ARRAY:
             case PERCPU_ARRAY:
@@ -85,6 +93,14 @@ public final class Maps {
             case LRU_HASH:
             case LRU_PERCPU_HASH:
                 return new HashTableMap(attr, runtime);
+            case QUEUE:
+            case STACK:
+                fits(attr, QueueStackMap.bytesNeeded(attr));
+                return new QueueStackMap(attr, runtime);
+            case BLOOM_FILTER:
+                long bits = BloomFilterMap.bitsNeeded(attr);
+                fits(attr, bits > (1L << 31) ? Long.MAX_VALUE : bits / 8);   // 2^32 bits: too many
+                return new BloomFilterMap(attr, runtime);
             default:
                 throw unsupported(attr);
         }
