@@ -5,7 +5,12 @@ import static dev.bpfvm.vm.spi.BpfMap.BPF_ANY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.bpfvm.maps.ArrayOfMapsMap;
 import dev.bpfvm.maps.Maps;
+import dev.bpfvm.maps.PerfEventArrayMap;
+import dev.bpfvm.maps.PerfEventStream;
+import dev.bpfvm.maps.ProgArrayMap;
+import dev.bpfvm.maps.RingBufMap;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
@@ -322,6 +327,125 @@ class MapHelpersTest {
         };
         assertThat(run(prog)).isEqualTo(87);
         assertThat(u64At(q.lookupAndDelete(null, 0), 0)).isEqualTo(7);
+    }
+
+    @Test
+    void tailCallsJumpThroughTheProgArrayAndFallThroughOnEmptySlots() {
+        ProgArrayMap pa = (ProgArrayMap) map(MapType.PROG_ARRAY, 4, 4, 4);
+        Program target = new Program("target", List.of(addImm(R6, 100), movReg(R0, R6), exit()));
+        pa.set(1, target);
+        // r6 = 1; tail_call(ctx, pa, idx); r0 = r6 + 1000 (only when the tail call fell through)
+        java.util.function.IntFunction<Insn[]> prog = idx -> new Insn[] {
+            movImm(R6, 1),
+            ldImm64(R2, pa.address()),
+            movImm(R3, idx),
+            call(MapHelpers.BPF_FUNC_tail_call),
+            movReg(R0, R6), addImm(R0, 1000),
+            exit(),
+        };
+        assertThat(run(prog.apply(1))).isEqualTo(101);
+        assertThat(run(prog.apply(2))).isEqualTo(1001);     // empty slot: falls through
+        assertThat(run(prog.apply(9))).isEqualTo(1001);     // out of range
+        assertThat(run(prog.apply(-1))).isEqualTo(1001);
+    }
+
+    @Test
+    void tailCallsStopAfter33() {
+        ProgArrayMap pa = (ProgArrayMap) map(MapType.PROG_ARRAY, 4, 4, 1);
+        // each entry adds 1 to r6 and tail-calls slot 0 (itself); when refused, returns r6
+        Program self = new Program("self", List.of(
+                addImm(R6, 1), ldImm64(R2, pa.address()), movImm(R3, 0),
+                call(MapHelpers.BPF_FUNC_tail_call), movReg(R0, R6), exit()));
+        pa.set(0, self);
+        assertThat(ctx.run(self, 0, 0, 0, 0, 0)).isEqualTo(34);
+    }
+
+    @Test
+    void ringbufReserveSubmitDiscardOutputAndQueryFromPrograms() {
+        RingBufMap rb = (RingBufMap) map(MapType.RINGBUF, 0, 0, 4096);
+        // s = reserve(rb, 8, 0); if !s return -1; *s = 0x1234; submit(s); s2 = reserve(rb, 16, 0); discard(s2);
+        // *(r10-8) = 0x55; output(rb, r10-8, 8, 0); return query(rb, BPF_RB_PROD_POS)
+        Insn[] prog = {
+            ldImm64(R1, rb.address()), movImm(R2, 8), movImm(R3, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_reserve),
+            jneImm(R0, 0, 2), movImm(R0, -1), exit(),
+            movImm(R1, 0x1234), stxDw(R0, 0, R1),
+            movReg(R1, R0), movImm(R2, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_submit),
+            ldImm64(R1, rb.address()), movImm(R2, 16), movImm(R3, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_reserve),
+            jneImm(R0, 0, 2), movImm(R0, -2), exit(),
+            movReg(R1, R0), movImm(R2, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_discard),
+            stDw(R10, -8, 0x55),
+            ldImm64(R1, rb.address()), movReg(R2, R10), addImm(R2, -8), movImm(R3, 8), movImm(R4, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_output),
+            jeqImm(R0, 0, 1), exit(),
+            ldImm64(R1, rb.address()), movImm(R2, RingBufMap.BPF_RB_PROD_POS),
+            call(MapHelpers.BPF_FUNC_ringbuf_query),
+            exit(),
+        };
+        assertThat(run(prog)).isEqualTo(16 + 24 + 16);
+        List<byte[]> got = rb.drain();
+        assertThat(got).hasSize(2);
+        assertThat(u64At(got.get(0), 0)).isEqualTo(0x1234);
+        assertThat(u64At(got.get(1), 0)).isEqualTo(0x55);
+    }
+
+    @Test
+    void writingPastAReservationFaults() {
+        RingBufMap rb = (RingBufMap) map(MapType.RINGBUF, 0, 0, 4096);
+        Insn[] prog = {
+            ldImm64(R1, rb.address()), movImm(R2, 4), movImm(R3, 0),
+            call(MapHelpers.BPF_FUNC_ringbuf_reserve),
+            stDw(R0, 0, 1),                      // 8 bytes into a 4-byte record
+            exit(),
+        };
+        assertThatThrownBy(() -> run(prog)).isInstanceOf(BpfException.class)
+                .extracting(e -> ((BpfException) e).errno()).isEqualTo(Errno.EFAULT);
+    }
+
+    @Test
+    void perfEventOutputFromAProgram() {
+        PerfEventArrayMap pm = (PerfEventArrayMap) map(MapType.PERF_EVENT_ARRAY, 4, 4, 4);
+        PerfEventStream[] streams = pm.openPerCpu();
+        Insn[] prog = {
+            stDw(R10, -8, 0x77),
+            ldImm64(R2, pm.address()),
+            ldImm64(R3, PerfEventArrayMap.BPF_F_CURRENT_CPU),
+            movReg(R4, R10), addImm(R4, -8),
+            movImm(R5, 8),
+            call(MapHelpers.BPF_FUNC_perf_event_output),
+            exit(),
+        };
+        assertThat(helpers.byId(25).proto().gplOnly()).isTrue();
+        assertThat(run(prog)).isZero();
+        assertThat(streams[1].drain()).singleElement().satisfies(b -> assertThat(u64At(b, 0)).isEqualTo(0x77));
+        assertThat(streams[0].pending()).isZero();
+    }
+
+    @Test
+    void mapInMapLookupGivesAMapUsableByHelpers() {
+        BpfMap template = map(MapType.ARRAY, 4, 8, 2);
+        ArrayOfMapsMap outer = (ArrayOfMapsMap) Maps.create(
+                MapAttr.builder(MapType.ARRAY_OF_MAPS, 4, 4, 2).name("outer").innerMap(template).build(), rt);
+        BpfMap inner = map(MapType.ARRAY, 4, 8, 2);
+        inner.update(u32(1), u64(41), BPF_ANY);
+        outer.set(0, inner);
+        // m = lookup(outer, 0); v = lookup(m, 1); return *v + 1
+        Insn[] prog = {
+            stW(R10, -4, 0),
+            ldImm64(R1, outer.address()), movReg(R2, R10), addImm(R2, -4),
+            call(MapHelpers.BPF_FUNC_map_lookup_elem),
+            jneImm(R0, 0, 2), movImm(R0, -1), exit(),
+            stW(R10, -4, 1),
+            movReg(R1, R0), movReg(R2, R10), addImm(R2, -4),
+            call(MapHelpers.BPF_FUNC_map_lookup_elem),
+            jneImm(R0, 0, 2), movImm(R0, -2), exit(),
+            ldxDw(R0, R0, 0), addImm(R0, 1),
+            exit(),
+        };
+        assertThat(run(prog)).isEqualTo(42);
     }
 
     @Test

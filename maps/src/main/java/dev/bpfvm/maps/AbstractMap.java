@@ -38,6 +38,7 @@ abstract class AbstractMap implements BpfMap {
         this.cpus = runtime.cpus();
         this.id = Maps.nextId();
         this.handle = memory.register(Region.handle(Region.Kind.MAP, attr.name(), this).build());
+        ObjectIds.register(this);
     }
 
     @Override
@@ -104,6 +105,7 @@ abstract class AbstractMap implements BpfMap {
             return;
         }
         closed = true;
+        ObjectIds.unregister(this);
         memory.unregister(handle);
         for (Region r : new ArrayList<>(regions)) {
             unregister(r);
@@ -374,6 +376,9 @@ abstract class AbstractMap implements BpfMap {
             try {
                 values.add(doLookup(next, elemFlags));
                 keys.add(next);
+                if (delete) {
+                    doDelete(next);
+                }
             } catch (BpfMapException e) {
                 if (e.errno() != Errno.ENOENT) {
                     throw e;

@@ -42,6 +42,8 @@ public final class Maps {
     static final int LOCAL_STORAGE_ELEM_SIZE = 128;
     /** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE. */
     static final int LOCAL_STORAGE_MAX_VALUE_SIZE = 0xffff - LOCAL_STORAGE_ELEM_SIZE;
+    /** RINGBUF_MAX_DATA_SZ: (2^24 - 3) pages. */
+    static final long RINGBUF_MAX_DATA_SZ = ((1L << 24) - 3) * 4096;
     /** The largest array bpfvm holds in one byte[] (a Java array limit, not a kernel one). */
     static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 16;
     /** Hash seed when BPF_F_ZERO_SEED is not given: fixed, so runs are repeatable. */
@@ -101,6 +103,17 @@ public final class Maps {
                 long bits = BloomFilterMap.bitsNeeded(attr);
                 fits(attr, bits > (1L << 31) ? Long.MAX_VALUE : bits / 8);   // 2^32 bits: too many
                 return new BloomFilterMap(attr, runtime);
+            case PROG_ARRAY:
+                return new ProgArrayMap(attr, runtime);
+            case PERF_EVENT_ARRAY:
+                return new PerfEventArrayMap(attr, runtime);
+            case ARRAY_OF_MAPS:
+                return new ArrayOfMapsMap(attr, runtime);
+            case HASH_OF_MAPS:
+                return new HashOfMapsMap(attr, runtime);
+            case RINGBUF:
+                fits(attr, 2 * Integer.toUnsignedLong(attr.maxEntries()));
+                return new RingBufMap(attr, runtime);
             default:
                 throw unsupported(attr);
         }
@@ -330,6 +343,9 @@ public final class Maps {
                 || (size & 4095) != 0) {
             throw fail(attr, Errno.EINVAL, "ring buffer needs key and value size 0 and a power-of-2,"
                     + " page-aligned max_entries");
+        }
+        if (size > RINGBUF_MAX_DATA_SZ) {
+            throw fail(attr, Errno.E2BIG, "ring buffer larger than " + RINGBUF_MAX_DATA_SZ + " bytes");
         }
     }
 
