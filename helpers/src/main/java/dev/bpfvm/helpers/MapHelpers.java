@@ -5,19 +5,23 @@ import static dev.bpfvm.vm.spi.ArgType.CONST_MAP_PTR;
 import static dev.bpfvm.vm.spi.ArgType.CONST_ALLOC_SIZE_OR_ZERO;
 import static dev.bpfvm.vm.spi.ArgType.CONST_SIZE_OR_ZERO;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_ALLOC_MEM;
+import static dev.bpfvm.vm.spi.ArgType.PTR_TO_BTF_ID_OR_NULL;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_CTX;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_FUNC;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_RDONLY_MEM;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_MAP_KEY;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_MAP_VALUE;
+import static dev.bpfvm.vm.spi.ArgType.PTR_TO_MAP_VALUE_OR_NULL;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_SPIN_LOCK;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_STACK_OR_NULL;
 import static dev.bpfvm.vm.spi.ArgType.PTR_TO_UNINIT_MAP_VALUE;
 
+import dev.bpfvm.maps.LocalStorageMap;
 import dev.bpfvm.maps.PerfEventArrayMap;
 import dev.bpfvm.maps.ProgArrayMap;
 import dev.bpfvm.maps.RingBufMap;
 import dev.bpfvm.maps.SpinLocks;
+import dev.bpfvm.maps.StorageOwner;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.ExecContext;
@@ -54,8 +58,12 @@ public final class MapHelpers {
     public static final int BPF_FUNC_ringbuf_submit = 132;
     public static final int BPF_FUNC_ringbuf_discard = 133;
     public static final int BPF_FUNC_ringbuf_query = 134;
+    public static final int BPF_FUNC_task_storage_get = 156;
+    public static final int BPF_FUNC_task_storage_delete = 157;
     public static final int BPF_FUNC_for_each_map_elem = 164;
     public static final int BPF_FUNC_map_lookup_percpu_elem = 195;
+    public static final int BPF_FUNC_cgrp_storage_get = 210;
+    public static final int BPF_FUNC_cgrp_storage_delete = 211;
 
     /** Registers every map helper. */
     public static HelperRegistry register(HelperRegistry registry) {
@@ -112,7 +120,34 @@ public final class MapHelpers {
         add(registry, BPF_FUNC_map_lookup_percpu_elem, "bpf_map_lookup_percpu_elem",
                 HelperProto.of(RetType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY, ANYTHING),
                 (c, r1, r2, r3, r4, r5) -> map(c, r1).lookupPercpuElem(c, r2, r3 & 0xffffffffL));
+        storage(registry, BPF_FUNC_task_storage_get, "bpf_task_storage_get",
+                BPF_FUNC_task_storage_delete, "bpf_task_storage_delete");
+        storage(registry, BPF_FUNC_cgrp_storage_get, "bpf_cgrp_storage_get",
+                BPF_FUNC_cgrp_storage_delete, "bpf_cgrp_storage_delete");
         return registry;
+    }
+
+    private static void storage(HelperRegistry registry, int getId, String get, int deleteId, String delete) {
+        add(registry, getId, get,
+                HelperProto.of(RetType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_BTF_ID_OR_NULL,
+                        PTR_TO_MAP_VALUE_OR_NULL, ANYTHING),
+                (c, r1, r2, r3, r4, r5) -> map(c, r1, LocalStorageMap.class, get).get(c, owner(c, r2, get), r3, r4));
+        add(registry, deleteId, delete,
+                HelperProto.of(RetType.INTEGER, CONST_MAP_PTR, PTR_TO_BTF_ID_OR_NULL),
+                (c, r1, r2, r3, r4, r5) -> map(c, r1, LocalStorageMap.class, delete).delete(c, owner(c, r2, delete)));
+    }
+
+    /** The cgroup or task behind a kernel object pointer (null for NULL). */
+    private static StorageOwner owner(ExecContext ctx, long address, String helper) {
+        if (address == 0) {
+            return null;
+        }
+        Region r = ctx.memory().regionAt(address);
+        if (r != null && r.owner() instanceof StorageOwner) {
+            return (StorageOwner) r.owner();
+        }
+        throw new BpfException(Errno.EFAULT, helper + ": 0x" + Long.toHexString(address)
+                + " does not point to a cgroup or task");
     }
 
     private static void add(HelperRegistry registry, int id, String name, HelperProto proto, HelperFunction fn) {

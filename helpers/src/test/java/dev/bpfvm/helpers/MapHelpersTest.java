@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bpfvm.maps.ArrayOfMapsMap;
+import dev.bpfvm.maps.LocalStorage;
+import dev.bpfvm.maps.LocalStorageMap;
+import dev.bpfvm.maps.StorageOwner;
+import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.maps.Maps;
 import dev.bpfvm.maps.PerfEventArrayMap;
 import dev.bpfvm.maps.PerfEventStream;
@@ -446,6 +450,58 @@ class MapHelpersTest {
             exit(),
         };
         assertThat(run(prog)).isEqualTo(42);
+    }
+
+    static final class Cgroup implements StorageOwner {
+        final LocalStorage storage = new LocalStorage();
+
+        @Override
+        public LocalStorage localStorage() {
+            return storage;
+        }
+
+        @Override
+        public MapType storageType() {
+            return MapType.CGRP_STORAGE;
+        }
+    }
+
+    @Test
+    void cgroupStorageGetAndDeleteFromPrograms() {
+        LocalStorageMap st = (LocalStorageMap) Maps.create(MapAttr.builder(MapType.CGRP_STORAGE, 4, 8, 0)
+                .name("cg_st").flags(MapAttr.BPF_F_NO_PREALLOC).btf(1, 2).build(), rt);
+        Cgroup cg = new Cgroup();
+        Region obj = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[64]).owner(cg).build());
+        Insn[] count = {
+            ldImm64(R1, st.address()), ldImm64(R2, obj.address()), movImm(R3, 0),
+            movImm(R4, (int) LocalStorageMap.BPF_LOCAL_STORAGE_GET_F_CREATE),
+            call(MapHelpers.BPF_FUNC_cgrp_storage_get),
+            jneImm(R0, 0, 2), movImm(R0, -1), exit(),
+            movImm(R1, 1), atomicAdd64(R0, 0, R1), ldxDw(R0, R0, 0),
+            exit(),
+        };
+        Insn[] delete = {
+            ldImm64(R1, st.address()), ldImm64(R2, obj.address()),
+            call(MapHelpers.BPF_FUNC_cgrp_storage_delete),
+            exit(),
+        };
+        Insn[] deleteNull = {
+            ldImm64(R1, st.address()), movImm(R2, 0),
+            call(MapHelpers.BPF_FUNC_cgrp_storage_delete),
+            exit(),
+        };
+        assertThat(run(count)).isEqualTo(1);
+        assertThat(run(count)).isEqualTo(2);
+        assertThat(u64At(st.lookup(cg, 0), 0)).isEqualTo(2);
+        assertThat(run(delete)).isZero();
+        assertThat(run(delete)).isEqualTo(-2);
+        assertThat(run(deleteNull)).isEqualTo(-22);
+        assertThat(run(count)).isEqualTo(1);
+        cg.storage.release();                     // the cgroup goes away
+        assertThat(run(count)).isEqualTo(-1);
+        assertThat(helpers.byId(156).name()).isEqualTo("bpf_task_storage_get");
+        assertThat(helpers.byId(157).name()).isEqualTo("bpf_task_storage_delete");
+        assertThat(helpers.byId(211).name()).isEqualTo("bpf_cgrp_storage_delete");
     }
 
     @Test

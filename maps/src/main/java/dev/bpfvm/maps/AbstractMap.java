@@ -168,19 +168,19 @@ abstract class AbstractMap implements BpfMap {
 
     // ---- user side: the syscall's checks, then the map's operation ----------------------------
 
-    private void checkOpen() {
+    protected void checkOpen() {
         if (closed) {
             throw error(Errno.EBADF, "map is closed");
         }
     }
 
-    private void requireRead() {
+    protected void requireRead() {
         if (attr.hasFlag(MapAttr.BPF_F_WRONLY)) {
             throw error(Errno.EPERM, "map is write-only (BPF_F_WRONLY)");
         }
     }
 
-    private void requireWrite() {
+    protected void requireWrite() {
         if (attr.hasFlag(MapAttr.BPF_F_RDONLY)) {
             throw error(Errno.EPERM, "map is read-only (BPF_F_RDONLY)");
         }
@@ -189,7 +189,7 @@ abstract class AbstractMap implements BpfMap {
         }
     }
 
-    private void checkLockFlag(long flags) {
+    protected void checkLockFlag(long flags) {
         if ((flags & BPF_F_LOCK) != 0 && !attr.hasSpinLock()) {
             throw error(Errno.EINVAL, "BPF_F_LOCK on a map without bpf_spin_lock");
         }

@@ -111,6 +111,9 @@ public final class Maps {
                 return new ArrayOfMapsMap(attr, runtime);
             case HASH_OF_MAPS:
                 return new HashOfMapsMap(attr, runtime);
+            case CGRP_STORAGE:
+            case TASK_STORAGE:
+                return new LocalStorageMap(attr, runtime);
             case RINGBUF:
                 fits(attr, 2 * Integer.toUnsignedLong(attr.maxEntries()));
                 return new RingBufMap(attr, runtime);
