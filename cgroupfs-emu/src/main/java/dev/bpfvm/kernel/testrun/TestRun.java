@@ -379,7 +379,8 @@ public final class TestRun {
         }
         long[] in = u64s(o.ctx());
         boolean exit = attach == AttachType.TRACE_FEXIT || attach == AttachType.MODIFY_RETURN;
-        int nargs = paramCount(attachTo);
+        boolean traced = exit || attach == AttachType.TRACE_FENTRY;   // tp_btf: no function prototype to consult
+        int nargs = traced ? paramCount(attachTo) : -1;
         if (nargs < 0) {
             nargs = exit ? Math.max(0, in.length - 1) : in.length;
         }
