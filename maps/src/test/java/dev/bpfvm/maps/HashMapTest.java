@@ -240,6 +240,30 @@ class HashMapTest extends MapTesting {
     }
 
     @Test
+    void readOnlyProgHashRefusesProgramWrites() {
+        BpfMap m = create(MapAttr.builder(MapType.HASH, 4, 8, 4).name("ro").flags(MapAttr.BPF_F_RDONLY_PROG));
+        m.update(u32(1), u64(5), BPF_ANY);
+        long v = m.lookupElem(cpu0, putU32(0, 1));
+        assertThat(mem.load(v, 8)).isEqualTo(5);
+        assertThatThrownBy(() -> mem.store(v, 8, 6)).isInstanceOf(BpfException.class).hasMessageContaining("read-only");
+        assertThat(m.updateElem(cpu0, putU32(0, 1), putU64(8, 6), BPF_ANY)).isEqualTo(-1);
+        assertThat(m.deleteElem(cpu0, putU32(0, 1))).isEqualTo(-1);
+        m.delete(u32(1));
+    }
+
+    @Test
+    void percpuBatchValuesHoldEveryCpu() {
+        BpfMap m = create(MapType.PERCPU_HASH, 4, 4, 4);
+        m.update(u32(1), u64s(1, 2, 3, 4), BPF_ANY);   // 4 CPUs x round_up(4, 8) bytes
+        BatchResult b = m.lookupBatch(null, 4, 0, 0, false);
+        assertThat(b.values()).singleElement().satisfies(v -> {
+            assertThat(v).hasSize(32);
+            assertThat(u32At(v, 0)).isEqualTo(1);
+            assertThat(u32At(v, 8)).isEqualTo(2);
+        });
+    }
+
+    @Test
     void badKeyPointerFaults() {
         BpfMap m = create(MapType.HASH, 8, 8, 4);
         assertThatThrownBy(() -> m.lookupElem(cpu0, 0)).isInstanceOf(BpfException.class)
