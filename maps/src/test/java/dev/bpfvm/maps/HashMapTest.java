@@ -264,6 +264,32 @@ class HashMapTest extends MapTesting {
     }
 
     @Test
+    void storageStaysCompact() {
+        HashTableMap m = (HashTableMap) create(MapType.HASH, 8, 16, 100_000);
+        byte[] value = new byte[16];
+        for (int i = 0; i < 100_000; i++) {
+            m.update(u64(i * 0x9e3779b97f4a7c15L), value, BPF_NOEXIST);
+        }
+        // keys 8 + values 16 + index 21 (2^18 slots of 8 bytes) + bitmap and free list
+        assertThat(m.footprint() / 100_000.0).isLessThan(48.0);
+        for (int i = 0; i < 100_000; i += 1000) {
+            assertThat(m.lookup(u64(i * 0x9e3779b97f4a7c15L))).hasSize(16);
+        }
+    }
+
+    @Test
+    void oddKeySizesHashAndCompareEveryByte() {
+        BpfMap m = create(MapType.HASH, 7, 4, 300);
+        for (int i = 0; i < 256; i++) {
+            m.update(new byte[] {1, 2, 3, 4, 5, 6, (byte) i}, u32(i), BPF_NOEXIST);
+        }
+        for (int i = 0; i < 256; i++) {
+            assertThat(u32At(m.lookup(new byte[] {1, 2, 3, 4, 5, 6, (byte) i}), 0)).isEqualTo(i);
+        }
+        assertErrno(() -> m.lookup(new byte[] {1, 2, 3, 4, 5, 7, 0}), Errno.ENOENT);
+    }
+
+    @Test
     void badKeyPointerFaults() {
         BpfMap m = create(MapType.HASH, 8, 8, 4);
         assertThatThrownBy(() -> m.lookupElem(cpu0, 0)).isInstanceOf(BpfException.class)
