@@ -23,7 +23,7 @@ public final class Helpers {
         StringHelpers.register(r);        // #165 snprintf, #182 strncmp
         LoopHelpers.register(r);          // #181 loop
         TracingHelpers.register(r);       // #174 get_attach_cookie, #183-#185 get_func_arg/ret/arg_cnt
-        // INTEGRATION: MapHelpers.register(r);  (maps branch: map_*_elem, ringbuf, tail_call, spin_lock, ...)
+        MapHelpers.register(r);
         return r;
     }
 
