@@ -10,6 +10,10 @@ import dev.bpfvm.kernel.load.MapView;
 import dev.bpfvm.kernel.testrun.TestRunOptions;
 import dev.bpfvm.kernel.testrun.TestRunResult;
 import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.mem.Region;
+import java.util.OptionalLong;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.spi.BpfMapException;
 import dev.bpfvm.vm.spi.MapAttr;
@@ -84,6 +88,55 @@ class LoadPipelineTest {
             assertThat(v).isNull();                                      // hash had no element 0
             assertThat(obj.map("percpu_hash").lookupPerCpuLong(7)).containsExactly(7, 0, 0, 0);
             assertThat(obj.map("percpu_hash").lookupPerCpuLong(8)).containsExactly(8, 0, 0, 0);
+        }
+    }
+
+    @Test
+    void mapInMapSlotsAreFilled() {
+        try (BpfObject obj = Objects.open("maps.o")) {
+            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 8]));
+            assertThat(obj.map("inner_a").lookupLong(0)).hasValue(1);      // through outer_array[0]
+            assertThat(obj.map("inner_b").lookupLong(0)).hasValue(0);
+            assertThat(obj.map("queue").map().type()).isEqualTo(MapType.QUEUE);
+        }
+    }
+
+    @Test
+    void kconfigAndKsymsAreResolved() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region active = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "bpf_prog_active", new byte[4])
+                .readOnly().build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt)
+                .withKsyms(n -> n.equals("bpf_prog_active") ? OptionalLong.of(active.address()) : OptionalLong.empty());
+        try (BpfObject obj = BpfObject.open("externs.o", Objects.bytes("externs.o"), o)) {
+            assertThat(obj.program("use_kconfig").testRun(TestRunOptions.defaults()).retval()).isZero();
+            byte[] bss = obj.map(".bss").lookup(new byte[4]);
+            long[] seen = new long[8];
+            for (int i = 0; i < 8; i++) {
+                seen[i] = MapView.decode(bss, 8 * i, 8);
+            }
+            assertThat(seen).containsExactly(0x060c00, 1, 250, 1, 1, 'b', 0, active.address());
+            assertThat(obj.map(".kconfig").map().frozen()).isTrue();
+        }
+    }
+
+    @Test
+    void aMissingKsymFailsTheLoadNamingIt() {
+        assertThatThrownBy(() -> BpfObject.open("externs.o", Objects.bytes("externs.o")))
+                .isInstanceOf(LoaderException.class)
+                .hasMessageContaining("extern (ksym) 'bpf_prog_active': not found in kernel");
+    }
+
+    @Test
+    void weakKfuncsMissingFromTheRuntimeAreNull() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region cgrp = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[256]).build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withKsyms(n -> OptionalLong.of(cgrp.address()));
+        try (BpfObject obj = BpfObject.open("externs.o", Objects.bytes("externs.o"), o)) {
+            // neither rstat kfunc is registered: both weak calls are skipped; the program returns 0
+            TestRunResult r = obj.program("use_kfuncs").testRun(
+                    TestRunOptions.ctx(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}));
+            assertThat(r.retval()).isZero();
         }
     }
 
