@@ -66,11 +66,7 @@ final class TestRunCommand implements Callable<Integer> {
         }
         TestRunOptions options = inputs.options();
         try (BpfObject obj = ObjectRuns.open(file, inputs.noVerify)) {
-            if (trace) {
-                options = options.withTrace(ObjectRuns.trace(io.err(), obj), true);
-            } else {
-                options = options.withTrace(ObjectRuns.trace(io.err(), obj), false);
-            }
+            options = options.withTrace(ObjectRuns.trace(io.err(), obj), trace);
             List<BpfProgram> progs;
             if (which.all) {
                 progs = obj.programs();

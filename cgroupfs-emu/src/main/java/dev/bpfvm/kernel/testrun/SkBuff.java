@@ -63,7 +63,16 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     /** Which program kind sees this buffer: decides where skb->data starts and what it may write. */
     public enum Kind {
-        SOCKET_FILTER, CGROUP_SKB, TC, LWT
+        /** Socket filters: read-only packet, cb writable. */
+        SOCKET_FILTER,
+        /** cgroup_skb: read-only packet. */
+        CGROUP_SKB,
+        /** tc classifier/action: skb->data at the Ethernet header, writable packet. */
+        TC,
+        /** lwt_in/lwt_out: read-only packet from the network header. */
+        LWT,
+        /** lwt_xmit: writable packet from the network header. */
+        LWT_XMIT
     }
 
     final Kind kind;
@@ -94,7 +103,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     /** Registers the packet and context regions; returns the context address. */
     long register(AddressSpace memory, String program) {
-        int perms = kind == Kind.TC || kind == Kind.LWT ? Region.RW : Region.READ;
+        int perms = kind == Kind.TC || kind == Kind.LWT_XMIT ? Region.RW : Region.READ;
         packet = memory.register(Region.of(Region.Kind.PACKET, "packet", buf).perms(perms).owner(this).build());
         ctxRegion = memory.register(Region.of(Region.Kind.CTX, "__sk_buff", ctx).hooks(this).owner(this).build());
         return ctxRegion.address();
@@ -172,6 +181,9 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
                 return false;
             case CGROUP_SKB:
                 return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4) || within(off, end, TSTAMP, 8);
+            case LWT:
+            case LWT_XMIT:
+                return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4);
             default:
                 return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4) || within(off, end, TSTAMP, 8)
                         || within(off, end, TC_INDEX, 4) || within(off, end, TC_CLASSID, 4)

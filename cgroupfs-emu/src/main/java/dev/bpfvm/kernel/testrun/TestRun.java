@@ -55,9 +55,10 @@ public final class TestRun {
                 return runSkb(rt, program, SkBuff.Kind.TC, o);
             case LWT_IN:
             case LWT_OUT:
-            case LWT_XMIT:
             case LWT_SEG6LOCAL:
                 return runSkb(rt, program, SkBuff.Kind.LWT, o);
+            case LWT_XMIT:
+                return runSkb(rt, program, SkBuff.Kind.LWT_XMIT, o);
             case XDP:
                 return runXdp(rt, program, o);
             case TRACING:
