@@ -62,6 +62,10 @@ public final class TestRun {
             case XDP:
                 return runXdp(rt, program, o);
             case TRACING:
+                if (attach == AttachType.TRACE_ITER) {
+                    throw new TestRunException(Errno.ENOTSUPP, name, "iterator programs run when their iterator is"
+                            + " read, not by test runs");
+                }
                 return runTracing(rt, program, attach, attachTo, o);
             case RAW_TRACEPOINT:
             case RAW_TRACEPOINT_WRITABLE:

@@ -170,6 +170,16 @@ class TestRunTest {
     }
 
     @Test
+    void iteratorsAreNotTestRun() {
+        Program p = new Program("it", Assembler.assemble("mov %r0, 0\nexit"));
+        assertThatThrownBy(() -> TestRun.run(rt, p, ProgramType.TRACING, AttachType.TRACE_ITER, "cgroup",
+                TestRunOptions.defaults()))
+                .isInstanceOf(TestRunException.class)
+                .hasMessage("program it: test run: iterator programs run when their iterator is read, not by test"
+                        + " runs (ENOTSUPP)");
+    }
+
+    @Test
     void retvalIsTheLow32BitsUnsigned() {
         assertThat(run("lddw %r0, 0x1ffffffff\nexit", ProgramType.SYSCALL, TestRunOptions.defaults()).retval())
                 .isEqualTo(0xffffffffL);
