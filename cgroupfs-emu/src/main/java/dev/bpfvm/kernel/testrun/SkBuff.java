@@ -11,8 +11,9 @@ import dev.bpfvm.vm.mem.RegionHooks;
  * The socket buffer of a test run and its {@code struct __sk_buff} view (uapi layout, 192 bytes).
  * The packet lives in one {@code byte[]} with Linux's test-run headroom; {@code data},
  * {@code data_end} and {@code data_meta} are 32-bit fields in uapi whose loads the region hooks
- * turn into the packet's 64-bit addresses, as the kernel's context rewrite does. {@code len} is
- * live; other fields are plain bytes the program may write where Linux lets it.
+ * turn into the packet's 64-bit addresses, as the kernel's context rewrite does. Other fields
+ * (incl. {@code len}, which no helper here changes) are plain bytes, so narrow loads work; a
+ * program may write only where Linux lets it.
  */
 public final class SkBuff implements LegacyPacket, RegionHooks {
     public static final int SIZE = 192;
@@ -143,7 +144,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     @Override
     public boolean handlesLoad(int offset, int size) {
-        return offset == DATA || offset == DATA_END || offset == DATA_META || offset == LEN;
+        return offset == DATA || offset == DATA_END || offset == DATA_META;
     }
 
     @Override
@@ -151,15 +152,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
         if (size != 4) {
             throw new BpfException(Errno.EACCES, "invalid bpf_context access off=" + offset + " size=" + size);
         }
-        switch (offset) {
-            case DATA:
-            case DATA_META:
-                return addressOf(data);
-            case DATA_END:
-                return addressOf(tail);
-            default:
-                return len();
-        }
+        return addressOf(offset == DATA_END ? tail : data);
     }
 
     @Override

@@ -162,6 +162,7 @@ public final class TestRun {
         SkBuff skb = new SkBuff(kind, frame);
         int frameLen = frame.length;
         byte[] ctx = skb.ctx;
+        skb.putInt(SkBuff.LEN, skb.len());
         skb.putInt(SkBuff.PKT_TYPE, pktType(frame));
         skb.putInt(SkBuff.PROTOCOL, protocol(frame));
         skb.putInt(SkBuff.MARK, AddressSpace.get(ctxIn, SkBuff.MARK, 4));
