@@ -1,0 +1,162 @@
+package dev.bpfvm.bench;
+
+import dev.bpfvm.vm.asm.Assembler;
+import dev.bpfvm.vm.isa.Insn;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The compute-bound programs the benchmarks run, in our assembler's syntax, each with its input
+ * memory and a plain-Java version of the same algorithm (the baseline). Every program takes
+ * r1 = memory, r2 = length.
+ */
+public final class BenchPrograms {
+    private BenchPrograms() {}
+
+    /** Sieve size in bytes: counts the primes below it. */
+    public static final int SIEVE_SIZE = 8192;
+    /** Bytes the checksum reads. */
+    public static final int CHECKSUM_SIZE = 4096;
+    /** Bytes the copy moves (its memory is twice as large). */
+    public static final int COPY_SIZE = 4096;
+
+    /**
+     * Sieve of Eratosthenes over the memory (one byte per number, cleared first, since memory
+     * is not reset between runs); returns the number of primes below the length.
+     */
+    public static final String SIEVE_SOURCE = """
+                mov r6, r1              # sieve
+                mov r7, r2              # n
+                mov r3, 0
+            clear:
+                jge r3, r7, cleared
+                mov r4, r6
+                add r4, r3
+                stb [r4+0], 0
+                add r3, 1
+                ja clear
+            cleared:
+                mov r0, 0               # count
+                mov r3, 2               # i
+            outer:
+                jge r3, r7, done
+                mov r4, r6
+                add r4, r3
+                ldxb r5, [r4+0]
+                jne r5, 0, next         # composite
+                add r0, 1
+                mov r8, r3
+                mul r8, r3              # j = i * i
+            mark:
+                jge r8, r7, next
+                mov r4, r6
+                add r4, r8
+                stb [r4+0], 1
+                add r8, r3
+                ja mark
+            next:
+                add r3, 1
+                ja outer
+            done:
+                exit
+            """;
+
+    /** Adler-32 of the memory, byte by byte, with two modulo operations per byte. */
+    public static final String ADLER32_SOURCE = """
+                mov r3, 1               # a
+                mov r4, 0               # b
+                mov r5, 0               # i
+            loop:
+                jge r5, r2, done
+                mov r0, r1
+                add r0, r5
+                ldxb r0, [r0+0]
+                add r3, r0
+                mod r3, 65521
+                add r4, r3
+                mod r4, 65521
+                add r5, 1
+                ja loop
+            done:
+                mov r0, r4
+                lsh r0, 16
+                or r0, r3
+                exit
+            """;
+
+    /** Copies the first half of the memory into the second half byte by byte; returns the count. */
+    public static final String COPY_SOURCE = """
+                mov r3, r2
+                rsh r3, 1               # half
+                mov r4, 0               # i
+            loop:
+                jge r4, r3, done
+                mov r5, r1
+                add r5, r4
+                ldxb r0, [r5+0]
+                add r5, r3
+                stxb [r5+0], r0
+                add r4, 1
+                ja loop
+            done:
+                mov r0, r4
+                exit
+            """;
+
+    public static final List<Insn> SIEVE = Assembler.assemble(SIEVE_SOURCE);
+    public static final List<Insn> ADLER32 = Assembler.assemble(ADLER32_SOURCE);
+    public static final List<Insn> COPY = Assembler.assemble(COPY_SOURCE);
+
+    /** Input of the checksum: fixed pseudo-random bytes. */
+    public static byte[] checksumInput() {
+        byte[] b = new byte[CHECKSUM_SIZE];
+        new Random(42).nextBytes(b);
+        return b;
+    }
+
+    /** Input of the copy: pseudo-random first half, zero second half. */
+    public static byte[] copyInput() {
+        byte[] b = new byte[2 * COPY_SIZE];
+        byte[] half = new byte[COPY_SIZE];
+        new Random(7).nextBytes(half);
+        System.arraycopy(half, 0, b, 0, COPY_SIZE);
+        return b;
+    }
+
+    // ---------------------------------------------------------------- plain-Java baselines
+
+    public static long sieve(byte[] s) {
+        int n = s.length;
+        java.util.Arrays.fill(s, (byte) 0);
+        long count = 0;
+        for (long i = 2; i < n; i++) {
+            if (s[(int) i] != 0) {
+                continue;
+            }
+            count++;
+            for (long j = i * i; j < n; j += i) {
+                s[(int) j] = 1;
+            }
+        }
+        return count;
+    }
+
+    public static long adler32(byte[] m) {
+        long a = 1;
+        long b = 0;
+        for (byte x : m) {
+            a = (a + (x & 0xff)) % 65521;
+            b = (b + a) % 65521;
+        }
+        return b << 16 | a;
+    }
+
+    public static long copy(byte[] m) {
+        int half = m.length >>> 1;
+        int i = 0;
+        for (; i < half; i++) {
+            m[half + i] = m[i];
+        }
+        return i;
+    }
+}
