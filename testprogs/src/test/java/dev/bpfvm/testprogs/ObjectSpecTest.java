@@ -219,6 +219,13 @@ class ObjectSpecTest {
                 Map.entry(20, "kfunc bpf_rcu_read_unlock"), Map.entry(22, "ksym bpf_no_such_kfunc (weak)"),
                 Map.entry(26, "kfunc bpf_no_such_kfunc (weak)"));
         assertThat(o.program("use_kfuncs").insns().get(1)).isEqualTo(new Insn(Opcodes.CALL_IMM, 0, Opcodes.PSEUDO_KFUNC_CALL, 0, 0));
+        // the .kconfig DATASEC gets the loader's layout, as libbpf fills it in
+        dev.bpfvm.vm.btf.BtfType.DataSec ds = (dev.bpfvm.vm.btf.BtfType.DataSec) o.btf().type(55);
+        assertThat(ds.size()).isEqualTo(40);
+        assertThat(ds.vars()).extracting(v -> o.btf().type(v.type()).name() + "@" + v.offset() + "/" + v.size())
+                .containsExactly("LINUX_KERNEL_VERSION@16/4", "LINUX_HAS_BPF_COOKIE@21/1", "CONFIG_HZ@8/4",
+                        "CONFIG_BPF_JIT@20/1", "CONFIG_MEMCG@12/4", "CONFIG_LOCALVERSION@22/16",
+                        "CONFIG_NO_SUCH_OPTION@0/8");
         ProgramSpec kc = o.program("use_kconfig");
         assertThat(kc.relocs().get(0)).isEqualTo(new Reloc.KsymRef("bpf_no_such_ksym", true, false));
         assertThat(kc.relocs().get(2)).isEqualTo(new Reloc.KsymRef("bpf_prog_active", false, true));
