@@ -92,6 +92,15 @@ class LinkerTest {
     }
 
     @Test
+    void linkAllAndLinkByName() {
+        ProgramSpec p = prog(List.of(new Insn(0xb7, 0, 0, 0, 3), EXIT), Map.of());
+        Linker l = new Linker(object(p, null), RESOLVER, null);
+        assertThat(l.linkAll()).containsOnlyKeys("p");
+        assertThat(l.link("p").program().insns()).containsExactly(new Insn(0xb7, 0, 0, 0, 3), EXIT);
+        assertThatThrownBy(() -> l.link("q")).isInstanceOf(RelocationException.class).hasMessage("p: no program named 'q'");
+    }
+
+    @Test
     void missingSymbolsAreErrorsNamingProgramInsnAndLine() {
         ProgramSpec kf = prog(List.of(new Insn(Opcodes.CALL_IMM, 0, 2, 0, 0), EXIT),
                 Map.of(0, new Reloc.KfuncCall("bpf_nope", false)));
