@@ -71,6 +71,8 @@ final class FunctionEmitter {
     private final int[] windowSlot = new int[11];
 
     private int pending;
+    /** The shared exit of a chunk to another slot (registers saved, next slot returned), if used. */
+    private Label leave;
     /** Bytecode offset of each emitted slot, and the method's code size, once emitted. */
     final int[] offsets;
     int codeSize;
@@ -165,6 +167,12 @@ final class FunctionEmitter {
         for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
             emitSlot(pc, body.nextSetBit(pc + 1));
             prev = pc;
+        }
+        if (leave != null) {
+            mv.visitLabel(leave);
+            saveRegisters();
+            mv.visitVarInsn(ILOAD, ENTRY);
+            mv.visitInsn(IRETURN);
         }
         for (int k = 0; k < handlers.size(); k++) {
             mv.visitLabel(handlerLabels.get(k));
@@ -408,9 +416,12 @@ final class FunctionEmitter {
         if (shape != Shape.CHUNK) {
             throw new IllegalStateException("jump to " + target + " outside a whole function");
         }
-        saveRegisters();
+        if (leave == null) {
+            leave = new Label();
+        }
         iconst(target);
-        mv.visitInsn(IRETURN);
+        mv.visitVarInsn(ISTORE, ENTRY);   // the entry parameter is free once inside: reuse it
+        mv.visitJumpInsn(GOTO, leave);
     }
 
     private void saveRegisters() {

@@ -123,6 +123,9 @@ public final class JitCompiler {
             }
         }
         cw.visitEnd();
+        if (!tooLarge.isEmpty()) {
+            return new Generated(null, methods, maxBytes, tooLarge);   // split and try again
+        }
         return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge);
     }
 

@@ -49,7 +49,11 @@ class DifferentialFuzzTest {
         long r5 = r.nextInt(16) - 4;
         int tailMode = r.nextInt(3);            // 0: no target, 1: itself, 2: a copy
         boolean tailCompiled = r.nextBoolean();
-        EmitOptions options = r.nextInt(4) == 0 ? EmitOptions.CHECKED_ONLY : EmitOptions.DEFAULT;
+        int mode = r.nextInt(8);
+        // mostly the default fast paths; sometimes only the checked paths, sometimes every
+        // function split into pieces of a few instructions
+        EmitOptions options = mode == 0 ? EmitOptions.CHECKED_ONLY
+                : mode == 1 ? new EmitOptions(true, true, 500 + r.nextInt(500)) : EmitOptions.DEFAULT;
         FuzzWorld.Outcome interpreted = runOnce(insns, null, budget, seed, tailMode, false, r4, r5);
         FuzzWorld.Outcome compiled = runOnce(insns, options, budget, seed, tailMode, tailCompiled, r4, r5);
         if (!interpreted.equals(compiled)) {
