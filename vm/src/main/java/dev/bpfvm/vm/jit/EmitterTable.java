@@ -48,12 +48,30 @@ final class EmitterTable {
         void emit(FunctionEmitter f, Insn i, int pc);
     }
 
+    /** What an instruction may do that needs the executed count up to date. */
+    enum Kind {
+        /** Nothing: arithmetic. */
+        PURE,
+        /** Fault (memory accesses): its fault handler adds the instructions since the last flush. */
+        FAULTS,
+        /**
+         * Conditional jump: the taken edge adds the instructions since the last flush, the
+         * fall-through carries them on (one add per loop iteration instead of one per jump).
+         */
+        BRANCH,
+        /** Jump, call, exit or anything else that reads the count: flush before it. */
+        EFFECT
+    }
+
     /**
-     * @param pure      cannot fault, call, jump or observe the executed count, so the count
-     *                  need not be up to date before it
+     * @param kind      whether the executed count must be brought up to date before it
      * @param semantics the shared method it calls, or null for an intrinsic
      */
-    record Emitter(boolean pure, String semantics, Body body) {
+    record Emitter(Kind kind, String semantics, Body body) {
+        boolean pure() {
+            return kind == Kind.PURE;
+        }
+
         void emit(FunctionEmitter f, Insn i, int pc) {
             body.emit(f, i, pc);
         }
@@ -77,15 +95,19 @@ final class EmitterTable {
     }
 
     private static void intrinsic(int opcode, Body b) {
-        put(opcode, new Emitter(true, null, b));
+        put(opcode, new Emitter(Kind.PURE, null, b));
     }
 
     private static void effect(int opcode, Body b) {
-        put(opcode, new Emitter(false, null, b));
+        put(opcode, new Emitter(Kind.EFFECT, null, b));
+    }
+
+    private static void memory(int opcode, Body b) {
+        put(opcode, new Emitter(Kind.FAULTS, null, b));
     }
 
     private static void shared(int opcode, Ref semantics, Body b) {
-        put(opcode, new Emitter(true, semantics.owner() + "." + semantics.name(), b));
+        put(opcode, new Emitter(Kind.PURE, semantics.owner() + "." + semantics.name(), b));
     }
 
     private static void put(int opcode, Emitter e) {
@@ -208,24 +230,37 @@ final class EmitterTable {
         }
     }
 
-    /** 64-bit conditional jumps, compared inline as the interpreter's switch does. */
+    /**
+     * 64-bit conditional jumps, compared inline as the interpreter's switch does. Unsigned
+     * compares flip the sign bits of both sides (what {@code Long.compareUnsigned} does), so
+     * each is one {@code lcmp} and one branch.
+     */
     private static void jmp64(int op) {
+        boolean unsigned = op == JGT || op == JGE || op == JLT || op == JLE;
         for (int s : new int[] {K, X}) {
-            effect(JMP | op | s, (f, i, pc) -> f.condJump(pc, CodeAnalysis.jumpTarget(i, pc), (to, whenFalse) -> {
+            put(JMP | op | s, new Emitter(Kind.BRANCH, null, (f, i, pc) -> f.condJump(pc, CodeAnalysis.jumpTarget(i, pc), (to, whenFalse) -> {
                 int ifOp;
                 f.ld(i.dst());
-                src64(f, i);
+                if (unsigned) {
+                    f.lconst(Long.MIN_VALUE);
+                    f.mv.visitInsn(LXOR);
+                    if (s == X) {
+                        f.ld(i.src());
+                        f.lconst(Long.MIN_VALUE);
+                        f.mv.visitInsn(LXOR);
+                    } else {
+                        f.lconst(i.imm() ^ Long.MIN_VALUE);
+                    }
+                } else {
+                    src64(f, i);
+                }
                 switch (op) {
                     case JEQ: f.mv.visitInsn(LCMP); ifOp = IFEQ; break;
                     case JNE: f.mv.visitInsn(LCMP); ifOp = IFNE; break;
-                    case JSGT: f.mv.visitInsn(LCMP); ifOp = IFGT; break;
-                    case JSGE: f.mv.visitInsn(LCMP); ifOp = IFGE; break;
-                    case JSLT: f.mv.visitInsn(LCMP); ifOp = IFLT; break;
-                    case JSLE: f.mv.visitInsn(LCMP); ifOp = IFLE; break;
-                    case JGT: f.invoke(RuntimeRefs.COMPARE_UNSIGNED); ifOp = IFGT; break;
-                    case JGE: f.invoke(RuntimeRefs.COMPARE_UNSIGNED); ifOp = IFGE; break;
-                    case JLT: f.invoke(RuntimeRefs.COMPARE_UNSIGNED); ifOp = IFLT; break;
-                    case JLE: f.invoke(RuntimeRefs.COMPARE_UNSIGNED); ifOp = IFLE; break;
+                    case JSGT: case JGT: f.mv.visitInsn(LCMP); ifOp = IFGT; break;
+                    case JSGE: case JGE: f.mv.visitInsn(LCMP); ifOp = IFGE; break;
+                    case JSLT: case JLT: f.mv.visitInsn(LCMP); ifOp = IFLT; break;
+                    case JSLE: case JLE: f.mv.visitInsn(LCMP); ifOp = IFLE; break;
                     case JSET:
                         f.mv.visitInsn(LAND);
                         f.mv.visitInsn(LCONST_0);
@@ -235,14 +270,14 @@ final class EmitterTable {
                     default: throw new IllegalStateException("jump op " + op);
                 }
                 f.mv.visitJumpInsn(whenFalse ? negate(ifOp) : ifOp, to);
-            }));
+            })));
         }
     }
 
     /** 32-bit conditional jumps: Semantics.cond32, as the interpreter. */
     private static void jmp32(int op) {
         for (int s : new int[] {K, X}) {
-            put(JMP32 | op | s, new Emitter(false, "Semantics.cond32", (f, i, pc) ->
+            put(JMP32 | op | s, new Emitter(Kind.BRANCH, RuntimeRefs.COND32.owner() + "." + RuntimeRefs.COND32.name(), (f, i, pc) ->
                     f.condJump(pc, CodeAnalysis.jumpTarget(i, pc), (to, whenFalse) -> {
                         f.iconst(op);
                         f.ld(i.dst());
@@ -334,18 +369,18 @@ final class EmitterTable {
         });
         for (int size : new int[] {W, H, B, DW}) {
             int bytes = sizeBytes(size);
-            effect(LDX | MEM | size, (f, i, pc) -> f.load(pc, i.dst(), i.src(), i.off(), bytes, false));
-            effect(ST | MEM | size, (f, i, pc) -> f.store(pc, i.dst(), i.off(), bytes, () -> f.lconst(i.imm())));
-            effect(STX | MEM | size, (f, i, pc) -> f.store(pc, i.dst(), i.off(), bytes, () -> f.ld(i.src())));
+            memory(LDX | MEM | size, (f, i, pc) -> f.load(pc, i.dst(), i.src(), i.off(), bytes, false));
+            memory(ST | MEM | size, (f, i, pc) -> f.store(pc, i.dst(), i.off(), bytes, () -> f.lconst(i.imm())));
+            memory(STX | MEM | size, (f, i, pc) -> f.store(pc, i.dst(), i.off(), bytes, () -> f.ld(i.src())));
         }
         for (int size : new int[] {W, H, B}) {
             int bytes = sizeBytes(size);
-            effect(LDX | MEMSX | size, (f, i, pc) -> f.load(pc, i.dst(), i.src(), i.off(), bytes, true));
+            memory(LDX | MEMSX | size, (f, i, pc) -> f.load(pc, i.dst(), i.src(), i.off(), bytes, true));
             effect(LD | ABS | size, (f, i, pc) -> f.legacyLoad(pc, i));
             effect(LD | IND | size, (f, i, pc) -> f.legacyLoad(pc, i));
         }
-        effect(STX | ATOMIC | W, (f, i, pc) -> f.atomic(pc, i, 4));
-        effect(STX | ATOMIC | DW, (f, i, pc) -> f.atomic(pc, i, 8));
+        memory(STX | ATOMIC | W, (f, i, pc) -> f.atomic(pc, i, 4));
+        memory(STX | ATOMIC | DW, (f, i, pc) -> f.atomic(pc, i, 8));
 
         // ---------------- jumps, calls, exit ----------------
         for (int op : new int[] {JEQ, JGT, JGE, JSET, JNE, JSGT, JSGE, JLT, JLE, JSLT, JSLE}) {

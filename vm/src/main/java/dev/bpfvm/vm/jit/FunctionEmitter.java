@@ -181,6 +181,10 @@ final class FunctionEmitter {
             prog();
             mv.visitVarInsn(ALOAD, S);
             mv.visitVarInsn(LLOAD, executed);
+            if (handlers.get(k)[1] != 0) {
+                lconst(handlers.get(k)[1]);
+                mv.visitInsn(LADD);
+            }
             invoke(RuntimeRefs.FAULT);
             mv.visitInsn(ATHROW);
         }
@@ -284,7 +288,7 @@ final class FunctionEmitter {
             return;
         }
         EmitterTable.Emitter e = EmitterTable.get(i.opcode());
-        if (!e.pure() && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
+        if (e.kind() == EmitterTable.Kind.EFFECT && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
             flush();
         }
         e.emit(this, i, pc);
@@ -302,13 +306,8 @@ final class FunctionEmitter {
 
     /** Brings the executed count up to date. */
     void flush() {
-        if (pending > 0) {
-            mv.visitVarInsn(LLOAD, executed);
-            lconst(pending);
-            mv.visitInsn(LADD);
-            mv.visitVarInsn(LSTORE, executed);
-            pending = 0;
-        }
+        addPending();
+        pending = 0;
     }
 
     // ---------------- faults ----------------
@@ -356,7 +355,7 @@ final class FunctionEmitter {
         Label end = new Label();
         Label handler = new Label();
         mv.visitTryCatchBlock(start, end, handler, null);
-        handlers.add(new int[] {pc});
+        handlers.add(new int[] {pc, pending});   // the count at a fault: executed + pending
         handlerLabels.add(handler);
         mv.visitLabel(start);
         return end;
@@ -373,15 +372,26 @@ final class FunctionEmitter {
         void emit(Label to, boolean whenFalse);
     }
 
+    /**
+     * A conditional jump. The count is not flushed before it: the taken edge adds what is
+     * pending (this jump included), the fall-through keeps it pending.
+     */
     void condJump(int pc, int target, Branch branch) {
-        if (target > pc && target < an.slots && body.get(target)) {
-            branch.emit(labels[target], false);
-            return;
-        }
         Label notTaken = new Label();
         branch.emit(notTaken, true);
+        addPending();
         taken(pc, target);
         mv.visitLabel(notTaken);
+    }
+
+    /** executed += pending, on this path only (pending stays for the other). */
+    private void addPending() {
+        if (pending > 0) {
+            mv.visitVarInsn(LLOAD, executed);
+            lconst(pending);
+            mv.visitInsn(LADD);
+            mv.visitVarInsn(LSTORE, executed);
+        }
     }
 
     /** A taken jump: the budget check of a back-edge, then the target (or its fault). */
@@ -778,13 +788,13 @@ final class FunctionEmitter {
     }
 
     // ---------------- memory windows (fast path for accesses through registers) ----------------
-    // Per base register a cached window: start (J), readLen (J), writeLen (J), data ([B), base (I).
+    // Per base register a cached MemoryAccess.Window: lo (J), readEnd (J), writeEnd (J), data ([B), bias (I).
 
-    private static final int W_START = 0;
-    private static final int W_READ = 2;
-    private static final int W_WRITE = 4;
+    private static final int W_LO = 0;
+    private static final int W_READ_END = 2;
+    private static final int W_WRITE_END = 4;
     private static final int W_DATA = 6;
-    private static final int W_BASE = 7;
+    private static final int W_BIAS = 7;
     private static final int W_SIZE = 8;
 
     private void allocateWindows() {
@@ -803,12 +813,10 @@ final class FunctionEmitter {
         for (int r = 0; r < windowSlot.length; r++) {
             int w = windowSlot[r];
             if (w != 0) {
-                mv.visitInsn(LCONST_0);
-                mv.visitVarInsn(LSTORE, w + W_START);
                 mv.visitInsn(ACONST_NULL);
                 mv.visitVarInsn(ASTORE, w + W_DATA);
                 mv.visitInsn(ICONST_0);
-                mv.visitVarInsn(ISTORE, w + W_BASE);
+                mv.visitVarInsn(ISTORE, w + W_BIAS);
             }
         }
         invalidateWindows();
@@ -836,12 +844,32 @@ final class FunctionEmitter {
     private void invalidateWindows() {
         for (int w : windowSlot) {
             if (w != 0) {
-                mv.visitLdcInsn(-1L);
-                mv.visitVarInsn(LSTORE, w + W_READ);
-                mv.visitLdcInsn(-1L);
-                mv.visitVarInsn(LSTORE, w + W_WRITE);
+                // lo = 1, ends = 0: no address is at least 1 and at most -size
+                mv.visitInsn(LCONST_1);
+                mv.visitVarInsn(LSTORE, w + W_LO);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_READ_END);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_WRITE_END);
             }
         }
+    }
+
+    /**
+     * Falls through if the access of {@code size} bytes at the address in {@code tmp} is
+     * covered by the window ({@code lo <= addr <= end - size}), else jumps to {@code miss}.
+     */
+    private void windowCovered(int w, int endSlot, int size, Label miss) {
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + W_LO);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFLT, miss);
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + endSlot);
+        lconst(size);
+        mv.visitInsn(LSUB);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFGT, miss);
     }
 
     private void windowRefill(int w) {
@@ -850,29 +878,27 @@ final class FunctionEmitter {
         invoke(RuntimeRefs.WINDOW);
         String win = Type.getInternalName(MemoryAccess.Window.class);
         mv.visitInsn(DUP);
-        mv.visitFieldInsn(GETFIELD, win, "start", "J");
-        mv.visitVarInsn(LSTORE, w + W_START);
+        mv.visitFieldInsn(GETFIELD, win, "lo", "J");
+        mv.visitVarInsn(LSTORE, w + W_LO);
         mv.visitInsn(DUP);
-        mv.visitFieldInsn(GETFIELD, win, "readLen", "J");
-        mv.visitVarInsn(LSTORE, w + W_READ);
+        mv.visitFieldInsn(GETFIELD, win, "readEnd", "J");
+        mv.visitVarInsn(LSTORE, w + W_READ_END);
         mv.visitInsn(DUP);
-        mv.visitFieldInsn(GETFIELD, win, "writeLen", "J");
-        mv.visitVarInsn(LSTORE, w + W_WRITE);
+        mv.visitFieldInsn(GETFIELD, win, "writeEnd", "J");
+        mv.visitVarInsn(LSTORE, w + W_WRITE_END);
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "data", "[B");
         mv.visitVarInsn(ASTORE, w + W_DATA);
-        mv.visitFieldInsn(GETFIELD, win, "base", "I");
-        mv.visitVarInsn(ISTORE, w + W_BASE);
+        mv.visitFieldInsn(GETFIELD, win, "bias", "I");
+        mv.visitVarInsn(ISTORE, w + W_BIAS);
     }
 
-    /** Pushes data and index for a covered access: data[base + (addr - start)]. */
+    /** Pushes data and index of a covered access: data[bias + (int) addr]. */
     private void windowIndex(int w) {
         mv.visitVarInsn(ALOAD, w + W_DATA);
-        mv.visitVarInsn(ILOAD, w + W_BASE);
         mv.visitVarInsn(LLOAD, tmp);
-        mv.visitVarInsn(LLOAD, w + W_START);
-        mv.visitInsn(LSUB);
         mv.visitInsn(L2I);
+        mv.visitVarInsn(ILOAD, w + W_BIAS);
         mv.visitInsn(IADD);
     }
 
@@ -882,11 +908,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(LSTORE, tmp);
         Label miss = new Label();
         Label done = new Label();
-        // fast: covered by the cached window
-        mv.visitVarInsn(LLOAD, tmp);
-        mv.visitVarInsn(LLOAD, w + W_START);
-        mv.visitInsn(LSUB);
-        windowCovered(w, W_READ, size, miss);
+        windowCovered(w, W_READ_END, size, miss);
         windowIndex(w);
         invoke(loadRef(size));
         mv.visitJumpInsn(GOTO, done);
@@ -908,10 +930,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(LSTORE, tmp);
         Label miss = new Label();
         Label done = new Label();
-        mv.visitVarInsn(LLOAD, tmp);
-        mv.visitVarInsn(LLOAD, w + W_START);
-        mv.visitInsn(LSUB);
-        windowCovered(w, W_WRITE, size, miss);
+        windowCovered(w, W_WRITE_END, size, miss);
         windowIndex(w);
         value.push();
         invoke(storeRef(size));
@@ -926,24 +945,5 @@ final class FunctionEmitter {
         tryEnd(end);
         windowRefill(w);
         mv.visitLabel(done);
-    }
-
-    /**
-     * With {@code x = addr - start} on the stack: falls through if the access is covered
-     * ({@code 0 <= x <= len - size}, tested as {@code (x | (len - size - x)) >= 0}), else jumps
-     * to {@code miss}. Consumes x.
-     */
-    private void windowCovered(int w, int lenSlot, int size, Label miss) {
-        mv.visitInsn(DUP2);                       // x x
-        mv.visitVarInsn(LLOAD, w + lenSlot);      // x x len
-        lconst(size);
-        mv.visitInsn(LSUB);                       // x x (len-size)
-        mv.visitInsn(DUP2_X2);                    // x (len-size) x (len-size)
-        mv.visitInsn(POP2);                       // x (len-size) x
-        mv.visitInsn(LSUB);                       // x (len-size-x)
-        mv.visitInsn(LOR);                        // x|(len-size-x)
-        mv.visitInsn(LCONST_0);
-        mv.visitInsn(LCMP);
-        mv.visitJumpInsn(IFLT, miss);
     }
 }

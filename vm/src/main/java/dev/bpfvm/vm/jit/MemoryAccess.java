@@ -56,24 +56,25 @@ final class MemoryAccess {
      * A stretch of one region where plain reads (and writes) need no check beyond the window's
      * bounds: the whole region, or for a region of elements the usable part of one element. An
      * access at BPF address {@code a} of {@code n} bytes is covered when
-     * {@code 0 <= a - start <= readLen - n} (or {@code writeLen}); it then touches
-     * {@code data[base + (a - start)]}. A length of -1 covers nothing.
+     * {@code lo <= a <= readEnd - n} (or {@code writeEnd}); it then touches
+     * {@code data[bias + (int) a]} (the low half of an address is the region offset). An end
+     * below {@code lo} covers nothing.
      */
     static final class Window {
-        static final Window EMPTY = new Window(0, -1, -1, new byte[0], 0);
+        static final Window EMPTY = new Window(1, 0, 0, new byte[0], 0);
 
-        final long start;
-        final long readLen;
-        final long writeLen;
+        final long lo;
+        final long readEnd;
+        final long writeEnd;
         final byte[] data;
-        final int base;
+        final int bias;
 
-        Window(long start, long readLen, long writeLen, byte[] data, int base) {
-            this.start = start;
-            this.readLen = readLen;
-            this.writeLen = writeLen;
+        Window(long lo, long readEnd, long writeEnd, byte[] data, int bias) {
+            this.lo = lo;
+            this.readEnd = readEnd;
+            this.writeEnd = writeEnd;
             this.data = data;
-            this.base = base;
+            this.bias = bias;
         }
     }
 
@@ -90,8 +91,8 @@ final class MemoryAccess {
             lo = off - off % r.stride();
             hi = (int) Math.min(hi, (long) lo + r.elemSize());
         }
-        long len = hi - lo;
-        return new Window(AddressSpace.address(r.index(), lo), r.readable() ? len : -1, r.writable() ? len : -1,
-                r.data(), r.base() + lo);
+        long start = AddressSpace.address(r.index(), lo);
+        long end = start + (hi - lo);
+        return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base());
     }
 }

@@ -46,6 +46,7 @@ class EmitterTableTest {
         assertThat(EmitterTable.get(0xbf).semantics()).isEqualTo("dev/bpfvm/vm/exec/Semantics.movsx64");
         assertThat(EmitterTable.get(0x0f).semantics()).isNull();   // add: inlined
         assertThat(EmitterTable.get(0x0f).pure()).isTrue();
-        assertThat(EmitterTable.get(0x79).pure()).isFalse();       // a load can fault
+        assertThat(EmitterTable.get(0x79).kind()).isEqualTo(EmitterTable.Kind.FAULTS);   // a load can fault
+        assertThat(EmitterTable.get(0x85).kind()).isEqualTo(EmitterTable.Kind.EFFECT);
     }
 }
