@@ -2,6 +2,7 @@ package dev.bpfvm.vm.jit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bpfvm.vm.asm.Disassembler;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.isa.Insn;
 import java.util.List;
@@ -76,11 +77,12 @@ class DifferentialFuzzTest {
         return w.run(p, r4, r5);
     }
 
+    /** The program in assembler syntax (round-trips exactly: paste it into a regression case), with slots and kernel text. */
     static String listing(List<Insn> insns) {
         StringBuilder sb = new StringBuilder();
         int pc = 0;
         for (Insn i : insns) {
-            sb.append(String.format("%4d: %s%n", pc, i));
+            sb.append(String.format("%-44s # %4d: %s%n", Disassembler.asm(i), pc, i));
             pc += i.slots();
         }
         return sb.toString();

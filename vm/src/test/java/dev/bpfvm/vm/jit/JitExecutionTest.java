@@ -437,6 +437,31 @@ class JitExecutionTest {
 
     @ParameterizedTest
     @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
+    void regionsFreedByAHelperFaultAfterTheCall(TierPolicy policy) {
+        tier(policy);
+        Region[] r = {rt.memory().register(Region.of(Region.Kind.RINGBUF, "record", new byte[16]).build())};
+        helpers.register(new HelperSpec(131, "bpf_ringbuf_submit", HelperProto.of(RetType.VOID), (c, a, b, d, e, f) -> {
+            c.memory().unregister(r[0]);
+            return 0;
+        }));
+        // the compiled code caches the record's window for r6 in a loop; after the helper the
+        // same access must fault, as in the interpreter
+        List<Insn> p = List.of(
+                new Insn(0xbf, 6, 1, 0, 0), mov(2, 3),
+                new Insn(0x7a, 6, 0, 0, 1),            // loop: *(u64 *)(r6 + 0) = 1
+                new Insn(0x17, 2, 0, 0, 1),
+                new Insn(0x55, 2, 0, -3, 0),
+                call(131),
+                new Insn(0x79, 0, 6, 0, 0),            // r0 = *(u64 *)(r6 + 0): freed
+                exit());
+        long address = r[0].address();
+        assertThatThrownBy(() -> run(new Program("p", p), address))
+                .hasMessage("program p: insn 6: invalid memory read of 8 bytes at 0x%x: no such region", address);
+        assertThat(ctx.executed()).isEqualTo(13);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
     void contextRejectsNestedRuns(TierPolicy policy) {
         tier(policy);
         helpers.register(new HelperSpec(9, "reenter", HelperProto.of(RetType.INTEGER),
