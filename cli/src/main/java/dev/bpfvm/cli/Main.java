@@ -1,6 +1,7 @@
 package dev.bpfvm.cli;
 
 import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.isa.InsnFormatException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -58,6 +59,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new RunCommand(io));
         cl.addSubcommand(new AsmCommand(io));
         cl.addSubcommand(new DisasmCommand(io));
+        cl.addSubcommand(new InspectCommand(io));
         cl.addSubcommand(new DemoCommand(io));
         cl.addSubcommand(new TestRunCommand(io));
         cl.addSubcommand(new MapCommand(io));
@@ -108,7 +110,8 @@ public final class Main implements Callable<Integer> {
 
     /** The one-line message for an error. */
     static String describe(Exception ex) {
-        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException) {
+        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException
+                || ex instanceof LoaderException) {
             return ex.getMessage();
         }
         return "internal error: " + ex.getClass().getName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");
