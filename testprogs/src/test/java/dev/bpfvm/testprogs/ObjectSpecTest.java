@@ -1,6 +1,7 @@
 package dev.bpfvm.testprogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.isa.Insn;
@@ -15,6 +16,7 @@ import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.Pinning;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.ProgramType;
+import dev.bpfvm.vm.object.SourceRef;
 import dev.bpfvm.vm.object.Reloc;
 import dev.bpfvm.vm.object.VariableSpec;
 import dev.bpfvm.vm.spi.MapType;
@@ -318,21 +320,140 @@ class ObjectSpecTest {
         assertThat(o.btf().count()).isEqualTo(185);
     }
 
+    /** The other builds of a program: other -mcpu, without -g, older compilers. */
+    private static final String OTHER_BUILD = "\\.(v[124]|nog|clang1[46])\\.o$";
+
+    private static String mapSummary(MapSpec m) {
+        return m.name() + " " + m.type() + " " + m.keySize() + " " + m.valueSize() + " " + m.maxEntries() + " "
+                + m.flags() + " " + m.numaNode() + " " + m.pinning() + " " + m.mapExtra() + " " + m.section() + " "
+                + m.frozen() + " " + m.slots() + " " + (m.innerMap() == null ? "-" : mapSummary(m.innerMap())) + " "
+                + m.contents().stream().map(e -> HexFormat.of().formatHex(e.key()) + "=" + HexFormat.of().formatHex(e.value()))
+                        .toList();
+    }
+
+    /** A program's references, sorted, without BTF type ids (they differ between compilers). */
+    private static List<String> references(ProgramSpec p, boolean withCore) {
+        return p.relocs().values().stream().filter(r -> withCore || !(r instanceof Reloc.CoreRef))
+                .map(r -> r.describe().replaceAll("\\[\\d+\\] ", "")).sorted().toList();
+    }
+
     @Test
-    void otherCpuVersionsDescribeTheSameObject() {
+    void otherBuildsDescribeTheSameObject() {
+        int compared = 0;
         for (String name : TestObjects.names()) {
-            String base = name.replaceAll("\\.v[24]\\.o$", ".o");
+            String base = name.replaceAll(OTHER_BUILD, ".o");
             if (base.equals(name)) {
                 continue;
             }
+            compared++;
             ObjectSpec v = TestObjects.load(name);
-            ObjectSpec v3 = TestObjects.load(base);
-            assertThat(v.programs()).as(name).extracting(p -> p.name() + " " + p.section() + " " + p.type())
-                    .isEqualTo(v3.programs().stream().map(p -> p.name() + " " + p.section() + " " + p.type()).toList());
-            assertThat(v.maps()).as(name).extracting(MapSpec::name).isEqualTo(v3.maps().stream().map(MapSpec::name).toList());
-            assertThat(v.externs()).as(name).extracting(ExternSpec::name)
-                    .isEqualTo(v3.externs().stream().map(ExternSpec::name).toList());
+            ObjectSpec o = TestObjects.load(base);
+            boolean nog = name.endsWith(".nog.o");
+            assertThat(v.license()).as(name).isEqualTo(o.license());
+            assertThat(v.kernelVersion()).as(name).isEqualTo(o.kernelVersion());
+            assertThat(v.programs()).as(name).extracting(ProgramSpec::name)
+                    .isEqualTo(o.programs().stream().map(ProgramSpec::name).toList());
+            for (ProgramSpec p : o.programs()) {
+                ProgramSpec q = v.program(p.name());
+                String what = name + " " + p.name();
+                assertThat(q.section() + " " + q.type() + " " + q.attachType() + " '" + q.attachTo() + "' " + q.flags())
+                        .as(what).isEqualTo(p.section() + " " + p.type() + " " + p.attachType() + " '" + p.attachTo()
+                                + "' " + p.flags());
+                assertThat(q.functions()).as(what).extracting(f -> f.name() + " " + f.section() + " " + f.global())
+                        .isEqualTo(p.functions().stream().map(f -> f.name() + " " + f.section() + " " + f.global()).toList());
+                // without -g clang silently drops CO-RE relocations (the accesses keep the compiled offsets)
+                assertThat(references(q, !nog)).as(what).isEqualTo(references(p, !nog));
+                if (nog) {
+                    assertThat(references(q, true)).as(what).isEqualTo(references(p, false));
+                    assertThat(q.lines()).as(what).isEmpty();
+                    assertThat(q.functions()).as(what).allSatisfy(f -> assertThat(f.btfId()).isZero());
+                }
+            }
+            assertThat(v.maps()).as(name).extracting(ObjectSpecTest::mapSummary)
+                    .isEqualTo(o.maps().stream().map(ObjectSpecTest::mapSummary).toList());
+            assertThat(v.externs()).as(name).extracting(e -> e.name() + " " + e.kind() + " " + e.weak() + " " + e.type()
+                    + " " + e.offset() + " " + e.size() + " " + e.kconfig()).isEqualTo(o.externs().stream().map(e -> e.name()
+                    + " " + e.kind() + " " + e.weak() + " " + e.type() + " " + e.offset() + " " + e.size() + " "
+                    + e.kconfig()).toList());
+            assertThat(v.variables()).as(name).extracting(x -> x.name() + " " + x.section() + " " + x.offset() + " "
+                    + x.size() + " " + x.global() + " " + (nog ? "" : x.type())).isEqualTo(o.variables().stream()
+                    .map(x -> x.name() + " " + x.section() + " " + x.offset() + " " + x.size() + " " + x.global() + " "
+                            + (nog ? "" : x.type())).toList());
+            assertThat(v.btf() == null).as(name).isEqualTo(nog || o.btf() == null);
         }
+        assertThat(compared).isEqualTo(28);
+    }
+
+    /** Without -g: no BTF, so no line info, no function BTF ids and untyped variables, but the same code. */
+    @Test
+    void objectsBuiltWithoutDebugInfo() {
+        ObjectSpec nog = TestObjects.load("calls.nog.o");
+        ObjectSpec g = TestObjects.load("calls.o");
+        assertThat(nog.btf()).isNull();
+        for (ProgramSpec p : g.programs()) {
+            ProgramSpec q = nog.program(p.name());
+            assertThat(q.insns()).isEqualTo(p.insns());
+            assertThat(q.relocs()).isEqualTo(p.relocs());
+            assertThat(q.functions()).isEqualTo(p.functions().stream()
+                    .map(f -> new FunctionSpec(f.name(), f.section(), f.start(), f.length(), 0, f.global())).toList());
+            assertThat(q.lines()).isEmpty();
+            assertThat(q.sourceLine(0)).isNull();
+            assertThat(q.sourceFile()).isNull();
+        }
+        ObjectSpec globals = TestObjects.load("globals.nog.o");
+        assertThat(globals.variables()).containsExactly(
+                new VariableSpec("counter", ".data", 0, 4, "", 0, true),
+                new VariableSpec("pair", ".data", 8, 16, "", 0, true),
+                new VariableSpec("threshold", ".rodata", 0, 4, "", 0, true),
+                new VariableSpec("greeting", ".rodata", 4, 8, "", 0, true),
+                new VariableSpec("use_globals.____fmt", ".rodata", 12, 16, "", 0, false),
+                new VariableSpec("custom_counter", ".data.counters", 0, 4, "", 0, true),
+                new VariableSpec("custom_limit", ".rodata.limits", 0, 2, "", 0, true),
+                new VariableSpec("calls", ".bss", 0, 4, "", 0, false),
+                new VariableSpec("hits", ".bss", 8, 8, "", 0, true),
+                new VariableSpec("hist", ".bss", 16, 32, "", 0, true),
+                new VariableSpec("scratch", ".bss.scratch", 0, 16, "", 0, true));
+        assertThat(globals.maps()).extracting(MapSpec::btfValueTypeId).containsOnly(0);
+        // sections.c reads contexts through preserve_access_index structs: without -g, no CO-RE records
+        assertThat(relocs(TestObjects.load("sections.o").program("kprobe_prog"))).containsExactly(
+                Map.entry(0, "CO-RE byte_off <byte_off> [32] struct pt_regs.di (0:14 @ offset 112)"));
+        assertThat(TestObjects.load("sections.nog.o").program("kprobe_prog").relocs()).isEmpty();
+    }
+
+    /** What older compilers do differently in our programs: more line info records, no BTF for unused typedefs. */
+    @Test
+    void olderCompilers() {
+        assertThat(TestObjects.load("calls.clang14.o").program("calls_loop").lines()).hasSize(20);
+        assertThat(TestObjects.load("calls.clang16.o").program("calls_loop").lines()).hasSize(20);
+        assertThat(TestObjects.load("calls.o").program("calls_loop").lines()).hasSize(19);
+        // clang-19 gives the jump after a weak kfunc's address (if (kfunc)) a line record of its own; clang-14 does not
+        assertThat(TestObjects.load("externs.o").program("use_kfuncs").lines()).extracting(SourceRef::insn)
+                .containsExactly(0, 1, 2, 5, 6, 8, 9, 16, 18, 20, 22, 24, 25, 27);
+        assertThat(TestObjects.load("externs.clang14.o").program("use_kfuncs").lines()).extracting(SourceRef::insn)
+                .containsExactly(0, 1, 2, 5, 6, 9, 16, 18, 20, 22, 25, 27);
+        assertThat(TestObjects.load("externs.clang14.o").program("use_kfuncs").sourceLine(8).text())
+                .isEqualTo("\t\tif (cgroup_rstat_updated)");
+        ObjectSpec old = TestObjects.load("sections.clang14.o");
+        assertThat(old.btf().count()).isEqualTo(106);
+        assertThat(TestObjects.load("sections.o").btf().count()).isEqualTo(109);
+        assertThat(old.program("cg_connect4").functions()).containsExactly(
+                new FunctionSpec("cg_connect4", "cgroup/connect4", 0, 2, 95, true));
+        // clang-14 and clang-16 keep their local jump labels (LBB*) as symbols: not functions, not variables
+        assertThat(TestObjects.load("maps.clang14.o").program("use_maps").functions()).extracting(FunctionSpec::name)
+                .containsExactly("use_maps");
+    }
+
+    /** Objects bpfvm cannot load get a clear loader error that says why. */
+    @Test
+    void unsupportedObjectsAreRejectedClearly() {
+        assertThatThrownBy(() -> TestObjects.load("unsupported/maps.nog.o"))
+                .isInstanceOf(dev.bpfvm.vm.elf.ElfFormatException.class)
+                .hasMessage("unsupported/maps.nog.o: section '.maps': BTF-defined maps need BTF, but the object has none"
+                        + " (compile with -g)");
+        assertThatThrownBy(() -> TestObjects.load("unsupported/externs.nog.o"))
+                .isInstanceOf(dev.bpfvm.vm.object.RelocationException.class)
+                .hasMessage("unsupported/externs.nog.o: extern 'bpf_rcu_read_lock' needs BTF to be resolved, but the"
+                        + " object has none (compile with -g)");
     }
 
     @Test
@@ -350,6 +471,10 @@ class ObjectSpecTest {
                 assertThat(first.text()).as(name).isNotBlank();
                 for (FunctionSpec f : p.functions()) {
                     assertThat(p.lineStartingAt(f.start())).as(name + " " + f.name()).isNotNull();
+                    // the func info's BTF id names this function, whatever the compiler numbered it
+                    assertThat(o.btf().type(f.btfId())).as(name + " " + f.name())
+                            .isInstanceOfSatisfying(dev.bpfvm.vm.btf.BtfType.Func.class,
+                                    fn -> assertThat(fn.name()).isEqualTo(f.name()));
                 }
             }
         }
