@@ -7,6 +7,9 @@
 #   name.v1.o      -mcpu=v1 (no JMP32, no JLT/JLE/JSLT/JSLE), for the programs that compile for v1,
 #                  kept only where its code differs from v2
 #   name.nog.o     without -g (no BTF, no line info), for the programs that need no BTF
+#   calls.gline.o  -gline-tables-only: clang writes BTF FUNCs without prototypes, which bpfvm
+#                  (as libbpf) drops, since nothing in calls.c needs BTF (clang-16 crashes on it;
+#                  clang-19's prototype ids are garbage, so this build is not reproducible)
 #   name.clang14.o, name.clang16.o
 #                  the default build with clang-14 / clang-16, kept only where what the loader
 #                  reads (code, relocations, .BTF, .BTF.ext) differs from the builds kept before
@@ -96,6 +99,9 @@ for f in "$src"/*.c; do
 	calls | globals | sections) build_nog "$name" "$name.nog.o" ;;
 	maps | externs) mkdir -p "$out/unsupported" && build_nog "$name" "unsupported/$name.nog.o" ;;
 	esac
+	if [ "$name" = calls ]; then
+		(cd "$src" && "$CLANG" $common -gline-tables-only -mcpu=v3 -c "$name.c" -o "$out/$name.gline.o")
+	fi
 done
 
 # older compilers: the default build of each program

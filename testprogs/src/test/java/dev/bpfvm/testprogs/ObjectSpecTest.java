@@ -321,7 +321,7 @@ class ObjectSpecTest {
     }
 
     /** The other builds of a program: other -mcpu, without -g, older compilers. */
-    private static final String OTHER_BUILD = "\\.(v[124]|nog|clang1[46])\\.o$";
+    private static final String OTHER_BUILD = "\\.(v[124]|nog|gline|clang1[46])\\.o$";
 
     private static String mapSummary(MapSpec m) {
         return m.name() + " " + m.type() + " " + m.keySize() + " " + m.valueSize() + " " + m.maxEntries() + " "
@@ -348,7 +348,7 @@ class ObjectSpecTest {
             compared++;
             ObjectSpec v = TestObjects.load(name);
             ObjectSpec o = TestObjects.load(base);
-            boolean nog = name.endsWith(".nog.o");
+            boolean nog = name.endsWith(".nog.o") || name.endsWith(".gline.o");
             assertThat(v.license()).as(name).isEqualTo(o.license());
             assertThat(v.kernelVersion()).as(name).isEqualTo(o.kernelVersion());
             assertThat(v.programs()).as(name).extracting(ProgramSpec::name)
@@ -381,7 +381,7 @@ class ObjectSpecTest {
                             + (nog ? "" : x.type())).toList());
             assertThat(v.btf() == null).as(name).isEqualTo(nog || o.btf() == null);
         }
-        assertThat(compared).isEqualTo(28);
+        assertThat(compared).isEqualTo(29);
     }
 
     /** Without -g: no BTF, so no line info, no function BTF ids and untyped variables, but the same code. */
@@ -400,6 +400,13 @@ class ObjectSpecTest {
             assertThat(q.sourceLine(0)).isNull();
             assertThat(q.sourceFile()).isNull();
         }
+        // -gline-tables-only: BTF FUNCs without prototypes, dropped as libbpf does (nothing needs it)
+        assertThat(dev.bpfvm.vm.elf.ElfFile.parse("calls.gline.o", TestObjects.bytes("calls.gline.o")).section(".BTF"))
+                .isNotNull();
+        ObjectSpec gline = TestObjects.load("calls.gline.o");
+        assertThat(gline.btf()).isNull();
+        assertThat(gline.programs()).extracting(ProgramSpec::insns).isEqualTo(nog.programs().stream().map(ProgramSpec::insns).toList());
+        assertThat(gline.program("calls_main").functions()).isEqualTo(nog.program("calls_main").functions());
         ObjectSpec globals = TestObjects.load("globals.nog.o");
         assertThat(globals.variables()).containsExactly(
                 new VariableSpec("counter", ".data", 0, 4, "", 0, true),

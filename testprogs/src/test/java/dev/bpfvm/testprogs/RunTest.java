@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Loads, links and runs the test objects in the interpreter: the loader's output must compute the right things. */
 class RunTest {
     @ParameterizedTest
-    @ValueSource(strings = {"calls.o", "calls.v1.o", "calls.v2.o", "calls.v4.o", "calls.nog.o", "calls.clang14.o", "calls.clang16.o"})
+    @ValueSource(strings = {"calls.o", "calls.v1.o", "calls.v2.o", "calls.v4.o", "calls.nog.o", "calls.gline.o", "calls.clang14.o", "calls.clang16.o"})
     void subprogramsAndCallbacks(String object) {
         Loaded l = Loaded.of(object);
         Region skb = l.object(Region.Kind.CTX, "skb", 192);

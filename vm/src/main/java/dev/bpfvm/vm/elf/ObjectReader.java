@@ -156,15 +156,49 @@ final class ObjectReader {
 
     // ---------------------------------------------------------------- BTF
 
+    /**
+     * Loads .BTF and .BTF.ext. As libbpf, BTF that does not load is dropped when nothing in the
+     * object needs it (no BTF-defined maps, no externs, no CO-RE relocations): clang's
+     * {@code -gline-tables-only} output, for one, has FUNCs without prototypes (clang-14 writes
+     * type 0, clang-19 garbage). The object then loads as one built without -g. A bad .BTF.ext
+     * alone drops only the .BTF.ext (function and line info), as libbpf.
+     */
     private void loadBtf() {
         if (btfSec == null) {
             return;
         }
-        Btf raw = Btf.parse(file, elf.data(btfSec));
-        btf = fixDataSecs(raw);
-        if (btfExtSec != null) {
-            ext = BtfExt.parse(file, elf.data(btfExtSec), btf);
+        try {
+            btf = fixDataSecs(Btf.parse(file, elf.data(btfSec)));
+        } catch (BtfException e) {
+            if (needsBtf()) {
+                throw e;
+            }
+            btf = null;
+            return;
         }
+        if (btfExtSec != null) {
+            try {
+                ext = BtfExt.parse(file, elf.data(btfExtSec), btf);
+            } catch (BtfException e) {
+                if (needsBtf()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether the object cannot do without its BTF: BTF-defined maps, externs or CO-RE relocations. */
+    private boolean needsBtf() {
+        if (mapsSec != null) {
+            return true;
+        }
+        for (ElfSymbol sym : elf.symbols()) {
+            if (sym.index() != 0 && sym.isUndefined() && !sym.name().isEmpty()
+                    && (sym.bind() == ElfSymbol.STB_GLOBAL || sym.bind() == ElfSymbol.STB_WEAK)) {
+                return true;
+            }
+        }
+        return btfExtSec != null && BtfExt.mayHaveCoreRelos(elf.data(btfExtSec));
     }
 
     /** Fills DATASEC sizes from the ELF sections and variable offsets from the symbols, as libbpf does. */
