@@ -344,7 +344,8 @@ final class ObjectReader {
                 }
             }
             if (cs.funcs.isEmpty()) {
-                throw new ElfFormatException(file, cs.name(), -1, "code section has no function symbols");
+                throw new ElfFormatException(file, cs.name(), -1, "code section has no function symbols"
+                        + " (was the object stripped? the loader needs its function symbols)");
             }
         }
     }
@@ -883,7 +884,9 @@ final class ObjectReader {
                     if (callee == null) {
                         throw relocError(cs, secSlot, (local.address() ? "function address" : "call")
                                 + " targets insn " + local.slot() + " of section '" + local.sec().name()
-                                + "', which is not the start of a function");
+                                + "', which is not the start of a function"
+                                + (local.sec().funcContaining(local.slot()) == null
+                                        ? " (no function symbol covers it: was the object stripped?)" : ""));
                     }
                     if (local.sec() != cs && !local.sec().name().equals(TEXT)) {
                         throw relocError(cs, secSlot, "call to '" + callee.name() + "' in section '"

@@ -201,6 +201,28 @@ class ElfLoaderTest {
                 .hasMessage("t.o: p: insn 0: call targets insn 1 of section '.text', which is not the start of a function");
     }
 
+    /** llvm-strip --strip-unneeded drops the symbols of static functions, --strip-all every symbol. */
+    @Test
+    void strippedObjectsAreRejectedWithAHint() {
+        TestElf e = new TestElf();
+        int text = e.code(".text", List.of(mov(0, 1), EXIT, mov(0, 2), EXIT));
+        e.func("kept", text, 0, 2, true);
+        int textSym = e.sectionSymbol(text);
+        int s = e.code("socket", List.of(call(1), EXIT));
+        e.func("p", s, 0, 2, true);
+        e.rel(s, 0, textSym, ElfReloc.R_BPF_64_32);   // .text + 2: a static function whose symbol is gone
+        assertThatThrownBy(() -> ElfLoader.load("t.o", e.build()))
+                .isInstanceOf(RelocationException.class)
+                .hasMessage("t.o: p: insn 0: call targets insn 2 of section '.text', which is not the start of a"
+                        + " function (no function symbol covers it: was the object stripped?)");
+        TestElf all = new TestElf();
+        all.code("socket", List.of(mov(0, 0), EXIT));
+        assertThatThrownBy(() -> ElfLoader.load("t.o", all.build()))
+                .isInstanceOf(ElfFormatException.class)
+                .hasMessage("t.o: section 'socket': code section has no function symbols (was the object stripped?"
+                        + " the loader needs its function symbols)");
+    }
+
     @Test
     void brokenInstructionsAreAFormatError() {
         TestElf e = new TestElf();
