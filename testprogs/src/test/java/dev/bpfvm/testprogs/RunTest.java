@@ -104,6 +104,23 @@ class RunTest {
                 "call to unresolved weak kfunc 'bpf_no_such_kfunc' (it does not exist in this kernel)"));
     }
 
+    /** compat.c: what older compilers encode differently must compute the same. */
+    @ParameterizedTest
+    @ValueSource(strings = {"compat.o", "compat.v2.o", "compat.v4.o", "compat.clang14.o"})
+    void negativeEnumeratorsStaticsAndStrings(String object) {
+        Loaded l = Loaded.of(object);
+        assertThat(l.run("compat_prog", 0)).isEqualTo(0);
+        long[] out = new long[6];
+        for (int i = 0; i < 6; i++) {
+            out[i] = l.global(".bss", 8 + 8 * i, 8);
+        }
+        // the kernel's memory_cgrp_id, it exists, a negative enumerator, statics, a string literal
+        assertThat(out).containsExactly(4, 1, -2, 6, 7, 'o');
+        assertThat(l.global(".bss", 0, 4)).isEqualTo(1);     // first
+        assertThat(l.global(".bss", 56, 4)).isEqualTo(5);    // bump.bumps
+        assertThat(l.global(".data", 8, 8)).isEqualTo(6);    // second
+    }
+
     @Test
     void vmlinuxBuiltObjectLinksWithoutPoison() {
         Loaded l = Loaded.of("cgroup_stats.vmlinux.o");
