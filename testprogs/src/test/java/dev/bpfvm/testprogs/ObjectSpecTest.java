@@ -412,6 +412,8 @@ class ObjectSpecTest {
                 .isNotNull();
         ObjectSpec gline = TestObjects.load("calls.gline.o");
         assertThat(gline.btf()).isNull();
+        assertThat(gline.warnings()).singleElement().asString().startsWith(".BTF and .BTF.ext ignored (nothing in the"
+                + " object needs BTF): .BTF: type [1] FUNC 'global_add': has prototype type id ");
         assertThat(gline.programs()).extracting(ProgramSpec::insns).isEqualTo(nog.programs().stream().map(ProgramSpec::insns).toList());
         assertThat(gline.program("calls_main").functions()).isEqualTo(nog.program("calls_main").functions());
         ObjectSpec globals = TestObjects.load("globals.nog.o");
@@ -500,6 +502,7 @@ class ObjectSpecTest {
     void everyObjectHasLineInfoWithTextForEveryProgramStart() {
         for (String name : TestObjects.names()) {
             ObjectSpec o = TestObjects.load(name);
+            assertThat(o.warnings()).as(name).hasSize(name.equals("calls.gline.o") ? 1 : 0);
             for (ProgramSpec p : o.programs()) {
                 if (o.btf() == null) {
                     assertThat(p.lines()).as(name).isEmpty();

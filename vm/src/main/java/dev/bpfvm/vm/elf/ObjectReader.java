@@ -71,6 +71,7 @@ final class ObjectReader {
     private final Map<Integer, Map<Long, String>> mapsByOffset = new HashMap<>();
     private final List<MapSpec> maps = new ArrayList<>();
     private final Map<String, SourceLine> lineCache = new HashMap<>();
+    private final List<String> warnings = new ArrayList<>();
 
     ObjectReader(String file, byte[] bytes, ElfLoader.Options options) {
         this.file = file;
@@ -92,7 +93,7 @@ final class ObjectReader {
         collectRelocations();
         List<ProgramSpec> programs = buildPrograms(license);
         return new ObjectSpec(ElfLoader.objectName(file), programs, maps, variables(),
-                List.copyOf(externs.values()), license, version, btf);
+                List.copyOf(externs.values()), license, version, btf, warnings);
     }
 
     // ---------------------------------------------------------------- sections
@@ -174,6 +175,7 @@ final class ObjectReader {
                 throw e;
             }
             btf = null;
+            warnings.add(dropped(e, btfExtSec == null ? ".BTF" : ".BTF and .BTF.ext"));
             return;
         }
         if (btfExtSec != null) {
@@ -183,8 +185,13 @@ final class ObjectReader {
                 if (needsBtf()) {
                     throw e;
                 }
+                warnings.add(dropped(e, ".BTF.ext"));
             }
         }
+    }
+
+    private String dropped(BtfException e, String what) {
+        return what + " ignored (nothing in the object needs BTF): " + e.detail();
     }
 
     /** Whether the object cannot do without its BTF: BTF-defined maps, externs or CO-RE relocations. */

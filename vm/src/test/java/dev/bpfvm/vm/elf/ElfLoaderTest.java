@@ -289,6 +289,8 @@ class ElfLoaderTest {
     void btfThatDoesNotLoadIsDroppedWhenNothingNeedsIt() {
         ObjectSpec o = ElfLoader.load("t.o", objectWithBtf(btfWithoutPrototypes()).build());
         assertThat(o.btf()).isNull();
+        assertThat(o.warnings()).containsExactly(".BTF ignored (nothing in the object needs BTF): .BTF: type [2] FUNC"
+                + " 'p': prototype [0] is a UNKN, not a FUNC_PROTO");
         assertThat(o.program("p").functions()).containsExactly(new FunctionSpec("p", "socket", 0, 2, 0, true));
         assertThat(o.program("p").insns()).containsExactly(mov(0, 1), EXIT);
         // its .BTF.ext goes with it
@@ -327,6 +329,8 @@ class ElfLoaderTest {
         e.section(".BTF.ext", ElfSection.SHT_PROGBITS, 0, ext);
         ObjectSpec o = ElfLoader.load("t.o", e.build());
         assertThat(o.btf().count()).isEqualTo(3);
+        assertThat(o.warnings()).containsExactly(".BTF.ext ignored (nothing in the object needs BTF): .BTF.ext:"
+                + " unsupported version 7");
         assertThat(o.program("p").functions()).containsExactly(new FunctionSpec("p", "socket", 0, 2, 0, true));
         // but not when it may hold CO-RE relocations
         TestElf core = objectWithBtf(b.build().encode());
