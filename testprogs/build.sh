@@ -10,8 +10,8 @@
 #   calls.gline.o  -gline-tables-only: clang writes BTF FUNCs without prototypes, which bpfvm
 #                  (as libbpf) drops, since nothing in calls.c needs BTF (clang-16 crashes on it;
 #                  clang-19's prototype ids are garbage, so this build is not reproducible)
-#   name.clang14.o, name.clang16.o
-#                  the default build with clang-14 / clang-16, kept only where what the loader
+#   name.clang14.o, name.clang15.o, name.clang16.o
+#                  the default build with clang-14 / 15 / 16, kept only where what the loader
 #                  reads (code, relocations, .BTF, .BTF.ext) differs from the builds kept before
 #
 # legacy.c is built without -g (no BTF), so it has no nog build; core.c (CO-RE builtins) and
@@ -104,11 +104,14 @@ for f in "$src"/*.c; do
 	fi
 done
 
-# older compilers: the default build of each program
-for cc in clang-14 clang-16; do
+# older compilers: the default build of each program, kept where it differs from the clang-19
+# build and from the older compilers' builds kept before it
+older=
+for cc in clang-14 clang-15 clang-16; do
 	tag=$(echo "$cc" | tr -d -)
 	if ! command -v "$cc" >/dev/null 2>&1; then
 		echo "build.sh: $cc not found; keeping the committed *.$tag.o" >&2
+		older="$older $tag"
 		continue
 	fi
 	for f in "$src"/*.c; do
@@ -116,11 +119,13 @@ for cc in clang-14 clang-16; do
 		g=-g
 		[ "$name" = legacy ] && g=
 		(cd "$src" && "$cc" $common $g -mcpu=v3 -c "$name.c" -o "$out/$name.$tag.o")
-		case $tag in
-		clang14) keep_if_new "$name.$tag.o" "$name.o" ;;
-		*) keep_if_new "$name.$tag.o" "$name.o" "$name.clang14.o" ;;
-		esac
+		prev="$name.o"
+		for t in $older; do
+			prev="$prev $name.$t.o"
+		done
+		keep_if_new "$name.$tag.o" $prev
 	done
+	older="$older $tag"
 done
 
 vmlinux_h=${VMLINUX_H:-/tmp/vmlinux.h}

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code testprogs/src/bpf} by {@code testprogs/build.sh}): {@code NAME.o} is the
  * {@code -mcpu=v3} build, {@code NAME.v1.o}, {@code NAME.v2.o} and {@code NAME.v4.o} the other
  * builds where their code differs, {@code NAME.nog.o} built without {@code -g},
- * {@code NAME.clang14.o} and {@code NAME.clang16.o} built with older compilers where that
+ * {@code NAME.clang14.o}, {@code NAME.clang15.o}, {@code NAME.clang16.o} built with older compilers where that
  * differs, {@code NAME.vmlinux.o} a program built against a full {@code vmlinux.h}. Objects under
  * {@code unsupported/} (not in {@link #names()}) are ones bpfvm must refuse with a clear error.
  */

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** testrun.c: one program per context kind, through BPF_PROG_TEST_RUN; every build of it must give the same results. */
 @ParameterizedClass
-@ValueSource(strings = {"testrun.o", "testrun.v1.o", "testrun.v2.o", "testrun.v4.o", "testrun.clang14.o", "testrun.clang16.o"})
+@ValueSource(strings = {"testrun.o", "testrun.v1.o", "testrun.v2.o", "testrun.v4.o", "testrun.clang14.o", "testrun.clang15.o"})
 class TestRunProgramsTest {
     @Parameter
     String object;
