@@ -7,9 +7,10 @@
 #   name.v1.o      -mcpu=v1 (no JMP32, no JLT/JLE/JSLT/JSLE), for the programs that compile for v1,
 #                  kept only where its code differs from v2
 #   name.nog.o     without -g (no BTF, no line info), for the programs that need no BTF
-#   calls.gline.o  -gline-tables-only: clang writes BTF FUNCs without prototypes, which bpfvm
-#                  (as libbpf) drops, since nothing in calls.c needs BTF (clang-16 crashes on it;
-#                  clang-19's prototype ids are garbage, so this build is not reproducible)
+#   calls.gline.o  -gline-tables-only with clang-14: clang writes BTF FUNCs without prototypes,
+#                  which bpfvm (as libbpf) drops, since nothing in calls.c needs BTF. clang-14
+#                  writes prototype 0; clang-15 and clang-19 write garbage ids (not reproducible);
+#                  clang-16 crashes.
 #   name.clang14.o, name.clang15.o, name.clang16.o
 #                  the default build with clang-14 / 15 / 16, kept only where what the loader
 #                  reads (code, relocations, .BTF, .BTF.ext) differs from the builds kept before
@@ -99,8 +100,8 @@ for f in "$src"/*.c; do
 	calls | globals | sections) build_nog "$name" "$name.nog.o" ;;
 	maps | externs) mkdir -p "$out/unsupported" && build_nog "$name" "unsupported/$name.nog.o" ;;
 	esac
-	if [ "$name" = calls ]; then
-		(cd "$src" && "$CLANG" $common -gline-tables-only -mcpu=v3 -c "$name.c" -o "$out/$name.gline.o")
+	if [ "$name" = calls ] && command -v clang-14 >/dev/null 2>&1; then
+		(cd "$src" && clang-14 $common -gline-tables-only -mcpu=v3 -c "$name.c" -o "$out/$name.gline.o")
 	fi
 done
 
