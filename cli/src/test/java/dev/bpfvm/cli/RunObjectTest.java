@@ -121,6 +121,16 @@ class RunObjectTest {
     }
 
     @Test
+    void autoCompilesInTheBackgroundWithoutChangingResults() throws Exception {
+        // 3000 runs: compiled after 1000, swapped in whenever it is ready; .data counts every run
+        Matcher m = JSON.matcher(run("--prog", "count_calls", "--repeat", "3000", "--json").out());
+        assertThat(m.matches()).isTrue();
+        assertThat(m.group(1)).isEqualTo("3100");
+        assertThat(m.group(5)).isEqualTo("null");
+        assertThat(m.group(6)).isEqualTo("5");
+    }
+
+    @Test
     void twoMibInputAndTenMillionInstructions() throws Exception {
         byte[] mem = new byte[2 << 20];
         new Random(1).nextBytes(mem);
