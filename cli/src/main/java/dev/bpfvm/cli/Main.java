@@ -61,6 +61,8 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new DisasmCommand(io));
         cl.addSubcommand(new InspectCommand(io));
         cl.addSubcommand(new DemoCommand(io));
+        cl.addSubcommand(new TestRunCommand(io));
+        cl.addSubcommand(new MapCommand(io));
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setParameterExceptionHandler((ex, args) -> {
