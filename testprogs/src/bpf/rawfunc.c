@@ -4,7 +4,8 @@
  * r1 = a memory buffer and r2 = its length. libbpf would only link these in as subprograms;
  * `bpfvm run --prog NAME` runs them on their own.
  */
-#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
 
 /* Fletcher-64-style checksum over every byte of the memory. */
 __u64 checksum(const __u8 *mem, __u64 len)
@@ -85,4 +86,23 @@ __u64 elf_main(const __u8 *mem, __u64 len) __asm__("main");
 __u64 elf_main(const __u8 *mem, __u64 len)
 {
 	return twice(len) + 1;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} runs SEC(".maps");
+
+/* Runs so far, in an array map, plus the length of the memory. */
+__u64 count_in_map(const __u8 *mem, __u64 len)
+{
+	__u32 key = 0;
+	__u64 *v = bpf_map_lookup_elem(&runs, &key);
+
+	if (!v)
+		return 0;
+	*v += 1;
+	return *v + len;
 }

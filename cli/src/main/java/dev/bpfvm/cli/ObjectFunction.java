@@ -1,10 +1,11 @@
 package dev.bpfvm.cli;
 
+import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.LoadOptions;
 import dev.bpfvm.vm.btf.KernelBtf;
 import dev.bpfvm.vm.elf.ElfLoader;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
-import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.object.Linker;
 import dev.bpfvm.vm.object.MapSpec;
@@ -16,17 +17,20 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Map.Entry;
 
 /**
  * One function of a BPF object, linked for a raw run: a program or any global function (one in
- * {@code .text} included) with the subprograms it calls. Global data ({@code .data},
- * {@code .rodata}, {@code .bss}, ...) becomes plain memory regions of the runtime, initialized from
- * the object ({@code .rodata} read-only); functions that use maps are refused.
+ * {@code .text} included) with the subprograms it calls. A function that uses no maps gets its
+ * global data ({@code .data}, {@code .rodata}, {@code .bss}, ...) as plain memory regions of the
+ * runtime, initialized from the object ({@code .rodata} read-only); one that uses maps runs in the
+ * object made live by the loading pipeline ({@link BpfObject}: every map created, as libbpf would).
  */
 final class ObjectFunction {
-    /** The linked function and the global data regions it may write. */
-    record Linked(Program program, String name, List<Region> globals) {}
+    /**
+     * The linked function, the global data regions it may write, and whether it uses maps (whose
+     * contents, unlike the globals, cannot be put back after a warm-up).
+     */
+    record Linked(Program program, String name, List<Region> globals, boolean usesMaps) {}
 
     private ObjectFunction() {}
 
@@ -38,13 +42,10 @@ final class ObjectFunction {
     static Linked link(String file, String fileName, byte[] bytes, String name, BpfRuntime rt) {
         ObjectFunctions all = ElfLoader.loadFunctions(fileName, bytes);
         ProgramSpec spec = pick(file, all, name);
-        for (Entry<Integer, Reloc> e : spec.relocs().entrySet()) {
-            if (e.getValue() instanceof Reloc.MapRef m) {
-                SourceLine line = spec.sourceLine(e.getKey());
-                throw new CliException(file + ": function '" + spec.name() + "' uses map '" + m.map() + "' at insn "
-                        + e.getKey() + (line != null ? " (" + line + ")" : "")
-                        + ": run supports functions without maps (global variables are fine)");
-            }
+        if (spec.relocs().values().stream().anyMatch(r -> r instanceof Reloc.MapRef)) {
+            BpfObject live = BpfObject.load(all.object(), fileName, LoadOptions.defaults().withRuntime(rt));
+            Program p = all.object().program(spec.name()) != null ? live.program(spec.name()).program() : live.linkFunction(spec).program();
+            return new Linked(p, spec.name(), List.of(), true);
         }
         Map<String, Region> regions = new HashMap<>();
         List<Region> globals = new ArrayList<>();
@@ -80,7 +81,7 @@ final class ObjectFunction {
         };
         boolean core = spec.relocs().values().stream().anyMatch(r -> r instanceof Reloc.CoreRef);
         Linker linker = new Linker(all.object(), resolver, core ? KernelBtf.get() : null);
-        return new Linked(linker.link(spec).program(), spec.name(), globals);
+        return new Linked(linker.link(spec).program(), spec.name(), globals, false);
     }
 
     private static boolean uses(ProgramSpec spec, String map) {

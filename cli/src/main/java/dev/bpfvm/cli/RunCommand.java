@@ -104,11 +104,13 @@ final class RunCommand implements Callable<Integer> {
         byte[] bytes = ProgramFiles.read(file);
         Program p;
         List<Region> globals = new ArrayList<>();
+        boolean usesMaps = false;
         if (ProgramFiles.isElf(bytes)) {
             ObjectFunction.Linked linked = ObjectFunction.link(file.toString(), file.getFileName().toString(), bytes,
                     prog, rt);
             p = linked.program();
             globals.addAll(linked.globals());
+            usesMaps = linked.usesMaps();
         } else {
             if (prog != null) {
                 throw new CliException("--prog is only for BPF object files (.o)");
@@ -124,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
                     .warnings(w -> io.err().println("bpfvm: warning: " + p.name() + " stays interpreted: " + w)));
         }
         try {
-            return run(rt, p, mem, globals, jit);
+            return run(rt, p, mem, globals, usesMaps, jit);
         } finally {
             if (jit != null) {
                 jit.shutdown();
@@ -132,13 +134,13 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int run(BpfRuntime rt, Program p, byte[] mem, List<Region> globals, Jit jit) {
+    private int run(BpfRuntime rt, Program p, byte[] mem, List<Region> globals, boolean usesMaps, Jit jit) {
         long compile = -1;
         if (tier == TierPolicy.JIT) {
             long start = System.nanoTime();
             jit.compileNow(p);
             compile = System.nanoTime() - start;
-            if (p.compiledCode() != null) {
+            if (p.compiledCode() != null && !usesMaps) {
                 warmUp(rt, p, mem, globals);
             }
         }
@@ -172,7 +174,8 @@ final class RunCommand implements Callable<Integer> {
     /**
      * Runs the compiled program on a scratch copy of the memory until the JVM has compiled it
      * too, then puts the global variables back as they were: the timed runs see the same state
-     * as without warm-up. A fault ends the warm-up (the timed runs report their own).
+     * as without warm-up. A fault ends the warm-up (the timed runs report their own). Functions
+     * that use maps are not warmed up: their runs would change the maps.
      */
     private static void warmUp(BpfRuntime rt, Program p, byte[] mem, List<Region> globals) {
         List<byte[]> saved = new ArrayList<>();
