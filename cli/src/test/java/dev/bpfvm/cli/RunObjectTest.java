@@ -173,6 +173,9 @@ class RunObjectTest {
                 + "'is_prime' (functions: checksum, count_primes, popcount, count_calls, accumulate, read_past_end, main, "
                 + "count_in_map)\n");
         assertThat(unknown.code()).isEqualTo(2);
+        // globals.o has one program: it is the default (it reads its context, and raw runs have none)
+        assertThat(CliRun.of("run", object("globals.o").toString()).err())
+                .startsWith("bpfvm: program use_globals: insn 5 (globals.c:26): invalid memory read of 4 bytes at 0x0");
         // calls.o: a global .text subprogram runs on its own (r1 + r2), programs too
         Path calls = object("calls.o");
         assertThat(CliRun.of("run", calls.toString(), "--prog", "global_add", "--mem-hex", "00 00 00").out())
