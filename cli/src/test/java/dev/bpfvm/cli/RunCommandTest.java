@@ -148,5 +148,9 @@ class RunCommandTest {
         CliRun r = CliRun.of("run", p.toString(), "--repeat", "2");
         assertThat(r.out()).startsWith("retval: 3\n");
         assertThat(r.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
+        // jit's warm-up runs print nothing: only the timed runs do
+        CliRun jit = CliRun.of("run", p.toString(), "--repeat", "2", "--tier", "jit");
+        assertThat(jit.out()).matches("retval: 3\nduration: \\d+ ns\ncompile: \\d+ ns\n");
+        assertThat(jit.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
     }
 }
