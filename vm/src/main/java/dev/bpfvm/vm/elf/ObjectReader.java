@@ -865,6 +865,12 @@ final class ObjectReader {
                 } else if (t == null && insn.opcode() == Opcodes.LDDW && insn.src() == Opcodes.PSEUDO_FUNC) {
                     throw relocError(cs, secSlot, "function address without a relocation");
                 }
+                if (local != null && t == null && local.sec() == cs && local.slot() > f.start()
+                        && local.slot() < f.start() + f.length() && cs.funcStartingAt(local.slot()) == null) {
+                    // a call into the function's own body, no symbol there (bpf_conformance's ELF files:
+                    // one symbol over the whole program): the function is copied whole, so it stays as is
+                    continue;
+                }
                 if (local != null) {
                     Func callee = local.sec().funcStartingAt(local.slot());
                     if (callee == null) {

@@ -6,6 +6,8 @@ import static dev.bpfvm.vm.elf.ElfLoaderTest.mov;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.isa.Opcodes;
 import dev.bpfvm.vm.object.AttachType;
@@ -14,6 +16,8 @@ import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.object.Reloc;
+import dev.bpfvm.vm.object.RelocationException;
+import dev.bpfvm.vm.spi.HelperRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,6 +79,32 @@ class ElfLoaderFunctionsTest {
         assertThat(f.names()).containsExactly("bpf_main");
         assertThat(f.function("bpf_main").insns()).containsExactly(Insn.lddw(0, 0, 0x1_0000_0002L), EXIT);
         assertThat(f.function("bpf_main").slotCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aCallIntoTheFunctionsOwnBodyStaysAsItIs() {
+        // bpf_conformance's --elf files: one global symbol 'main' over the whole of .text, local calls inside it
+        Insn local = new Insn(Opcodes.CALL_IMM, 0, Opcodes.PSEUDO_CALL, 0, 1);
+        List<Insn> code = List.of(mov(1, 5), local, EXIT, mov(0, 7), EXIT);
+        TestElf e = new TestElf();
+        int text = e.code(".text", code);
+        e.func("main", text, 0, 5, true);
+        ObjectFunctions f = ElfLoader.loadFunctions("conf.o", e.build());
+        ProgramSpec main = f.function("main");
+        assertThat(main.insns()).isEqualTo(code);
+        assertThat(main.relocs()).isEmpty();
+        assertThat(main.functions()).containsExactly(new FunctionSpec("main", ".text", 0, 5, 0, true));
+        // r1 = 5; call (r0 = 7); exit
+        BpfRuntime rt = new BpfRuntime(new HelperRegistry());
+        assertThat(rt.newContext(0).run(new Program("main", main.insns()), 0, 0, 0, 0, 0)).isEqualTo(7);
+        // into another function's body it is still an error
+        TestElf e2 = new TestElf();
+        int t2 = e2.code(".text", List.of(mov(1, 5), call(2), EXIT, mov(0, 1), mov(0, 7), EXIT));
+        e2.func("main", t2, 0, 3, true);
+        e2.func("other", t2, 3, 3, true);
+        assertThatThrownBy(() -> ElfLoader.loadFunctions("conf.o", e2.build()))
+                .isInstanceOf(RelocationException.class)
+                .hasMessage("conf.o: main: insn 1: call targets insn 4 of section '.text', which is not the start of a function");
     }
 
     @Test
