@@ -188,6 +188,16 @@ class RunObjectTest {
     }
 
     @Test
+    void disasmShowsATextFunctionWithItsSubprograms() throws Exception {
+        CliRun r = CliRun.of("disasm", object("rawfunc.o").toString(), "--prog", "count_primes");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("__u64 count_primes(const __u8 * mem, __u64 len):\n")
+                .contains("\nstatic int is_prime(__u32 n):\n")
+                .endsWith(": (95) exit\n");
+        assertThat(r.code()).isZero();
+    }
+
+    @Test
     void functionsThatUseMapsRunWithTheObjectsMaps() throws Exception {
         // count_in_map: ++runs[0] + len; maps keep their contents across repeats (no warm-up touches them)
         for (String tier : new String[] {"interp", "jit", "auto"}) {
