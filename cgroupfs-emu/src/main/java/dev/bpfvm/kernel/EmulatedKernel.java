@@ -9,6 +9,8 @@ import dev.bpfvm.kernel.iter.CgroupIterOrder;
 import dev.bpfvm.kernel.iter.CgroupIterator;
 import dev.bpfvm.kernel.iter.SeqHelpers;
 import dev.bpfvm.kernel.rstat.Rstat;
+import dev.bpfvm.kernel.syscall.Bpf;
+import dev.bpfvm.kernel.syscall.Bpffs;
 import dev.bpfvm.kernel.trace.AttachPoint;
 import dev.bpfvm.kernel.trace.Attachment;
 import dev.bpfvm.kernel.trace.Tracing;
@@ -52,6 +54,7 @@ public final class EmulatedKernel {
     private final CgroupTree tree;
     private final Tracing tracing;
     private final Rstat rstat;
+    private final Bpf bpf;
     private final Map<Integer, LoadedProgram> programs = new TreeMap<>();
     private ProgramVerifier verifier = ProgramVerifier.ACCEPT_ALL;
     private int nextProgId = 1;
@@ -127,6 +130,23 @@ public final class EmulatedKernel {
             }
         });
         this.actor = tree.spawn(INIT_PID, INIT_PID, 0, 0, "systemd", tree.root());
+        this.bpf = new Bpf(this);
+    }
+
+    /** The bpf() system call and bpffs. */
+    public Bpf bpf() {
+        return bpf;
+    }
+
+    /**
+     * {@code cat PATH}: a cgroup interface file, or a bpffs file (a pinned iterator link runs
+     * its program). ENOENT, EISDIR, EINVAL as Linux.
+     */
+    public String cat(String path) {
+        if (Bpffs.on(path)) {
+            return text(bpf.catPinned(path));
+        }
+        return read(path);
     }
 
     public BpfRuntime runtime() {
@@ -264,6 +284,11 @@ public final class EmulatedKernel {
         nextProgId++;
         programs.put(p.id(), p);
         return p;
+    }
+
+    /** Forgets a program (its last reference went). */
+    public synchronized void unload(LoadedProgram p) {
+        programs.remove(p.id(), p);
     }
 
     public synchronized LoadedProgram program(int id) {
