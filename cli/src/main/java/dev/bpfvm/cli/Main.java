@@ -56,6 +56,8 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main(io));
         cl.addSubcommand(new ConformanceCommand(io));
         cl.addSubcommand(new RunCommand(io));
+        cl.addSubcommand(new AsmCommand(io));
+        cl.addSubcommand(new DisasmCommand(io));
         cl.addSubcommand(new DemoCommand(io));
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));

@@ -199,14 +199,18 @@ public final class Interpreter {
                         } else if (src == 0) {
                             target = imm;
                         } else if (src == 2) {
+                            ctx.executed = executed;   // callbacks count into the same run
                             regs[R0] = callKfunc(ctx, regs, (int) imm, depth);
+                            executed = ctx.executed;
                             break;
                         } else {
                             throw new BpfException(Errno.EINVAL, "invalid call src " + src);
                         }
                         if (target >= 0) {
                             ctx.depth = depth;
+                            ctx.executed = executed;   // callbacks count into the same run
                             regs[R0] = callHelper(ctx, regs, target);
+                            executed = ctx.executed;
                             Program tail = ctx.tailCallTarget;
                             if (tail != null) {
                                 ctx.tailCallTarget = null;

@@ -203,17 +203,22 @@ public final class AddressSpace {
 
     // --- atomics (STX | ATOMIC): returns the old value, zero-extended ---
 
+    /** The region of a read-modify-write access, checked for both permissions. */
+    private Region readWritable(long address, int size) {
+        Region r = regionAt(address);
+        check(r, address, (int) address, size, true);
+        check(r, address, (int) address, size, false);
+        return r;
+    }
+
     /**
      * Applies an atomic read-modify-write ({@code op} is the atomic imm without cmpxchg) and
      * returns the old value.
      */
     public long atomic(long address, int size, int op, long operand) {
-        Region r = regionAt(address);
-        int off = (int) address;
-        check(r, address, off, size, true);
-        check(r, address, off, size, false);
+        Region r = readWritable(address, size);
         byte[] a = r.data;
-        int i = r.base + off;
+        int i = r.base + (int) address;
         if ((i & (size - 1)) != 0) {
             synchronized (misalignedLock) {
                 long old = get(a, i, size);
@@ -247,12 +252,9 @@ public final class AddressSpace {
 
     /** cmpxchg: if memory equals {@code expected} store {@code value}; returns the old value. */
     public long cmpxchg(long address, int size, long expected, long value) {
-        Region r = regionAt(address);
-        int off = (int) address;
-        check(r, address, off, size, true);
-        check(r, address, off, size, false);
+        Region r = readWritable(address, size);
         byte[] a = r.data;
-        int i = r.base + off;
+        int i = r.base + (int) address;
         if ((i & (size - 1)) != 0) {
             synchronized (misalignedLock) {
                 long old = get(a, i, size);
