@@ -1,6 +1,5 @@
 package dev.bpfvm.kernel;
 
-import dev.bpfvm.helpers.Helpers;
 import dev.bpfvm.kernel.cgroup.Cgroup;
 import dev.bpfvm.kernel.cgroup.CgroupEvents;
 import dev.bpfvm.kernel.cgroup.CgroupTree;
@@ -8,6 +7,9 @@ import dev.bpfvm.kernel.cgroup.Task;
 import dev.bpfvm.kernel.iter.CgroupIterOrder;
 import dev.bpfvm.kernel.iter.CgroupIterator;
 import dev.bpfvm.kernel.iter.SeqHelpers;
+import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.LoadOptions;
+import dev.bpfvm.kernel.load.ProgramVerifier;
 import dev.bpfvm.kernel.rstat.Rstat;
 import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.Bpffs;
@@ -26,7 +28,6 @@ import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.ArgType;
 import dev.bpfvm.vm.spi.HelperProto;
-import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.KfuncRegistry;
 import dev.bpfvm.vm.spi.KfuncSpec;
 import dev.bpfvm.vm.spi.RetType;
@@ -56,7 +57,7 @@ public final class EmulatedKernel {
     private final Rstat rstat;
     private final Bpf bpf;
     private final Map<Integer, LoadedProgram> programs = new TreeMap<>();
-    private ProgramVerifier verifier = ProgramVerifier.ACCEPT_ALL;
+    private volatile LoadOptions loadOptions;
     private int nextProgId = 1;
     private volatile int cpu;
     private volatile Task actor;
@@ -67,10 +68,10 @@ public final class EmulatedKernel {
     }
 
     public EmulatedKernel(int cpuCount) {
-        HelperRegistry helpers = Helpers.defaultRegistry();
-        SeqHelpers.register(helpers);
-        KfuncRegistry kfuncs = Helpers.defaultKfuncs(KernelBtf::funcId);
-        this.runtime = new BpfRuntime(helpers, kfuncs, cpuCount);
+        this.runtime = BpfObject.newRuntime(LoadOptions.defaults().withCpus(cpuCount));
+        SeqHelpers.register(runtime.helpers());
+        KfuncRegistry kfuncs = runtime.kfuncs();
+        this.loadOptions = LoadOptions.defaults().withCpus(cpuCount).withRuntime(runtime);
         this.cpus = new Cpus(runtime);
         this.tree = new CgroupTree(runtime.memory(), runtime::nanoTime);
         this.tracing = new Tracing(runtime.memory(), cpus, () -> cpu, () -> actor);
@@ -199,8 +200,18 @@ public final class EmulatedKernel {
         return actor;
     }
 
+    /** The verifier hook object loading and BPF_PROG_LOAD of linked programs call ({@link ProgramVerifier#ACCEPT} by default). */
     public void verifier(ProgramVerifier v) {
-        this.verifier = v == null ? ProgramVerifier.ACCEPT_ALL : v;
+        this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.ACCEPT : v);
+    }
+
+    public ProgramVerifier verifier() {
+        return loadOptions.verifier();
+    }
+
+    /** Options that load objects into this kernel's runtime with its verifier hook. */
+    public LoadOptions loadOptions() {
+        return loadOptions;
     }
 
     // ---------------------------------------------------------------- cgroupfs
@@ -276,11 +287,13 @@ public final class EmulatedKernel {
 
     // ---------------------------------------------------------------- programs
 
-    /** Loads a linked program (BPF_PROG_LOAD after linking): runs the verifier hook, gives an id. */
+    /**
+     * Registers runnable code as a program and gives it an id (the end of BPF_PROG_LOAD; the
+     * verifier ran before, on the linked program, where there is one).
+     */
     public synchronized LoadedProgram load(String name, ProgramType type, AttachType attachType, String attachTo,
                                            boolean sleepable, Program code) {
         LoadedProgram p = new LoadedProgram(nextProgId, name, type, attachType, attachTo, sleepable, code);
-        verifier.verify(p);
         nextProgId++;
         programs.put(p.id(), p);
         return p;

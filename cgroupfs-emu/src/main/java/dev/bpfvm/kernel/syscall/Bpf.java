@@ -7,6 +7,11 @@ import dev.bpfvm.kernel.cgroup.Cgroup;
 import dev.bpfvm.kernel.iter.CgroupIterOrder;
 import dev.bpfvm.kernel.iter.CgroupIterator;
 import dev.bpfvm.kernel.iter.SeqFile;
+import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.BpfProgram;
+import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.kernel.syscall.Objects.CgroupDir;
 import dev.bpfvm.kernel.syscall.Objects.IterFile;
 import dev.bpfvm.kernel.syscall.Objects.LinkObject;
@@ -54,6 +59,9 @@ public final class Bpf {
             return new LinkOpts(cgroupFd, cgroupId, order, 0);
         }
     }
+
+    /** An object file loaded through the facade: the live object and the fds of its maps and programs, by name. */
+    public record LoadedObject(BpfObject object, Map<String, Integer> mapFds, Map<String, Integer> progFds) {}
 
     /** PROG_TEST_RUN's result. */
     public record TestRun(long retval, long durationNs) {}
@@ -116,7 +124,7 @@ public final class Bpf {
         return as(p.get(fd), LinkObject.class, fd, "link");
     }
 
-    private int install(BpfProcess p, BpfObject o) {
+    private int install(BpfProcess p, Refcounted o) {
         return p.install(o);
     }
 
@@ -212,6 +220,49 @@ public final class Bpf {
         kernel.unload(o.prog);
     }
 
+    /**
+     * Loads an object file as libbpf's {@code bpf_object__load} does with the kernel: every
+     * map created (MAP_CREATE), every program linked, verified (the kernel's verifier hook) and
+     * loaded (PROG_LOAD), each with an fd in {@code p}. Each program holds all the object's
+     * maps. EINVAL with the loader's message when the file is bad or a program is refused.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes) {
+        check(p, BpfCmd.PROG_LOAD, file);
+        BpfObject obj;
+        try {
+            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+        } catch (LoaderException e) {
+            throw new KernelException(Errno.EINVAL, e.getMessage());
+        }
+        Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
+        Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
+        for (MapView m : obj.maps()) {
+            mapFds.put(m.name(), mapInstall(p, m.map()));
+        }
+        int[] all = mapFds.values().stream().mapToInt(Integer::intValue).toArray();
+        for (BpfProgram bp : obj.programs()) {
+            ProgramSpec ps = bp.spec();
+            progFds.put(bp.name(), progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), all)));
+        }
+        return new LoadedObject(obj, mapFds, progFds);
+    }
+
+    /**
+     * Attaches a loaded program where its section says, as libbpf's
+     * {@code bpf_program__attach}: tracing programs to their attach point, {@code iter/cgroup}
+     * programs as an iterator link with {@code opts}. Returns the link's fd.
+     */
+    public int attachAuto(BpfProcess p, int progFd, LinkOpts opts) {
+        LoadedProgram lp = progOf(p, progFd).prog;
+        return linkCreate(p, progFd, lp.attachType(), opts);
+    }
+
+    /** The link behind an fd: its id and kind, for callers that print it. */
+    public BpfInfo.Link linkInfo(BpfProcess p, int fd) {
+        return (BpfInfo.Link) objGetInfoByFd(p, fd);
+    }
+
     /** The program behind an fd. */
     public LoadedProgram program(BpfProcess p, int fd) {
         return progOf(p, fd).prog;
@@ -252,13 +303,13 @@ public final class Bpf {
         if (!(o instanceof MapObject || o instanceof ProgObject || o instanceof LinkObject)) {
             throw new KernelException(Errno.EINVAL, "fd " + fd + " cannot be pinned");
         }
-        bpffs.pin(path, (BpfObject) o);
+        bpffs.pin(path, (Refcounted) o);
     }
 
     /** BPF_OBJ_GET: a new fd for what is pinned at {@code path}. */
     public int objGet(BpfProcess p, String path) {
         check(p, BpfCmd.OBJ_GET, path);
-        BpfObject o = bpffs.get(path);
+        Refcounted o = bpffs.get(path);
         if (!o.tryGet()) {
             throw new KernelException(Errno.ENOENT, "the object at " + path + " is gone");
         }
@@ -270,7 +321,7 @@ public final class Bpf {
      * read (EINVAL here); a directory is EISDIR.
      */
     public byte[] catPinned(String path) {
-        BpfObject o;
+        Refcounted o;
         try {
             o = bpffs.get(path);
         } catch (KernelException e) {
@@ -408,7 +459,7 @@ public final class Bpf {
     /** close(2). */
     public void close(BpfProcess p, int fd) {
         Object o = p.remove(fd);
-        ((BpfObject) o).put();
+        ((Refcounted) o).put();
     }
 
     // ---------------------------------------------------------------- ids
@@ -437,8 +488,8 @@ public final class Bpf {
         return nextId(links, start);
     }
 
-    private int fdById(BpfProcess p, Map<Integer, ? extends BpfObject> m, int id, String what) {
-        BpfObject o;
+    private int fdById(BpfProcess p, Map<Integer, ? extends Refcounted> m, int id, String what) {
+        Refcounted o;
         synchronized (this) {
             o = m.get(id);
         }

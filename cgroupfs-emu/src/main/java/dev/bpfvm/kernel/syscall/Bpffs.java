@@ -15,7 +15,7 @@ public final class Bpffs {
     public static final String MOUNT = "/sys/fs/bpf";
 
     /** A directory entry: null value = directory. */
-    private final Map<String, BpfObject> entries = new TreeMap<>();
+    private final Map<String, Refcounted> entries = new TreeMap<>();
 
     Bpffs() {
         entries.put(MOUNT, null);
@@ -63,7 +63,7 @@ public final class Bpffs {
     }
 
     /** Pins {@code o} (taking a reference). EEXIST, ENOENT, ENOTDIR. */
-    synchronized void pin(String path, BpfObject o) {
+    synchronized void pin(String path, Refcounted o) {
         String p = normalize(path);
         checkParent(p);
         o.get();
@@ -71,12 +71,12 @@ public final class Bpffs {
     }
 
     /** The object pinned at {@code path}. ENOENT; EPERM for a directory (as bpf_obj_get of a dir). */
-    synchronized BpfObject get(String path) {
+    synchronized Refcounted get(String path) {
         String p = normalize(path);
         if (!entries.containsKey(p)) {
             throw new KernelException(Errno.ENOENT, "nothing at " + p);
         }
-        BpfObject o = entries.get(p);
+        Refcounted o = entries.get(p);
         if (o == null) {
             throw new KernelException(Errno.EPERM, p + " is a directory");
         }
@@ -85,7 +85,7 @@ public final class Bpffs {
 
     /** Removes a pin (unlink) or an empty directory (rmdir). ENOENT, ENOTEMPTY, EBUSY for the mount. */
     public void unlink(String path) {
-        BpfObject o;
+        Refcounted o;
         synchronized (this) {
             String p = normalize(path);
             if (p.equals(MOUNT)) {

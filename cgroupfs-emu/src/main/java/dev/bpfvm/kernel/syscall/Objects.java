@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 final class Objects {
     private Objects() {}
 
-    static final class MapObject extends BpfObject {
+    static final class MapObject extends Refcounted {
         final BpfMap map;
         final Consumer<MapObject> onFree;
 
@@ -39,7 +39,7 @@ final class Objects {
         }
     }
 
-    static final class ProgObject extends BpfObject {
+    static final class ProgObject extends Refcounted {
         final LoadedProgram prog;
         final List<MapObject> usedMaps;
         final Consumer<ProgObject> onFree;
@@ -69,7 +69,7 @@ final class Objects {
         }
     }
 
-    static final class LinkObject extends BpfObject {
+    static final class LinkObject extends Refcounted {
         final int id;
         final ProgObject prog;
         final Attachment tracing;        // tracing links
@@ -116,7 +116,7 @@ final class Objects {
     }
 
     /** An open iterator file (ITER_CREATE, or open of a pinned iterator link). */
-    static final class IterFile extends BpfObject {
+    static final class IterFile extends Refcounted {
         final LinkObject link;
         final SeqFile seq;
 
@@ -143,7 +143,7 @@ final class Objects {
     }
 
     /** An open cgroup directory (what LINK_CREATE's target or cgroup_fd names). */
-    static final class CgroupDir extends BpfObject {
+    static final class CgroupDir extends Refcounted {
         final Cgroup cgroup;
 
         CgroupDir(Cgroup cgroup) {

@@ -5,7 +5,7 @@ package dev.bpfvm.kernel.syscall;
  * iterator file. References are fds, bpffs pins, links (on their program) and programs (on
  * the maps they use); the object is freed when the last one goes.
  */
-public abstract class BpfObject {
+public abstract class Refcounted {
     private int refs;
     private boolean freed;
 
