@@ -10,6 +10,10 @@ import dev.bpfvm.kernel.iter.SeqFile;
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.testrun.TestRun;
+import dev.bpfvm.kernel.testrun.TestRunException;
+import dev.bpfvm.kernel.testrun.TestRunOptions;
+import dev.bpfvm.kernel.testrun.TestRunResult;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.kernel.syscall.Objects.CgroupDir;
@@ -23,7 +27,6 @@ import dev.bpfvm.maps.Maps;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.Program;
-import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.BpfMap;
@@ -62,9 +65,6 @@ public final class Bpf {
 
     /** An object file loaded through the facade: the live object and the fds of its maps and programs, by name. */
     public record LoadedObject(BpfObject object, Map<String, Integer> mapFds, Map<String, Integer> progFds) {}
-
-    /** PROG_TEST_RUN's result. */
-    public record TestRun(long retval, long durationNs) {}
 
     private final EmulatedKernel kernel;
     private final Bpffs bpffs = new Bpffs();
@@ -269,28 +269,20 @@ public final class Bpf {
     }
 
     /**
-     * BPF_PROG_TEST_RUN, minimal: runs the program once per repeat on the current CPU with
-     * {@code ctxIn} as a read-only context (none: r1 = 0); the last r0 and the mean duration.
+     * BPF_PROG_TEST_RUN: delegated to {@link dev.bpfvm.kernel.testrun.TestRun} (program
+     * contexts per type, data in/out, repeat) in this kernel's runtime, with the acting task
+     * as current. The errnos are test-run's (EINVAL, ENOTSUPP, ...); a fault is its errno.
      */
-    public TestRun progTestRun(BpfProcess p, int fd, byte[] ctxIn, int repeat) {
-        check(p, BpfCmd.PROG_TEST_RUN, ctxIn);
+    public TestRunResult progTestRun(BpfProcess p, int fd, TestRunOptions options) {
+        check(p, BpfCmd.PROG_TEST_RUN, options);
         LoadedProgram lp = progOf(p, fd).prog;
-        Region r = ctxIn == null || ctxIn.length == 0 ? null
-                : kernel.runtime().memory().register(Region.of(Region.Kind.CTX, "ctx_in", ctxIn.clone()).readOnly().build());
         try {
-            long start = System.nanoTime();
-            long ret = 0;
-            int n = Math.max(1, repeat);
-            for (int i = 0; i < n; i++) {
-                ret = kernel.cpus().run(kernel.cpu(), kernel.actor(), lp, r == null ? 0 : r.address(0));
-            }
-            return new TestRun(ret, (System.nanoTime() - start) / n);
+            return TestRun.run(kernel.runtime(), lp.code(), lp.type(), lp.attachType(), lp.attachTo(),
+                    options.withTask(kernel.actor()));
+        } catch (TestRunException e) {
+            throw new KernelException(e.errno(), e.getMessage());
         } catch (BpfException e) {
             throw new KernelException(e.errno(), e.getMessage());
-        } finally {
-            if (r != null) {
-                kernel.runtime().memory().unregister(r);
-            }
         }
     }
 
