@@ -58,6 +58,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new RunCommand(io));
         cl.addSubcommand(new AsmCommand(io));
         cl.addSubcommand(new DisasmCommand(io));
+        cl.addSubcommand(new ScenarioCommand(io));
         cl.addSubcommand(new DemoCommand(io));
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
@@ -106,7 +107,8 @@ public final class Main implements Callable<Integer> {
 
     /** The one-line message for an error. */
     static String describe(Exception ex) {
-        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException) {
+        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException
+                || ex instanceof dev.bpfvm.kernel.KernelException) {
             return ex.getMessage();
         }
         return "internal error: " + ex.getClass().getName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");
