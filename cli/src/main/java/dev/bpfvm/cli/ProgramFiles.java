@@ -5,10 +5,12 @@ import dev.bpfvm.vm.asm.AsmException;
 import dev.bpfvm.vm.asm.Assembler;
 import dev.bpfvm.vm.asm.Assembly;
 import dev.bpfvm.vm.asm.Disassembler;
+import dev.bpfvm.vm.elf.ElfLoader;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.isa.InsnCodec;
+import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.HelperSpec;
 import java.io.IOException;
@@ -53,6 +55,20 @@ final class ProgramFiles {
         } catch (AsmException e) {
             throw new CliException(file + ":" + (e.line() > 0 ? e.line() + ": " : " ") + e.reason());
         }
+    }
+
+    /** A BPF ELF object, loaded; loader errors name the file and where (exit 2). */
+    static ObjectSpec object(Path file) {
+        byte[] bytes = read(file);
+        if (!isElf(bytes)) {
+            throw new CliException(file + ": not an ELF object file");
+        }
+        return ElfLoader.load(file.getFileName().toString(), bytes);
+    }
+
+    /** Helper names for listings. */
+    static Disassembler.Symbols symbols() {
+        return SYMBOLS;
     }
 
     /** The instructions of a {@code .s} or raw bytecode file. */

@@ -26,7 +26,7 @@ class CgroupStatsTest {
         kernel = new EmulatedKernel();
         bpf = kernel.bpf();
         proc = bpf.process(EmulatedKernel.INIT_PID);
-        obj = bpf.objectLoad(proc, file, Objects.bytes(file));
+        obj = bpf.objectLoad(proc, file, TestObjects.bytes(file));
         bpf.attachAuto(proc, obj.progFds().get("counter"), Bpf.LinkOpts.NONE);
         bpf.attachAuto(proc, obj.progFds().get("flusher"), Bpf.LinkOpts.NONE);
         for (String d : new String[] {"a", "a/a1", "a/a1/x", "a/a2", "b", "b/b1"}) {

@@ -10,6 +10,10 @@ import dev.bpfvm.kernel.load.MapView;
 import dev.bpfvm.kernel.testrun.TestRunOptions;
 import dev.bpfvm.kernel.testrun.TestRunResult;
 import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.mem.Region;
+import java.util.OptionalLong;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.spi.BpfMapException;
 import dev.bpfvm.vm.spi.MapAttr;
@@ -21,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class LoadPipelineTest {
     @Test
     void globalsProgramUpdatesEveryDataSection() {
-        try (BpfObject obj = Objects.open("globals.o")) {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
             List<String> printk = new ArrayList<>();
             byte[] frame = new byte[14 + 50];          // skb->len = 50 after the Ethernet header
             frame[12] = 0x08;
@@ -54,7 +58,7 @@ class LoadPipelineTest {
 
     @Test
     void rodataIsFrozenAndReadOnlyForPrograms() {
-        try (BpfObject obj = Objects.open("globals.o")) {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
             MapView ro = obj.map(".rodata");
             assertThat(ro.map().frozen()).isTrue();
             assertThat(ro.map().flags() & MapAttr.BPF_F_RDONLY_PROG).isNotZero();
@@ -69,7 +73,7 @@ class LoadPipelineTest {
 
     @Test
     void mapsObjectCreatesEveryMapAndFillsSlots() {
-        try (BpfObject obj = Objects.open("maps.o")) {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
             assertThat(obj.map("hash").type()).isEqualTo(MapType.HASH);
             assertThat(obj.map("outer_array").map().type()).isEqualTo(MapType.ARRAY_OF_MAPS);
             // jumps[1] = tail_b, so an odd skb->len tail-calls tail_b (returns 2), even: tail_a (1)
@@ -88,8 +92,57 @@ class LoadPipelineTest {
     }
 
     @Test
+    void mapInMapSlotsAreFilled() {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
+            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 8]));
+            assertThat(obj.map("inner_a").lookupLong(0)).hasValue(1);      // through outer_array[0]
+            assertThat(obj.map("inner_b").lookupLong(0)).hasValue(0);
+            assertThat(obj.map("queue").map().type()).isEqualTo(MapType.QUEUE);
+        }
+    }
+
+    @Test
+    void kconfigAndKsymsAreResolved() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region active = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "bpf_prog_active", new byte[4])
+                .readOnly().build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt)
+                .withKsyms(n -> n.equals("bpf_prog_active") ? OptionalLong.of(active.address()) : OptionalLong.empty());
+        try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
+            assertThat(obj.program("use_kconfig").testRun(TestRunOptions.defaults()).retval()).isZero();
+            byte[] bss = obj.map(".bss").lookup(new byte[4]);
+            long[] seen = new long[8];
+            for (int i = 0; i < 8; i++) {
+                seen[i] = MapView.decode(bss, 8 * i, 8);
+            }
+            assertThat(seen).containsExactly(0x060c00, 1, 250, 1, 1, 'b', 0, active.address());
+            assertThat(obj.map(".kconfig").map().frozen()).isTrue();
+        }
+    }
+
+    @Test
+    void aMissingKsymFailsTheLoadNamingIt() {
+        assertThatThrownBy(() -> BpfObject.open("externs.o", TestRunObjects.bytes("externs.o")))
+                .isInstanceOf(LoaderException.class)
+                .hasMessageContaining("extern (ksym) 'bpf_prog_active': not found in kernel");
+    }
+
+    @Test
+    void weakKfuncsMissingFromTheRuntimeAreNull() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region cgrp = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[256]).build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withKsyms(n -> OptionalLong.of(cgrp.address()));
+        try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
+            // neither rstat kfunc is registered: both weak calls are skipped; the program returns 0
+            TestRunResult r = obj.program("use_kfuncs").testRun(
+                    TestRunOptions.ctx(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}));
+            assertThat(r.retval()).isZero();
+        }
+    }
+
+    @Test
     void programsRunOnTheChosenCpu() {
-        try (BpfObject obj = Objects.open("maps.o")) {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
             obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 9]).withCpu(3));
             assertThat(obj.map("percpu_hash").lookupPerCpuLong(9)).containsExactly(0, 0, 0, 9);
         }
@@ -97,7 +150,7 @@ class LoadPipelineTest {
 
     @Test
     void missingProgramAndMapAreTypedErrorsNamingTheObject() {
-        try (BpfObject obj = Objects.open("globals.o")) {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
             assertThatThrownBy(() -> obj.program("nope")).isInstanceOf(BpfLoadException.class)
                     .hasMessage("globals.o: no program named 'nope' (programs: use_globals)");
             assertThatThrownBy(() -> obj.map("nope")).isInstanceOf(BpfLoadException.class)
@@ -111,11 +164,11 @@ class LoadPipelineTest {
         LoadOptions reject = LoadOptions.defaults().withVerifier((p, rt) -> {
             throw new IllegalStateException("R0 !read_ok");
         });
-        assertThatThrownBy(() -> BpfObject.open("globals.o", Objects.bytes("globals.o"), reject))
+        assertThatThrownBy(() -> BpfObject.open("globals.o", TestRunObjects.bytes("globals.o"), reject))
                 .isInstanceOf(BpfLoadException.class)
                 .hasMessage("globals.o: program use_globals: rejected: R0 !read_ok");
         LoadOptions noVerify = reject.withVerify(false);
-        try (BpfObject obj = BpfObject.open("globals.o", Objects.bytes("globals.o"), noVerify)) {
+        try (BpfObject obj = BpfObject.open("globals.o", TestRunObjects.bytes("globals.o"), noVerify)) {
             seen.addAll(obj.maps());
         }
         assertThat(seen).isNotEmpty();
@@ -123,7 +176,7 @@ class LoadPipelineTest {
 
     @Test
     void closeFreesTheMaps() {
-        BpfObject obj = Objects.open("globals.o");
+        BpfObject obj = TestRunObjects.open("globals.o");
         long addr = obj.map(".data").map().address();
         assertThat(obj.runtime().memory().regionAt(addr)).isNotNull();
         obj.close();

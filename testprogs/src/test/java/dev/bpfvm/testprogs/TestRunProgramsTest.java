@@ -23,7 +23,7 @@ class TestRunProgramsTest {
 
     @BeforeEach
     void open() {
-        obj = Objects.open("testrun.o");
+        obj = TestRunObjects.open("testrun.o");
     }
 
     @AfterEach
@@ -32,7 +32,7 @@ class TestRunProgramsTest {
     }
 
     private static byte[] hello() {
-        return withIpChecksum(Objects.udp4("hello".getBytes()));
+        return withIpChecksum(TestRunObjects.udp4("hello".getBytes()));
     }
 
     /** Fills in the IPv4 header checksum of an Ethernet frame. */
@@ -156,7 +156,7 @@ class TestRunProgramsTest {
 
     @Test
     void tcDropsOtherPorts() {
-        byte[] frame = Objects.udp4("hello".getBytes());
+        byte[] frame = TestRunObjects.udp4("hello".getBytes());
         frame[37] = 54;
         withIpChecksum(frame);
         assertThat(obj.program("tc_rewrite").testRun(TestRunOptions.data(frame)).retval()).isEqualTo(2); // SHOT

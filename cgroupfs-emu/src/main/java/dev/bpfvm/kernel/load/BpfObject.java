@@ -32,7 +32,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -300,13 +299,10 @@ public final class BpfObject implements AutoCloseable {
             public OptionalLong ksymAddress(String name) {
                 return options.ksyms().apply(name);
             }
-
-            @Override
-            public OptionalInt kfuncBtfId(String name) {
-                int id = KernelBtf.funcId(name);
-                return id > 0 && KernelBtf.kfuncs().contains(name) ? OptionalInt.of(id) : OptionalInt.empty();
-            }
         };
+        // kfuncs resolve only to what the runtime's registry implements (ids are kernel BTF ids), so a
+        // __weak kfunc bpfvm lacks is NULL and a strong one fails here, not at its first call
+
         Linker linker = new Linker(spec, SymbolResolver.withKfuncs(base, runtime.kfuncs()), KernelBtf.get());
         for (ProgramSpec p : spec.programs()) {
             LinkedProgram linked;

@@ -11,8 +11,9 @@ import dev.bpfvm.vm.mem.RegionHooks;
  * The socket buffer of a test run and its {@code struct __sk_buff} view (uapi layout, 192 bytes).
  * The packet lives in one {@code byte[]} with Linux's test-run headroom; {@code data},
  * {@code data_end} and {@code data_meta} are 32-bit fields in uapi whose loads the region hooks
- * turn into the packet's 64-bit addresses, as the kernel's context rewrite does. {@code len} is
- * live; other fields are plain bytes the program may write where Linux lets it.
+ * turn into the packet's 64-bit addresses, as the kernel's context rewrite does. Other fields
+ * (incl. {@code len}, which no helper here changes) are plain bytes, so narrow loads work; a
+ * program may write only where Linux lets it.
  */
 public final class SkBuff implements LegacyPacket, RegionHooks {
     public static final int SIZE = 192;
@@ -63,7 +64,16 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     /** Which program kind sees this buffer: decides where skb->data starts and what it may write. */
     public enum Kind {
-        SOCKET_FILTER, CGROUP_SKB, TC, LWT
+        /** Socket filters: read-only packet, cb writable. */
+        SOCKET_FILTER,
+        /** cgroup_skb: read-only packet. */
+        CGROUP_SKB,
+        /** tc classifier/action: skb->data at the Ethernet header, writable packet. */
+        TC,
+        /** lwt_in/lwt_out: read-only packet from the network header. */
+        LWT,
+        /** lwt_xmit: writable packet from the network header. */
+        LWT_XMIT
     }
 
     final Kind kind;
@@ -94,7 +104,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     /** Registers the packet and context regions; returns the context address. */
     long register(AddressSpace memory, String program) {
-        int perms = kind == Kind.TC || kind == Kind.LWT ? Region.RW : Region.READ;
+        int perms = kind == Kind.TC || kind == Kind.LWT_XMIT ? Region.RW : Region.READ;
         packet = memory.register(Region.of(Region.Kind.PACKET, "packet", buf).perms(perms).owner(this).build());
         ctxRegion = memory.register(Region.of(Region.Kind.CTX, "__sk_buff", ctx).hooks(this).owner(this).build());
         return ctxRegion.address();
@@ -134,7 +144,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
 
     @Override
     public boolean handlesLoad(int offset, int size) {
-        return offset == DATA || offset == DATA_END || offset == DATA_META || offset == LEN;
+        return offset == DATA || offset == DATA_END || offset == DATA_META;
     }
 
     @Override
@@ -142,15 +152,7 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
         if (size != 4) {
             throw new BpfException(Errno.EACCES, "invalid bpf_context access off=" + offset + " size=" + size);
         }
-        switch (offset) {
-            case DATA:
-            case DATA_META:
-                return addressOf(data);
-            case DATA_END:
-                return addressOf(tail);
-            default:
-                return len();
-        }
+        return addressOf(offset == DATA_END ? tail : data);
     }
 
     @Override
@@ -172,6 +174,9 @@ public final class SkBuff implements LegacyPacket, RegionHooks {
                 return false;
             case CGROUP_SKB:
                 return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4) || within(off, end, TSTAMP, 8);
+            case LWT:
+            case LWT_XMIT:
+                return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4);
             default:
                 return within(off, end, MARK, 4) || within(off, end, PRIORITY, 4) || within(off, end, TSTAMP, 8)
                         || within(off, end, TC_INDEX, 4) || within(off, end, TC_CLASSID, 4)

@@ -55,12 +55,17 @@ public final class TestRun {
                 return runSkb(rt, program, SkBuff.Kind.TC, o);
             case LWT_IN:
             case LWT_OUT:
-            case LWT_XMIT:
             case LWT_SEG6LOCAL:
                 return runSkb(rt, program, SkBuff.Kind.LWT, o);
+            case LWT_XMIT:
+                return runSkb(rt, program, SkBuff.Kind.LWT_XMIT, o);
             case XDP:
                 return runXdp(rt, program, o);
             case TRACING:
+                if (attach == AttachType.TRACE_ITER) {
+                    throw new TestRunException(Errno.ENOTSUPP, name, "iterator programs run when their iterator is"
+                            + " read, not by test runs");
+                }
                 return runTracing(rt, program, attach, attachTo, o);
             case RAW_TRACEPOINT:
             case RAW_TRACEPOINT_WRITABLE:
@@ -157,6 +162,7 @@ public final class TestRun {
         SkBuff skb = new SkBuff(kind, frame);
         int frameLen = frame.length;
         byte[] ctx = skb.ctx;
+        skb.putInt(SkBuff.LEN, skb.len());
         skb.putInt(SkBuff.PKT_TYPE, pktType(frame));
         skb.putInt(SkBuff.PROTOCOL, protocol(frame));
         skb.putInt(SkBuff.MARK, AddressSpace.get(ctxIn, SkBuff.MARK, 4));

@@ -63,6 +63,31 @@ class TestRunTest {
     }
 
     @Test
+    void narrowLoadsOfLen() {
+        assertThat(run("ldxb %r0, [%r1+0]\nexit", ProgramType.SCHED_CLS, TestRunOptions.data(frame(300))).retval())
+                .isEqualTo(300 & 0xff);
+        assertThat(run("ldxh %r0, [%r1+0]\nexit", ProgramType.SCHED_CLS, TestRunOptions.data(frame(300))).retval())
+                .isEqualTo(300);
+    }
+
+    @Test
+    void l4CsumReplaceLeavesAZeroChecksumWithMangled0() {
+        // frame bytes 40..41 hold the checksum; flags = BPF_F_MARK_MANGLED_0 | 2
+        String asm = "mov %r2, 40\nmov %r3, 0x1234\nmov %r4, 0x1235\nmov %r5, 0x22\ncall 11\nexit";
+        byte[] f = frame(60);
+        f[40] = 0;
+        f[41] = 0;
+        TestRunResult r = run(asm, ProgramType.SCHED_CLS, TestRunOptions.data(f));
+        assertThat(r.retval()).isZero();
+        assertThat(r.dataOut()[40]).isZero();
+        assertThat(r.dataOut()[41]).isZero();
+        f[40] = 0x10;                                                 // sum 0x0010: +1 in one's complement -> 0x000f
+        TestRunResult r2 = run(asm, ProgramType.SCHED_CLS, TestRunOptions.data(f));
+        assertThat(r2.dataOut()[40]).isEqualTo((byte) 0x0f);
+        assertThat(r2.dataOut()[41]).isZero();
+    }
+
+    @Test
     void protocolIsInNetworkByteOrder() {
         String proto = "ldxw %r0, [%r1+16]\nexit";
         assertThat(run(proto, ProgramType.SCHED_CLS, TestRunOptions.data(frame(20))).retval()).isEqualTo(0x0008);
@@ -167,6 +192,16 @@ class TestRunTest {
         assertThatThrownBy(() -> run("mov %r0, 0\nexit", ProgramType.CGROUP_SOCK, TestRunOptions.defaults()))
                 .isInstanceOf(TestRunException.class)
                 .satisfies(e -> assertThat(((TestRunException) e).errno()).isEqualTo(Errno.ENOTSUPP));
+    }
+
+    @Test
+    void iteratorsAreNotTestRun() {
+        Program p = new Program("it", Assembler.assemble("mov %r0, 0\nexit"));
+        assertThatThrownBy(() -> TestRun.run(rt, p, ProgramType.TRACING, AttachType.TRACE_ITER, "cgroup",
+                TestRunOptions.defaults()))
+                .isInstanceOf(TestRunException.class)
+                .hasMessage("program it: test run: iterator programs run when their iterator is read, not by test"
+                        + " runs (ENOTSUPP)");
     }
 
     @Test

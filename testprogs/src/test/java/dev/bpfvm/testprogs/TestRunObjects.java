@@ -7,11 +7,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** Opens the committed objects of {@code src/main/resources/bpf}. */
-final class Objects {
-    private Objects() {}
+final class TestRunObjects {
+    private TestRunObjects() {}
 
     static byte[] bytes(String file) {
-        try (InputStream in = Objects.class.getResourceAsStream("/bpf/" + file)) {
+        try (InputStream in = TestRunObjects.class.getResourceAsStream("/bpf/" + file)) {
             if (in == null) {
                 throw new IllegalArgumentException("no object " + file);
             }
