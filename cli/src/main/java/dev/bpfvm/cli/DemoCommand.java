@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
         }
         long migrations = script.lines().filter(l -> l.startsWith("cgroup attach ")).count();
-        MapView cpuCounts = s.objects().get("stats").object().map("cpu_counts");
+        MapView cpuCounts = s.objects().get("stats").object().map("percpu_attach_counters");
         String all;
         String frontend;
         try {
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("bpfvm demo: per-cgroup BPF stats, aggregated up the cgroup tree by rstat and read");
         out.println("through pinned cgroup iterators, on bpfvm's emulated kernel (no real kernel involved).");
         out.println();
-        out.println("program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.bpf.h):");
+        out.println("program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.c):");
         out.println("  counter  tp_btf/cgroup_attach_task  counts tasks attached to each cgroup, per CPU,");
         out.println("                                      and marks the cgroup updated for rstat");
         out.println("  flusher  fentry/bpf_rstat_flush     on a flush, moves each CPU's new counts into the");

@@ -17,7 +17,7 @@ class DemoCommandTest {
                 bpfvm demo: per-cgroup BPF stats, aggregated up the cgroup tree by rstat and read
                 through pinned cgroup iterators, on bpfvm's emulated kernel (no real kernel involved).
 
-                program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.bpf.h):
+                program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.c):
                   counter  tp_btf/cgroup_attach_task  counts tasks attached to each cgroup, per CPU,
                                                       and marks the cgroup updated for rstat
                   flusher  fentry/bpf_rstat_flush     on a flush, moves each CPU's new counts into the

@@ -90,7 +90,7 @@ class ScenarioFilesTest {
                 task spawn 7
                 cpu 2
                 cgroup attach a 7
-                map dump s/cpu_counts
+                map dump s/percpu_attach_counters
                 expect key: 02 00 00 00 00 00 00 00  cpu0: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 cpu1: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 cpu2: 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 cpu3: 00
                 """);
         assertThat(out.toString()).isEqualTo("link 1\nkey: 02 00 00 00 00 00 00 00  cpu0: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
