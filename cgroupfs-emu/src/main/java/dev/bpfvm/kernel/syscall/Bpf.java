@@ -313,15 +313,10 @@ public final class Bpf {
      * read (EINVAL here); a directory is EISDIR.
      */
     public byte[] catPinned(String path) {
-        Refcounted o;
-        try {
-            o = bpffs.get(path);
-        } catch (KernelException e) {
-            if (e.errno() == Errno.EPERM) {
-                throw new KernelException(Errno.EISDIR, path + " is a directory");
-            }
-            throw e;
+        if (bpffs.isDirectory(path)) {
+            throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
+        Refcounted o = bpffs.get(path);
         if (!(o instanceof LinkObject l) || l.iterator == null) {
             throw new KernelException(Errno.EINVAL, path + " is a pinned " + o.kind() + ", not an iterator");
         }

@@ -26,9 +26,14 @@ public final class Bpffs {
         return path.equals(MOUNT) || path.startsWith(MOUNT + "/");
     }
 
+    /** Pin and mkdir outside bpffs: EPERM (Linux checks the parent is a bpffs directory). */
     static String normalize(String path) {
+        return normalize(path, Errno.EPERM);
+    }
+
+    static String normalize(String path, Errno notOnBpffs) {
         if (!on(path)) {
-            throw new KernelException(Errno.EINVAL, path + " is not on bpffs (" + MOUNT + ")");
+            throw new KernelException(notOnBpffs, path + " is not on bpffs (" + MOUNT + ")");
         }
         List<String> parts = new ArrayList<>();
         for (String p : path.split("/")) {
@@ -70,17 +75,26 @@ public final class Bpffs {
         entries.put(p, o);
     }
 
-    /** The object pinned at {@code path}. ENOENT; EPERM for a directory (as bpf_obj_get of a dir). */
+    /**
+     * The object pinned at {@code path}. ENOENT; EACCES for a directory or a file outside bpffs
+     * (bpf_obj_get's bpf_inode_type finds no BPF object there).
+     */
     synchronized Refcounted get(String path) {
-        String p = normalize(path);
+        String p = normalize(path, Errno.EACCES);
         if (!entries.containsKey(p)) {
             throw new KernelException(Errno.ENOENT, "nothing at " + p);
         }
         Refcounted o = entries.get(p);
         if (o == null) {
-            throw new KernelException(Errno.EPERM, p + " is a directory");
+            throw new KernelException(Errno.EACCES, p + " is a directory, not a pinned object");
         }
         return o;
+    }
+
+    /** Whether {@code path} is a bpffs directory. */
+    public synchronized boolean isDirectory(String path) {
+        String p = normalize(path, Errno.ENOENT);
+        return entries.containsKey(p) && entries.get(p) == null;
     }
 
     /** Removes a pin (unlink) or an empty directory (rmdir). ENOENT, ENOTEMPTY, EBUSY for the mount. */
