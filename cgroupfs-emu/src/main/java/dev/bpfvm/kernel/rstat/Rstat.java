@@ -150,9 +150,7 @@ public final class Rstat {
                 list = pop(cgrp, cpu);
                 flushed += list.size();
             }
-            for (Cgroup c : list) {
-                tracing.rstatFlush(runCpu, task, c, c.parent(), cpu);
-            }
+            tracing.rstatFlush(runCpu, task, list, cpu);
         }
     }
 

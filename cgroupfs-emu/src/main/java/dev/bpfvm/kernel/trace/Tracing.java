@@ -318,18 +318,25 @@ public final class Tracing implements CgroupEvents {
     }
 
     /**
-     * Runs the {@code fentry/bpf_rstat_flush} programs for one cgroup of a flush, on
-     * {@code onCpu}'s behalf ({@code cpu} argument), in the flushing program's CPU.
+     * Runs the {@code fentry/bpf_rstat_flush(cgrp, parent, cpu)} programs for each cgroup of a
+     * flush of CPU {@code cpuArg}, in order, on {@code runCpu} (the flushing context's CPU).
+     * One context region serves the whole list: only its argument words change between runs.
      */
-    public void rstatFlush(int runCpu, Task task, Cgroup cgrp, Cgroup parent, int cpuArg) {
+    public void rstatFlush(int runCpu, Task task, List<Cgroup> cgroups, int cpuArg) {
         List<Attachment> l = list(AttachPoint.Kind.FENTRY, "bpf_rstat_flush");
-        if (l.isEmpty()) {
+        if (l.isEmpty() || cgroups.isEmpty()) {
             return;
         }
-        TracingArgs t = TracingArgs.entry(memory, "bpf_rstat_flush", funcIp("bpf_rstat_flush"),
-                cgrp.address(), parent == null ? 0 : parent.address(), cpuArg);
+        TracingArgs t = TracingArgs.entry(memory, "bpf_rstat_flush", funcIp("bpf_rstat_flush"), 0, 0, cpuArg);
+        byte[] data = t.region().data();
+        int args = t.region().base() + TracingArgs.ARGS_OFFSET;
         try {
-            runAll(l, runCpu, task, t.ctx());
+            for (Cgroup c : cgroups) {
+                Cgroup parent = c.parent();
+                AddressSpace.put(data, args, 8, c.address());
+                AddressSpace.put(data, args + 8, 8, parent == null ? 0 : parent.address());
+                runAll(l, runCpu, task, t.ctx());
+            }
         } finally {
             memory.unregister(t.region());
         }
