@@ -43,8 +43,7 @@ public final class Cgroup implements KernelObject, StorageOwner {
     private int nrDescendants;
     private LocalStorage storage;
     private Region cssSet;
-    /** Per-CPU rstat links, owned by the rstat package (null until first updated). */
-    public Object rstat;
+    private Object rstat;   // per-CPU rstat links, owned by the rstat package
 
     Cgroup(CgroupTree tree, long id, String name, Cgroup parent, long serial) {
         this.tree = tree;
@@ -139,6 +138,16 @@ public final class Cgroup implements KernelObject, StorageOwner {
             c = c.parent;
         }
         return c;
+    }
+
+    /** The rstat package's per-CPU links of this cgroup (null until its first update). */
+    public Object rstatNode() {
+        return rstat;
+    }
+
+    /** Sets the rstat links (the rstat package, under its lock). */
+    public void rstatNode(Object node) {
+        this.rstat = node;
     }
 
     /** BPF address of this {@code struct cgroup}. */

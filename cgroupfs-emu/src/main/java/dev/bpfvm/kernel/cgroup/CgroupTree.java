@@ -288,7 +288,7 @@ public final class CgroupTree {
             case "cgroup.stat":
                 return "nr_descendants " + c.descendantCount() + "\nnr_dying_descendants 0\n";
             case "cgroup.type":
-                return c == root ? "domain\n" : "domain\n";
+                return "domain\n";
             default:
                 throw new KernelException(Errno.ENOENT, "no file " + file + " in " + c.path());
         }

@@ -50,10 +50,10 @@ public final class Rstat {
     }
 
     private Node node(Cgroup c) {
-        Object n = c.rstat;
+        Object n = c.rstatNode();
         if (n == null) {
             n = new Node(cpus);
-            c.rstat = n;
+            c.rstatNode(n);
         }
         return (Node) n;
     }
@@ -82,7 +82,7 @@ public final class Rstat {
 
     /** Whether {@code c} is marked updated on {@code cpu}. */
     public synchronized boolean isUpdated(Cgroup c, int cpu) {
-        Object n = c.rstat;
+        Object n = c.rstatNode();
         return n != null && ((Node) n).next[cpu] != null;
     }
 
@@ -97,7 +97,7 @@ public final class Rstat {
      */
     synchronized List<Cgroup> pop(Cgroup root, int cpu) {
         List<Cgroup> out = new ArrayList<>();
-        Object o = root.rstat;
+        Object o = root.rstatNode();
         if (o == null || ((Node) o).next[cpu] == null) {
             return out;
         }
