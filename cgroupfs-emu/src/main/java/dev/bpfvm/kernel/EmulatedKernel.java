@@ -58,6 +58,7 @@ public final class EmulatedKernel {
     private final Bpf bpf;
     private final Map<Integer, LoadedProgram> programs = new TreeMap<>();
     private volatile LoadOptions loadOptions;
+    private volatile FileSecurity fileSecurity = FileSecurity.ALLOW_ALL;
     private int nextProgId = 1;
     private volatile int cpu;
     private volatile Task actor;
@@ -145,6 +146,7 @@ public final class EmulatedKernel {
      */
     public String cat(String path) {
         if (Bpffs.on(path)) {
+            checkFile("read", path);
             return text(bpf.catPinned(path));
         }
         return read(path);
@@ -235,6 +237,15 @@ public final class EmulatedKernel {
         return rel;
     }
 
+    /** Sets the check of file operations (mkdir, rmdir, read, write); null allows everything. */
+    public void fileSecurity(FileSecurity s) {
+        this.fileSecurity = s == null ? FileSecurity.ALLOW_ALL : s;
+    }
+
+    private void checkFile(String op, String path) {
+        fileSecurity.check(actor, op, path);
+    }
+
     /** The cgroup at a full path ({@code /sys/fs/cgroup/a/b}). ENOENT. */
     public Cgroup cgroup(String path) {
         return tree.lookup(requireCgroupPath(path));
@@ -242,12 +253,16 @@ public final class EmulatedKernel {
 
     /** mkdir of a cgroup directory. */
     public Cgroup mkdir(String path) {
-        return tree.mkdir(requireCgroupPath(path));
+        String rel = requireCgroupPath(path);
+        checkFile("mkdir", path);
+        return tree.mkdir(rel);
     }
 
     /** rmdir of a cgroup directory. */
     public void rmdir(String path) {
-        tree.rmdir(requireCgroupPath(path));
+        String rel = requireCgroupPath(path);
+        checkFile("rmdir", path);
+        tree.rmdir(rel);
     }
 
     /** A new process (pid == tgid) in the cgroup at {@code cgroupPath}. */
@@ -271,6 +286,7 @@ public final class EmulatedKernel {
         if (!CgroupTree.FILES.contains(file)) {
             throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
+        checkFile("read", path);
         return tree.readFile(tree.lookup(rel.substring(0, slash)), file);
     }
 
@@ -282,6 +298,7 @@ public final class EmulatedKernel {
         if (!CgroupTree.FILES.contains(file)) {
             throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
+        checkFile("write", path);
         tree.writeFile(tree.lookup(rel.substring(0, slash)), file, text);
     }
 

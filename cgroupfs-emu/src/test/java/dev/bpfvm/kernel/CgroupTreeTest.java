@@ -152,4 +152,23 @@ class CgroupTreeTest extends KernelTesting {
         kernel.rmdir("/sys/fs/cgroup/b");
         assertThat(b.freed()).isTrue();
     }
+
+    @Test
+    void fileSecurityHookSeesActorOpAndPath() {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        kernel.spawn(500, "user", 1000, 1000, "/sys/fs/cgroup");
+        kernel.fileSecurity((actor, op, path) -> {
+            seen.add(actor.uid() + " " + op + " " + path);
+            if (actor.uid() != 0 && op.equals("mkdir")) {
+                throw new KernelException(Errno.EACCES, "uid " + actor.uid() + " may not create " + path);
+            }
+        });
+        kernel.mkdir("/sys/fs/cgroup/a");
+        kernel.actAs(500);
+        assertThat(errnoOf(() -> kernel.mkdir("/sys/fs/cgroup/b"))).isEqualTo(Errno.EACCES);
+        assertThat(kernel.read("/sys/fs/cgroup/a/cgroup.procs")).isEqualTo("");
+        assertThat(seen).containsExactly("0 mkdir /sys/fs/cgroup/a", "1000 mkdir /sys/fs/cgroup/b",
+                "1000 read /sys/fs/cgroup/a/cgroup.procs");
+        assertThat(kernel.cgroups().size()).isEqualTo(2);
+    }
 }
