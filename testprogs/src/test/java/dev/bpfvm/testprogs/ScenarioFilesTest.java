@@ -97,4 +97,23 @@ class ScenarioFilesTest {
                 + " cpu1: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 cpu2: 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
                 + " cpu3: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n");
     }
+
+    @Test
+    void runIsProgTestRunOfTheLoadedProgram() {
+        byte[] frame = TestRunObjects.udp4((byte) 'h', (byte) 'i');
+        StringBuilder hex = new StringBuilder();
+        for (byte b : frame) {
+            hex.append(String.format("%02x", b & 0xff));
+        }
+        long expected;
+        try (dev.bpfvm.kernel.load.BpfObject o = dev.bpfvm.kernel.load.BpfObject.open("testrun.o",
+                TestObjects.bytes("testrun.o"))) {
+            expected = o.program("sock_count").testRun(dev.bpfvm.kernel.testrun.TestRunOptions.data(frame)).retval();
+        }
+        StringBuilder out = new StringBuilder();
+        scenario(DIR.resolve("inline.scenario"), out).run("load ../src/main/resources/bpf/testrun.o as t\n"
+                + "run t/sock_count data-hex=" + hex + "\nexpect retval " + expected + "\n");
+        assertThat(out.toString()).isEqualTo("retval " + expected + "\n");
+        assertThat(expected).isNotZero();
+    }
 }
