@@ -696,6 +696,10 @@ final class CallCheck {
             case PTR_TO_BTF_ID_OR_NULL:
                 r0.markPointer(RegType.PTR_TO_BTF_ID, ret == RetType.PTR_TO_BTF_ID_OR_NULL ? RegState.MAYBE_NULL : 0);
                 r0.btf = KernelType.of(retStruct(meta.func), 0, List.of());
+                if (ret == RetType.PTR_TO_BTF_ID && meta.func.equals("get_current_task_btf")) {
+                    // the kernel's proto says RET_PTR_TO_BTF_ID_TRUSTED; vm.spi has no such variant
+                    r0.flags |= RegState.TRUSTED;
+                }
                 break;
             case PTR_TO_MEM_OR_BTF_ID:
                 r0.markPointer(RegType.PTR_TO_MEM, RegState.RDONLY);
