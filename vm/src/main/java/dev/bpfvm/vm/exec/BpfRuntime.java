@@ -3,7 +3,9 @@ package dev.bpfvm.vm.exec;
 import dev.bpfvm.vm.mem.AddressSpace;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.KfuncRegistry;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * What programs run against: one address space, the helper and kfunc registries, the clock,
@@ -18,6 +20,7 @@ public final class BpfRuntime {
     private final AddressSpace memory = new AddressSpace();
     private final HelperRegistry helpers;
     private final KfuncRegistry kfuncs;
+    private final ConcurrentHashMap<Class<?>, Object> services = new ConcurrentHashMap<>();
     private volatile LongSupplier clock = System::nanoTime;
     private volatile long budget = DEFAULT_BUDGET;
     private final int cpus;
@@ -45,6 +48,18 @@ public final class BpfRuntime {
 
     public KfuncRegistry kfuncs() {
         return kfuncs;
+    }
+
+    /**
+     * Per-runtime state a helper family keeps (the PRNG of {@code bpf_get_prandom_u32}, ...),
+     * made by {@code create} on first use. Thread-safe.
+     */
+    public <T> T service(Class<T> type, Supplier<? extends T> create) {
+        Object s = services.get(type);
+        if (s == null) {
+            s = services.computeIfAbsent(type, k -> create.get());
+        }
+        return type.cast(s);
     }
 
     public int cpus() {

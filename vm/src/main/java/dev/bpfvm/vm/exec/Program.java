@@ -29,6 +29,15 @@ public final class Program {
     private volatile Region codeRegion;
 
     public Program(String name, List<Insn> insns, IntFunction<SourceLine> lines) {
+        this(name, insns, lines, null);
+    }
+
+    /**
+     * With poisoned instructions: where {@code poisoned} gives a reason for a slot, that
+     * instruction fails with that reason when it is executed (and only then), as the loader
+     * does for an unresolvable CO-RE relocation or a missing weak kfunc.
+     */
+    public Program(String name, List<Insn> insns, IntFunction<SourceLine> lines, IntFunction<String> poisoned) {
         this.name = name;
         this.insns = List.copyOf(insns);
         this.slots = InsnCodec.toSlots(this.insns);
@@ -41,6 +50,11 @@ public final class Program {
             if (i == null) {
                 // second half of ld_imm64: executing it is an error (opcode 0 hits the default case)
                 invalid[pc] = "jump into the middle of ldimm64 insn " + (pc - 1);
+                continue;
+            }
+            String poison = poisoned != null ? poisoned.apply(pc) : null;
+            if (poison != null) {
+                invalid[pc] = poison;
                 continue;
             }
             String why = InsnCheck.check(i);

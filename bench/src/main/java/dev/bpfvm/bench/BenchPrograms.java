@@ -1,0 +1,143 @@
+package dev.bpfvm.bench;
+
+import dev.bpfvm.vm.isa.Insn;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The compute-bound programs the benchmarks run, each with its input memory and a plain-Java
+ * version of the same algorithm (the baseline). Every program takes r1 = memory, r2 = length.
+ */
+public final class BenchPrograms {
+    private BenchPrograms() {}
+
+    /** Sieve size in bytes: counts the primes below it. */
+    public static final int SIEVE_SIZE = 8192;
+    /** Bytes the checksum reads. */
+    public static final int CHECKSUM_SIZE = 4096;
+    /** Bytes the copy moves (its memory is twice as large). */
+    public static final int COPY_SIZE = 4096;
+
+    /**
+     * Sieve of Eratosthenes over the memory (one byte per number, cleared first, since memory
+     * is not reset between runs); returns the number of primes below the length.
+     */
+    public static final List<Insn> SIEVE = List.of(
+            new Insn(0xbf, 6, 1, 0, 0),     //  0: r6 = r1            sieve
+            new Insn(0xbf, 7, 2, 0, 0),     //  1: r7 = r2            n
+            new Insn(0xb7, 3, 0, 0, 0),     //  2: r3 = 0
+            new Insn(0x3d, 3, 7, 5, 0),     //  3: if r3 >= r7 goto 9
+            new Insn(0xbf, 4, 6, 0, 0),     //  4: r4 = r6
+            new Insn(0x0f, 4, 3, 0, 0),     //  5: r4 += r3
+            new Insn(0x72, 4, 0, 0, 0),     //  6: *(u8 *)(r4 +0) = 0
+            new Insn(0x07, 3, 0, 0, 1),     //  7: r3 += 1
+            new Insn(0x05, 0, 0, -6, 0),    //  8: goto 3
+            new Insn(0xb7, 0, 0, 0, 0),     //  9: r0 = 0             count
+            new Insn(0xb7, 3, 0, 0, 2),     // 10: r3 = 2             i
+            new Insn(0x3d, 3, 7, 15, 0),    // 11: if r3 >= r7 goto 27
+            new Insn(0xbf, 4, 6, 0, 0),     // 12: r4 = r6
+            new Insn(0x0f, 4, 3, 0, 0),     // 13: r4 += r3
+            new Insn(0x71, 5, 4, 0, 0),     // 14: r5 = *(u8 *)(r4 +0)
+            new Insn(0x55, 5, 0, 9, 0),     // 15: if r5 != 0 goto 25
+            new Insn(0x07, 0, 0, 0, 1),     // 16: r0 += 1
+            new Insn(0xbf, 8, 3, 0, 0),     // 17: r8 = r3
+            new Insn(0x2f, 8, 3, 0, 0),     // 18: r8 *= r3           j = i * i
+            new Insn(0x3d, 8, 7, 5, 0),     // 19: if r8 >= r7 goto 25
+            new Insn(0xbf, 4, 6, 0, 0),     // 20: r4 = r6
+            new Insn(0x0f, 4, 8, 0, 0),     // 21: r4 += r8
+            new Insn(0x72, 4, 0, 0, 1),     // 22: *(u8 *)(r4 +0) = 1
+            new Insn(0x0f, 8, 3, 0, 0),     // 23: r8 += r3
+            new Insn(0x05, 0, 0, -6, 0),    // 24: goto 19
+            new Insn(0x07, 3, 0, 0, 1),     // 25: r3 += 1
+            new Insn(0x05, 0, 0, -16, 0),   // 26: goto 11
+            new Insn(0x95, 0, 0, 0, 0));    // 27: exit
+
+    /** Adler-32 of the memory, byte by byte, with two modulo operations per byte. */
+    public static final List<Insn> ADLER32 = List.of(
+            new Insn(0xb7, 3, 0, 0, 1),         //  0: r3 = 1         a
+            new Insn(0xb7, 4, 0, 0, 0),         //  1: r4 = 0         b
+            new Insn(0xb7, 5, 0, 0, 0),         //  2: r5 = 0         i
+            new Insn(0x3d, 5, 2, 9, 0),         //  3: if r5 >= r2 goto 13
+            new Insn(0xbf, 0, 1, 0, 0),         //  4: r0 = r1
+            new Insn(0x0f, 0, 5, 0, 0),         //  5: r0 += r5
+            new Insn(0x71, 0, 0, 0, 0),         //  6: r0 = *(u8 *)(r0 +0)
+            new Insn(0x0f, 3, 0, 0, 0),         //  7: r3 += r0
+            new Insn(0x97, 3, 0, 0, 65521),     //  8: r3 %= 65521
+            new Insn(0x0f, 4, 3, 0, 0),         //  9: r4 += r3
+            new Insn(0x97, 4, 0, 0, 65521),     // 10: r4 %= 65521
+            new Insn(0x07, 5, 0, 0, 1),         // 11: r5 += 1
+            new Insn(0x05, 0, 0, -10, 0),       // 12: goto 3
+            new Insn(0xbf, 0, 4, 0, 0),         // 13: r0 = r4
+            new Insn(0x67, 0, 0, 0, 16),        // 14: r0 <<= 16
+            new Insn(0x4f, 0, 3, 0, 0),         // 15: r0 |= r3
+            new Insn(0x95, 0, 0, 0, 0));        // 16: exit
+
+    /** Copies the first half of the memory into the second half byte by byte; returns the count. */
+    public static final List<Insn> COPY = List.of(
+            new Insn(0xbf, 3, 2, 0, 0),     //  0: r3 = r2
+            new Insn(0x77, 3, 0, 0, 1),     //  1: r3 >>= 1           half
+            new Insn(0xb7, 4, 0, 0, 0),     //  2: r4 = 0             i
+            new Insn(0x3d, 4, 3, 7, 0),     //  3: if r4 >= r3 goto 11
+            new Insn(0xbf, 5, 1, 0, 0),     //  4: r5 = r1
+            new Insn(0x0f, 5, 4, 0, 0),     //  5: r5 += r4
+            new Insn(0x71, 0, 5, 0, 0),     //  6: r0 = *(u8 *)(r5 +0)
+            new Insn(0x0f, 5, 3, 0, 0),     //  7: r5 += r3
+            new Insn(0x73, 5, 0, 0, 0),     //  8: *(u8 *)(r5 +0) = r0
+            new Insn(0x07, 4, 0, 0, 1),     //  9: r4 += 1
+            new Insn(0x05, 0, 0, -8, 0),    // 10: goto 3
+            new Insn(0xbf, 0, 4, 0, 0),     // 11: r0 = r4
+            new Insn(0x95, 0, 0, 0, 0));    // 12: exit
+
+    /** Input of the checksum: fixed pseudo-random bytes. */
+    public static byte[] checksumInput() {
+        byte[] b = new byte[CHECKSUM_SIZE];
+        new Random(42).nextBytes(b);
+        return b;
+    }
+
+    /** Input of the copy: pseudo-random first half, zero second half. */
+    public static byte[] copyInput() {
+        byte[] b = new byte[2 * COPY_SIZE];
+        byte[] half = new byte[COPY_SIZE];
+        new Random(7).nextBytes(half);
+        System.arraycopy(half, 0, b, 0, COPY_SIZE);
+        return b;
+    }
+
+    // ---------------------------------------------------------------- plain-Java baselines
+
+    public static long sieve(byte[] s) {
+        int n = s.length;
+        java.util.Arrays.fill(s, (byte) 0);
+        long count = 0;
+        for (long i = 2; i < n; i++) {
+            if (s[(int) i] != 0) {
+                continue;
+            }
+            count++;
+            for (long j = i * i; j < n; j += i) {
+                s[(int) j] = 1;
+            }
+        }
+        return count;
+    }
+
+    public static long adler32(byte[] m) {
+        long a = 1;
+        long b = 0;
+        for (byte x : m) {
+            a = (a + (x & 0xff)) % 65521;
+            b = (b + a) % 65521;
+        }
+        return b << 16 | a;
+    }
+
+    public static long copy(byte[] m) {
+        int half = m.length >>> 1;
+        int i = 0;
+        for (; i < half; i++) {
+            m[half + i] = m[i];
+        }
+        return i;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.bpfvm.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.zip.Adler32;
+import org.junit.jupiter.api.Test;
+
+/** The benchmarked programs compute what their Java baselines compute, run after run. */
+class BenchProgramsTest {
+    @Test
+    void sieveCountsThePrimesBelow8192() {
+        InterpreterBench.Vm vm = new InterpreterBench.Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE]);
+        assertThat(vm.run()).isEqualTo(1028);
+        assertThat(vm.run()).isEqualTo(1028);
+        assertThat(BenchPrograms.sieve(new byte[BenchPrograms.SIEVE_SIZE])).isEqualTo(1028);
+    }
+
+    @Test
+    void adler32MatchesTheJdk() {
+        byte[] input = BenchPrograms.checksumInput();
+        Adler32 jdk = new Adler32();
+        jdk.update(input);
+        InterpreterBench.Vm vm = new InterpreterBench.Vm("adler32", BenchPrograms.ADLER32, input);
+        assertThat(vm.run()).isEqualTo(jdk.getValue());
+        assertThat(BenchPrograms.adler32(input)).isEqualTo(jdk.getValue());
+    }
+
+    @Test
+    void copyMovesTheFirstHalfIntoTheSecond() {
+        byte[] mem = BenchPrograms.copyInput();
+        InterpreterBench.Vm vm = new InterpreterBench.Vm("copy", BenchPrograms.COPY, mem);
+        assertThat(vm.run()).isEqualTo(BenchPrograms.COPY_SIZE);
+        byte[] expected = BenchPrograms.copyInput();
+        assertThat(BenchPrograms.copy(expected)).isEqualTo(BenchPrograms.COPY_SIZE);
+        assertThat(mem).isEqualTo(expected);
+    }
+}

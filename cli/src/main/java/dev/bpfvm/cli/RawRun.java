@@ -1,0 +1,53 @@
+package dev.bpfvm.cli;
+
+import dev.bpfvm.helpers.StandardHelpers;
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.exec.ExecContext;
+import dev.bpfvm.vm.exec.Program;
+import dev.bpfvm.vm.exec.TraceSink;
+import dev.bpfvm.vm.mem.Region;
+import dev.bpfvm.vm.spi.HelperRegistry;
+
+/**
+ * A raw run of a function on a memory buffer, as the conformance plugin and {@code run} do it:
+ * the standard helpers, r1 = a writable copy of the memory (0 when there is none), r2 = its
+ * length, r3-r5 = 0, a zeroed 512-byte stack per frame, no context, no verifier.
+ */
+final class RawRun {
+    private final BpfRuntime runtime;
+    private final ExecContext ctx;
+    private final Region memory;
+
+    RawRun(byte[] mem, TraceSink trace) {
+        HelperRegistry helpers = StandardHelpers.register(new HelperRegistry());
+        this.runtime = new BpfRuntime(helpers);
+        this.ctx = runtime.newContext(0).trace(trace, false);
+        this.memory = mem.length == 0 ? null
+                : runtime.memory().register(Region.of(Region.Kind.MEMORY, "mem", mem.clone()).build());
+    }
+
+    /** r1: the memory's address, or 0. */
+    long r1() {
+        return memory == null ? 0 : memory.address();
+    }
+
+    /** r2: the memory's length. */
+    long r2() {
+        return memory == null ? 0 : memory.length();
+    }
+
+    /** The memory as the program left it (empty when there is none). */
+    byte[] memory() {
+        return memory == null ? new byte[0] : memory.data();
+    }
+
+    /** Runs once; r0 out. Faults are {@link dev.bpfvm.vm.BpfException}s. */
+    long run(Program p) {
+        return ctx.run(p, r1(), r2(), 0, 0, 0);
+    }
+
+    /** Instructions executed by the last run. */
+    long executed() {
+        return ctx.executed();
+    }
+}

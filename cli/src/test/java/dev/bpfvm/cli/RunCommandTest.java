@@ -1,0 +1,107 @@
+package dev.bpfvm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path bin(String name, String hex) throws Exception {
+        Path p = dir.resolve(name);
+        Files.write(p, HexBytes.parse(hex, "test"));
+        return p;
+    }
+
+    // r0 = *(u64 *)(r1 + 0); r0 += r2; *(u64 *)(r1 + 0) = r0; exit
+    private static final String ACCUMULATE = "79 10 00 00 00 00 00 00 0f 20 00 00 00 00 00 00 "
+            + "7b 01 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
+
+    @Test
+    void printsRetvalAndDuration() throws Exception {
+        Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
+        CliRun r = CliRun.of("run", p.toString());
+        assertThat(r.out()).matches("retval: 42\nduration: \\d+ ns\n");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+    }
+
+    @Test
+    void retvalIsUnsignedDecimal() throws Exception {
+        Path p = bin("p.bin", "b7 00 00 00 fe ff ff ff 95 00 00 00 00 00 00 00");
+        assertThat(CliRun.of("run", p.toString()).out()).startsWith("retval: 18446744073709551614\n");
+    }
+
+    @Test
+    void memoryIsNotResetBetweenRepeats() throws Exception {
+        Path p = bin("acc.bin", ACCUMULATE);
+        // 8 bytes of memory starting at 1: each run adds r2 = 8
+        CliRun r = CliRun.of("run", p.toString(), "--mem-hex", "01 00 00 00 00 00 00 00", "--repeat", "5");
+        assertThat(r.out()).startsWith("retval: 41\n");
+    }
+
+    @Test
+    void memoryFromAFile() throws Exception {
+        Path p = bin("acc.bin", ACCUMULATE);
+        Path mem = dir.resolve("mem.raw");
+        byte[] big = new byte[2 << 20];   // 2 MiB
+        big[0] = 10;
+        Files.write(mem, big);
+        CliRun r = CliRun.of("run", p.toString(), "--mem-in", mem.toString());
+        assertThat(r.out()).startsWith("retval: " + (10 + (2 << 20)) + "\n");
+    }
+
+    @Test
+    void jsonIsOneObject() throws Exception {
+        Path p = bin("p.bin", "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00");
+        CliRun r = CliRun.of("run", p.toString(), "--json", "--repeat", "3");
+        assertThat(r.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 3\\}\n");
+    }
+
+    @Test
+    void faultsNameTheInstruction() throws Exception {
+        Path p = bin("bad.bin", "b7 00 00 00 00 00 00 00 79 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00");
+        CliRun r = CliRun.of("run", p.toString());
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("bpfvm: program bad.bin: insn 1: invalid memory read of 8 bytes at 0x0: not a pointer\n");
+        assertThat(r.code()).isEqualTo(2);
+    }
+
+    @Test
+    void budgetStopsInfiniteLoops() throws Exception {
+        Path p = bin("loop.bin", "05 00 ff ff 00 00 00 00 95 00 00 00 00 00 00 00");
+        CliRun r = CliRun.of("run", p.toString());
+        assertThat(r.err()).startsWith("bpfvm: program loop.bin: insn 0: ").doesNotContain("\n\n");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.code()).isEqualTo(2);
+    }
+
+    @Test
+    void badInputs() throws Exception {
+        Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
+        Path missing = dir.resolve("missing.bin");
+        assertThat(CliRun.of("run", missing.toString()).err()).isEqualTo("bpfvm: cannot read " + missing + ": no such file\n");
+        assertThat(CliRun.of("run", dir.toString()).err()).isEqualTo("bpfvm: cannot read " + dir + ": is a directory\n");
+        Path odd = bin("odd.bin", "b7 00 00");
+        assertThat(CliRun.of("run", odd.toString()).err())
+                .isEqualTo("bpfvm: " + odd + ": 3 bytes is not a whole number of 8-byte instructions\n");
+        Path empty = bin("empty.bin", "");
+        assertThat(CliRun.of("run", empty.toString()).err()).isEqualTo("bpfvm: " + empty + ": empty program\n");
+        Path elf = bin("x.o", "7f 45 4c 46 02 01 01 00");
+        assertThat(CliRun.of("run", elf.toString()).err()).isEqualTo("bpfvm: " + elf + ": ELF objects are not supported yet\n");
+        assertThat(CliRun.of("run", p.toString(), "--mem-hex", "1").err())
+                .isEqualTo("bpfvm: bad hex in --mem-hex: '1' (token 1) has an odd number of digits\n");
+        assertThat(CliRun.of("run", p.toString(), "--mem-hex", "00", "--mem-in", p.toString()).err())
+                .isEqualTo("bpfvm: --mem-hex and --mem-in cannot be used together\n");
+        assertThat(CliRun.of("run", p.toString(), "--repeat", "0").err())
+                .isEqualTo("bpfvm: --repeat must be at least 1 (got 0)\n");
+        CliRun r = CliRun.of("run", p.toString(), "--repeat", "x");
+        assertThat(r.err()).isEqualTo("bpfvm: Invalid value for option '--repeat': 'x' is not an int (see 'bpfvm run --help')\n");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(CliRun.of("run").err()).isEqualTo("bpfvm: Missing required parameter: 'FILE' (see 'bpfvm run --help')\n");
+    }
+}
