@@ -695,7 +695,7 @@ final class CallCheck {
             case PTR_TO_BTF_ID:
             case PTR_TO_BTF_ID_OR_NULL:
                 r0.markPointer(RegType.PTR_TO_BTF_ID, ret == RetType.PTR_TO_BTF_ID_OR_NULL ? RegState.MAYBE_NULL : 0);
-                r0.btf = KernelType.of(retStruct(meta.func), 0, List.of());
+                r0.btf = kernelStruct(retStruct(meta.func));
                 if (ret == RetType.PTR_TO_BTF_ID && meta.func.equals("get_current_task_btf")) {
                     // the kernel's proto says RET_PTR_TO_BTF_ID_TRUSTED; vm.spi has no such variant
                     r0.flags |= RegState.TRUSTED;
@@ -708,6 +708,26 @@ final class CallCheck {
             default:
                 throw env.fail("unknown return type " + ret + " of func " + name + "#" + funcId);
         }
+    }
+
+    /** The kernel struct of this name from the kernel BTF, or an empty placeholder. */
+    private KernelType kernelStruct(String name) {
+        KernelType t = env.input.kernelTypes().struct(name);
+        return t != null ? t : KernelType.of(name, 0, List.of());
+    }
+
+    /** The struct a kfunc returns a pointer to, from its BTF prototype. */
+    private KernelType kfuncReturnStruct(String kfunc) {
+        dev.bpfvm.vm.btf.Btf btf = env.input.kernelTypes().btf();
+        int id = btf.find(dev.bpfvm.vm.btf.BtfKind.FUNC, kfunc);
+        if (id > 0 && btf.type(id) instanceof dev.bpfvm.vm.btf.BtfType.Func f
+                && btf.resolved(f.type()) instanceof dev.bpfvm.vm.btf.BtfType.FuncProto p) {
+            KernelType t = env.input.kernelTypes().pointee(p.returnType());
+            if (t != null) {
+                return t;
+            }
+        }
+        return KernelType.of("", 0, List.of());
     }
 
     private static String retStruct(String func) {
@@ -1136,6 +1156,10 @@ final class CallCheck {
     void kfuncCall(Insn insn) {
         KfuncSpec spec = env.input.kfuncs().byBtfId(insn.imm());
         if (spec == null) {
+            String known = Cfg.kernelFuncName(env, insn.imm());
+            if (known != null) {
+                throw env.fail("calling kernel function " + known + " is not allowed");
+            }
             throw env.fail("kernel btf_id " + Integer.toUnsignedString(insn.imm()) + " is not a function");
         }
         String name = spec.name();
@@ -1156,6 +1180,13 @@ final class CallCheck {
                 throw env.fail("unmatched rcu read unlock (kernel function " + name + ")");
             }
             env.cur.activeRcuLock = false;
+            // pointers valid only inside the RCU critical section become untrusted
+            env.cur.forEachReg(r -> {
+                if (r.type == RegType.PTR_TO_BTF_ID && (r.flags & RegState.RCU) != 0) {
+                    r.flags &= ~(RegState.RCU | RegState.MAYBE_NULL);
+                    r.flags |= RegState.UNTRUSTED;
+                }
+            });
         }
         HelperProto proto = spec.proto();
         Meta meta = new Meta();
@@ -1216,7 +1247,7 @@ final class CallCheck {
         if (ret == RetType.PTR_TO_BTF_ID || ret == RetType.PTR_TO_BTF_ID_OR_NULL) {
             int f = RegState.TRUSTED;
             r0.markPointer(RegType.PTR_TO_BTF_ID, 0);
-            r0.btf = KernelType.of(retStruct(meta.func), 0, List.of());
+            r0.btf = kfuncReturnStruct(name);
             if ((flags & KfuncSpec.KF_RET_NULL) != 0 || ret == RetType.PTR_TO_BTF_ID_OR_NULL) {
                 r0.flags |= RegState.MAYBE_NULL;
                 r0.id = env.newId();

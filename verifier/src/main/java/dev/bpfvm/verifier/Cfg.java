@@ -108,9 +108,18 @@ final class Cfg {
         if (i.off() > 0) {
             throw env.fail(Errno.EINVAL, "kfunc offset > 0 without fd_array is invalid");
         }
-        if (env.input.kfuncs().byBtfId(i.imm()) == null) {
+        if (env.input.kfuncs().byBtfId(i.imm()) == null && kernelFuncName(env, i.imm()) == null) {
             throw env.fail("kernel btf_id " + Integer.toUnsignedString(i.imm()) + " is not a function");
         }
+    }
+
+    /** The name of the kernel BTF FUNC with this id, or null when the id is no function. */
+    static String kernelFuncName(Env env, int btfId) {
+        dev.bpfvm.vm.btf.Btf btf = env.input.kernelTypes().btf();
+        if (btfId <= 0 || btfId >= btf.count()) {
+            return null;
+        }
+        return btf.type(btfId) instanceof dev.bpfvm.vm.btf.BtfType.Func f ? f.name() : null;
     }
 
     /** check_subprogs: jumps stay inside their subprogram; each ends with exit or jmp. */
@@ -181,7 +190,8 @@ final class Cfg {
             return;
         }
         if (src == PSEUDO_BTF_ID) {
-            throw env.fail("ldimm64 insn specifies invalid btf_id " + i.imm() + ".");
+            env.aux[pc].ksym = resolveKsym(pc, i);
+            return;
         }
         switch (src) {
             case PSEUDO_MAP_VALUE:
@@ -189,7 +199,7 @@ final class Cfg {
                 break;
             case PSEUDO_MAP_FD:
             case PSEUDO_MAP_IDX:
-                if (i.imm2() == 0) {
+                if (i.imm2() == 0 || !env.input.maps().kernelEncoding()) {
                     break;
                 }
                 throw env.fail("unrecognized bpf_ld_imm64 insn");
@@ -204,7 +214,7 @@ final class Cfg {
         Env.Aux a = env.aux[pc];
         a.map = map;
         if (src == PSEUDO_MAP_VALUE || src == PSEUDO_MAP_IDX_VALUE) {
-            long off = Integer.toUnsignedLong(i.imm2());
+            long off = env.input.maps().valueOffset(pc, i);
             if (off >= MAX_VAR_OFF) {
                 throw env.fail("direct value offset of " + off + " is not allowed");
             }
@@ -215,6 +225,35 @@ final class Cfg {
                 throw env.fail("invalid access to map value pointer, value_size=" + map.valueSize() + " off=" + off);
             }
             a.mapOff = (int) off;
+        }
+    }
+
+    /** check_pseudo_btf_id: the kernel variable or function a BPF_PSEUDO_BTF_ID ld_imm64 names. */
+    private KernelSymbol resolveKsym(int pc, Insn i) {
+        KernelSymbol ks = env.input.maps().kernelSymbol(pc, i);
+        if (ks != null) {
+            return ks;
+        }
+        dev.bpfvm.vm.btf.Btf btf = env.input.kernelTypes().btf();
+        int id = i.imm();
+        if (id <= 0 || id >= btf.count()) {
+            throw env.fail("ldimm64 insn specifies invalid btf_id " + id + ".");
+        }
+        dev.bpfvm.vm.btf.BtfType t = btf.type(id);
+        if (t instanceof dev.bpfvm.vm.btf.BtfType.Func f) {
+            return KernelSymbol.function(f.name());
+        }
+        if (!(t instanceof dev.bpfvm.vm.btf.BtfType.Var v)) {
+            throw env.fail("pseudo btf_id " + id + " in ldimm64 isn't KIND_VAR or KIND_FUNC");
+        }
+        KernelType struct = env.input.kernelTypes().struct(v.type());
+        if (struct != null) {
+            return KernelSymbol.structVariable(v.name(), struct, false);
+        }
+        try {
+            return KernelSymbol.variable(v.name(), btf.size(v.type()));
+        } catch (RuntimeException e) {
+            throw env.fail("ldimm64 unable to resolve the size of type '" + btf.typeName(v.type()) + "': -22");
         }
     }
 

@@ -197,7 +197,7 @@ final class Checker {
                 env.log.lineInfo(env.insnIdx, "; ");
                 VerifierLog log = env.log;
                 log.prevLogPos = log.pos();
-                env.verbose(env.insnIdx + ": " + env.opts.printer().print(env.insnIdx, insn) + "\n");
+                env.verbose(env.insnIdx + ": " + env.opts.printer().print(env.insnIdx, insn, env.symbols()) + "\n");
                 log.prevInsnPrintPos = log.pos() - log.prevLogPos;
                 log.prevLogPos = log.pos();
             }
@@ -385,6 +385,22 @@ final class Checker {
             return;
         }
         Env.Aux a = env.aux[env.insnIdx];
+        if (insn.src() == PSEUDO_BTF_ID) {
+            KernelSymbol ks = a.ksym;
+            if (ks.isMissing()) {
+                dst.type = RegType.SCALAR_VALUE;
+                dst.markKnown(0);
+            } else if (ks.struct() != null) {
+                dst.type = RegType.PTR_TO_BTF_ID;
+                dst.flags = ks.percpu() ? RegState.PERCPU : 0;
+                dst.btf = ks.struct();
+            } else {
+                dst.type = RegType.PTR_TO_MEM;
+                dst.flags = RegState.RDONLY;
+                dst.memSize = ks.function() ? 0 : (int) Math.min(Integer.MAX_VALUE, ks.size());
+            }
+            return;
+        }
         dst.map = a.map;
         if (insn.src() == PSEUDO_MAP_VALUE || insn.src() == PSEUDO_MAP_IDX_VALUE) {
             dst.type = RegType.PTR_TO_MAP_VALUE;

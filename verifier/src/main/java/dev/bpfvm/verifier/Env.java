@@ -49,10 +49,38 @@ final class Env {
         int liveIn;
         MapInfo map;
         int mapOff;
+        /** For a BPF_PSEUDO_BTF_ID ld_imm64: the kernel symbol. */
+        KernelSymbol ksym;
         /** The pointer type first seen by this load/store (save_aux_ptr_type). */
         RegType ptrType;
         int ptrFlags;
         boolean seen;
+    }
+
+    private dev.bpfvm.vm.asm.Disassembler.Symbols symbols;
+
+    /** Names for the log's instruction lines: the kernel's helper names, kfunc names from BTF. */
+    dev.bpfvm.vm.asm.Disassembler.Symbols symbols() {
+        if (symbols == null) {
+            symbols = new dev.bpfvm.vm.asm.Disassembler.Symbols() {
+                @Override
+                public String helperName(int id) {
+                    String n = HelperNames.name(id);
+                    if (n.equals("unknown")) {
+                        dev.bpfvm.vm.spi.HelperSpec h = input.helpers().byId(id);
+                        return h != null ? h.name() : null;
+                    }
+                    return n;
+                }
+
+                @Override
+                public String kfuncName(int imm) {
+                    dev.bpfvm.vm.spi.KfuncSpec k = input.kfuncs().byBtfId(imm);
+                    return k != null ? k.name() : Cfg.kernelFuncName(Env.this, imm);
+                }
+            };
+        }
+        return symbols;
     }
 
     final VerifierInput input;

@@ -86,6 +86,18 @@ final class HelperAvailability {
             "tcp_gen_syncookie", "xdp_get_buff_len", "xdp_load_bytes", "xdp_store_bytes",
             "xdp_output");
 
+    /** cgroup_base_func_proto: what every cgroup program type adds. */
+    static final Set<String> CGROUP = Set.of(
+            "get_current_uid_gid", "get_local_storage", "get_current_cgroup_id",
+            "get_current_ancestor_cgroup_id", "get_cgroup_classid", "get_retval", "set_retval",
+            "perf_event_output", "get_current_pid_tgid", "get_current_comm", "get_socket_cookie",
+            "get_netns_cookie", "sk_storage_get", "sk_storage_delete");
+
+    /** Extra for cgroup/sock_addr programs. */
+    static final Set<String> SOCK_ADDR = Set.of(
+            "bind", "sk_lookup_tcp", "sk_lookup_udp", "sk_release", "skc_lookup_tcp", "getsockopt",
+            "setsockopt");
+
     /** Every helper name Linux 6.12 has, so that anything else counts as a bpfvm extension. */
     private static final Set<String> ALL_KERNEL;
 
@@ -99,6 +111,8 @@ final class HelperAvailability {
         all.addAll(CGROUP_SKB);
         all.addAll(TC);
         all.addAll(XDP);
+        all.addAll(CGROUP);
+        all.addAll(SOCK_ADDR);
         all.addAll(Set.of("sock_map_update", "sock_hash_update", "msg_redirect_map", "msg_redirect_hash",
                 "sk_redirect_map", "sk_redirect_hash", "sk_select_reuseport", "msg_pull_data",
                 "msg_push_data", "msg_pop_data", "lwt_push_encap", "lwt_seg6_store_bytes",

@@ -28,23 +28,35 @@ public interface KernelType {
     }
 
     /**
+     * How far a pointer loaded from a member is trusted, the kernel's allowlists
+     * ({@code BTF_TYPE_SAFE_TRUSTED}, {@code _TRUSTED_OR_NULL}, {@code _RCU}, {@code _RCU_OR_NULL}).
+     * Members not listed ({@link #NONE}) yield plain or untrusted pointers.
+     */
+    enum Trust {
+        NONE, TRUSTED, TRUSTED_OR_NULL, RCU, RCU_OR_NULL
+    }
+
+    /**
      * One member.
      *
      * @param name    member name
      * @param offset  byte offset
      * @param size    byte size (8 for pointers)
      * @param pointee for a pointer to a struct, the struct; null for a scalar member
-     * @param trusted whether a pointer loaded from here is trusted (the kernel's allowlists and
-     *                {@code __rcu} tags)
-     * @param nullable whether such a pointer may be NULL
+     * @param trust   how a pointer loaded from here is trusted
      */
-    record Member(String name, int offset, int size, KernelType pointee, boolean trusted, boolean nullable) {
-        public static Member scalar(String name, int offset, int size) {
-            return new Member(name, offset, size, null, false, false);
+    record Member(String name, int offset, int size, KernelType pointee, Trust trust) {
+        public Member {
+            java.util.Objects.requireNonNull(name);
+            java.util.Objects.requireNonNull(trust);
         }
 
-        public static Member pointer(String name, int offset, KernelType pointee, boolean trusted, boolean nullable) {
-            return new Member(name, offset, 8, pointee, trusted, nullable);
+        public static Member scalar(String name, int offset, int size) {
+            return new Member(name, offset, size, null, Trust.NONE);
+        }
+
+        public static Member pointer(String name, int offset, KernelType pointee, Trust trust) {
+            return new Member(name, offset, 8, pointee, trust);
         }
     }
 

@@ -388,14 +388,7 @@ final class MemCheck {
         RegState v = env.reg(valueRegno);
         KernelType.Member m = t.memberAt(off, size);
         if (m != null && m.pointee() != null && size == 8 && off == m.offset()) {
-            int flags;
-            if ((reg.flags & RegState.UNTRUSTED) != 0) {
-                flags = RegState.UNTRUSTED;
-            } else if (BranchLogic.isTrusted(reg) || (reg.flags & RegState.RCU) != 0) {
-                flags = m.trusted() ? RegState.TRUSTED | (m.nullable() ? RegState.MAYBE_NULL : 0) : 0;
-            } else {
-                flags = 0;
-            }
+            int flags = walkedPointerFlags(reg, m.trust());
             v.markKnownZero();
             v.type = RegType.PTR_TO_BTF_ID;
             v.flags = flags;
@@ -406,6 +399,46 @@ final class MemCheck {
         } else {
             env.markUnknown(v);
         }
+    }
+
+    /** in_rcu_cs: inside bpf_rcu_read_lock(), a spin lock region, or any non-sleepable program. */
+    boolean inRcuCs() {
+        return env.cur.activeRcuLock || env.cur.activeLockPtr != null || !env.opts.sleepable();
+    }
+
+    /**
+     * The type flags of a pointer loaded from a pointer member of a PTR_TO_BTF_ID object
+     * (check_ptr_to_btf_access): untrusted stays untrusted; from a trusted or RCU object only
+     * the allowlisted members inherit trust, the rest become plain (deprecated) pointers inside
+     * an RCU critical section and untrusted outside it.
+     */
+    private int walkedPointerFlags(RegState base, KernelType.Trust trust) {
+        if ((base.flags & RegState.UNTRUSTED) != 0) {
+            return RegState.UNTRUSTED;
+        }
+        boolean rcuBase = (base.flags & RegState.RCU) != 0;
+        if (!BranchLogic.isTrusted(base) && !rcuBase) {
+            return 0;
+        }
+        switch (trust) {
+            case TRUSTED:
+                return RegState.TRUSTED;
+            case TRUSTED_OR_NULL:
+                return RegState.TRUSTED | RegState.MAYBE_NULL;
+            default:
+                break;
+        }
+        if (inRcuCs() && !base.maybeNull()) {
+            switch (trust) {
+                case RCU:
+                    return RegState.RCU;
+                case RCU_OR_NULL:
+                    return RegState.RCU | RegState.MAYBE_NULL;
+                default:
+                    return 0;
+            }
+        }
+        return RegState.UNTRUSTED;
     }
 
     // ---- stack ----

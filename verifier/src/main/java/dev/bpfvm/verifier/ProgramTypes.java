@@ -451,20 +451,31 @@ public final class ProgramTypes {
             KernelType.Member.scalar("nr_descendants", 272, 4),
             KernelType.Member.scalar("kn", 288, 8)));
 
-    /** {@code BPF_PROG_TYPE_TRACING} with {@code BPF_TRACE_ITER} on cgroups ({@code iter/cgroup}). */
-    public static final ProgramTypeRules CGROUP_ITER = new TracingBase("iter/cgroup", "BPF_PROG_TYPE_TRACING") {
+    /**
+     * {@code BPF_PROG_TYPE_TRACING} with {@code BPF_TRACE_ITER} on cgroups ({@code iter/cgroup}),
+     * typed by the emulated kernel's BTF.
+     */
+    public static final ProgramTypeRules CGROUP_ITER = new BtfTracing(BtfTracing.Kind.ITER, "cgroup",
+            KernelTypes.emulated());
+
+    // struct bpf_sock (uapi)
+    static final int BPF_SOCK_SIZE = 80;
+    static final int SOCK_BOUND_DEV_IF = 0;
+    static final int SOCK_MARK = 16;
+    static final int SOCK_PRIORITY = 20;
+
+    /** {@code BPF_PROG_TYPE_CGROUP_SOCK} ({@code cgroup/sock_create} and friends): struct bpf_sock. */
+    public static final ProgramTypeRules CGROUP_SOCK = new Base("cgroup/sock", "BPF_PROG_TYPE_CGROUP_SOCK") {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
-            if (write || off % 8 != 0 || size != 8) {
+            if (off < 0 || off + size > BPF_SOCK_SIZE || off % size != 0 || size > 4) {
                 return null;
             }
-            if (off == 0) {
-                return ContextAccess.btf(BPF_ITER_META, RegState.TRUSTED);
+            if (write) {
+                boolean ok = off == SOCK_BOUND_DEV_IF || off == SOCK_MARK || off == SOCK_PRIORITY;
+                return ok && size == 4 ? ContextAccess.SCALAR : null;
             }
-            if (off == 8) {
-                return ContextAccess.btf(CGROUP, RegState.TRUSTED | RegState.MAYBE_NULL);
-            }
-            return null;
+            return ContextAccess.SCALAR;
         }
 
         @Override
@@ -473,14 +484,89 @@ public final class ProgramTypes {
         }
 
         @Override
-        public boolean sleepableAllowed() {
-            return true;
+        public boolean helperAllowed(HelperSpec h, boolean privileged) {
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.CGROUP);
         }
     };
 
+    // struct bpf_sock_addr (uapi)
+    static final int SOCK_ADDR_SIZE = 72;
+    static final int SOCK_ADDR_USER_IP4 = 4;
+    static final int SOCK_ADDR_USER_IP6 = 8;
+    static final int SOCK_ADDR_USER_PORT = 24;
+    static final int SOCK_ADDR_MSG_SRC_IP4 = 40;
+    static final int SOCK_ADDR_MSG_SRC_IP6_END = 60;
+    static final int SOCK_ADDR_SK = 64;
+
+    /** {@code BPF_PROG_TYPE_CGROUP_SOCK_ADDR} ({@code cgroup/connect4} and friends): struct bpf_sock_addr. */
+    public static final ProgramTypeRules CGROUP_SOCK_ADDR = new Base("cgroup/sock_addr",
+            "BPF_PROG_TYPE_CGROUP_SOCK_ADDR") {
+        @Override
+        public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
+            if (off < 0 || off + size > SOCK_ADDR_SIZE || off % size != 0) {
+                return null;
+            }
+            if (off == SOCK_ADDR_SK) {
+                return !write && size == 8 ? ContextAccess.of(RegType.PTR_TO_SOCKET) : null;
+            }
+            if (off > SOCK_ADDR_SK - 8 && off < SOCK_ADDR_SK + 8) {
+                return null;
+            }
+            if (write) {
+                boolean ok = in(off, SOCK_ADDR_USER_IP4, SOCK_ADDR_USER_PORT + 4)
+                        || in(off, SOCK_ADDR_MSG_SRC_IP4, SOCK_ADDR_MSG_SRC_IP6_END);
+                return ok && (size == 4 || (size == 8 && in(off, SOCK_ADDR_USER_IP6, SOCK_ADDR_USER_PORT)))
+                        ? ContextAccess.SCALAR : null;
+            }
+            return size <= 4 ? ContextAccess.SCALAR : null;
+        }
+
+        @Override
+        public int[] returnRange() {
+            return new int[] {0, 1};
+        }
+
+        @Override
+        public boolean helperAllowed(HelperSpec h, boolean privileged) {
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.CGROUP,
+                    HelperAvailability.SOCK_ADDR);
+        }
+    };
+
+    /** {@code sizeof(struct bpf_perf_event_data)}: pt_regs, sample_period, addr. */
+    static final int PERF_EVENT_DATA_SIZE = PT_REGS_SIZE + 16;
+
+    /** {@code BPF_PROG_TYPE_PERF_EVENT}: struct bpf_perf_event_data, read-only. */
+    public static final ProgramTypeRules PERF_EVENT = new TracingBase("perf_event", "BPF_PROG_TYPE_PERF_EVENT") {
+        @Override
+        public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
+            if (off < 0 || off + size > PERF_EVENT_DATA_SIZE || write || off % size != 0) {
+                return null;
+            }
+            if (off >= PT_REGS_SIZE) {
+                return ContextAccess.scalar(8);
+            }
+            return size == 8 ? ContextAccess.SCALAR : null;
+        }
+    };
+
+    /**
+     * The model of a tracing or LSM program attached to {@code target}, typed by the kernel
+     * BTF: {@code tp_btf}, {@code fentry}, {@code fexit}, {@code fmod_ret}, {@code lsm} or
+     * {@code iter}; null for another prefix.
+     */
+    public static ProgramTypeRules btfTracing(String prefix, String target, KernelTypes types) {
+        for (BtfTracing.Kind k : BtfTracing.Kind.values()) {
+            if (k.prefix.equals(prefix)) {
+                return new BtfTracing(k, target, types);
+            }
+        }
+        return null;
+    }
+
     private static final List<ProgramTypeRules> ALL = List.of(SOCKET_FILTER, CGROUP_SKB_INGRESS,
             CGROUP_SKB_EGRESS, SCHED_CLS, SCHED_ACT, XDP, KPROBE, TRACEPOINT, RAW_TRACEPOINT, TP_BTF,
-            FENTRY, FEXIT, SYSCALL, CGROUP_ITER);
+            FENTRY, FEXIT, SYSCALL, CGROUP_ITER, CGROUP_SOCK, CGROUP_SOCK_ADDR, PERF_EVENT);
 
     public static List<ProgramTypeRules> all() {
         return ALL;
@@ -497,6 +583,15 @@ public final class ProgramTypes {
         String n = name.toLowerCase(Locale.ROOT);
         int slash = n.indexOf('/');
         String head = slash >= 0 ? n.substring(0, slash) : n;
+        if (head.endsWith(".s")) {
+            head = head.substring(0, head.length() - 2);
+        }
+        if (slash >= 0 && !head.equals("cgroup_skb") && !head.equals("cgroup")) {
+            ProgramTypeRules typed = btfTracing(head, name.substring(slash + 1), KernelTypes.emulated());
+            if (typed != null) {
+                return typed;
+            }
+        }
         switch (head) {
             case "socket":
             case "socket_filter":
@@ -528,16 +623,29 @@ public final class ProgramTypes {
             case "tp_btf":
                 return TP_BTF;
             case "fentry":
-            case "fentry.s":
                 return FENTRY;
             case "fexit":
-            case "fexit.s":
                 return FEXIT;
             case "syscall":
                 return SYSCALL;
             case "iter":
-            case "iter.s":
                 return n.endsWith("cgroup") ? CGROUP_ITER : null;
+            case "lsm":
+            case "fmod_ret":
+                return btfTracing(head, "", KernelTypes.emulated());
+            case "perf_event":
+                return PERF_EVENT;
+            case "cgroup":
+                if (n.startsWith("cgroup/sock") && !n.startsWith("cgroup/sockops") && !n.startsWith("cgroup/sockopt")
+                        || n.equals("cgroup/post_bind4") || n.equals("cgroup/post_bind6")) {
+                    return CGROUP_SOCK;
+                }
+                if (n.matches("cgroup/(bind|connect|sendmsg|recvmsg|getpeername|getsockname)(4|6|_unix)")
+                        || n.equals("cgroup/connect_unix") || n.equals("cgroup/sendmsg_unix")
+                        || n.equals("cgroup/recvmsg_unix")) {
+                    return CGROUP_SOCK_ADDR;
+                }
+                return null;
             default:
                 return null;
         }
@@ -546,6 +654,7 @@ public final class ProgramTypes {
     /** Names accepted by {@link #byName}, for error messages. */
     public static Set<String> names() {
         return Set.of("socket", "cgroup_skb/ingress", "cgroup_skb/egress", "tc", "action", "xdp", "kprobe",
-                "tracepoint", "raw_tp", "tp_btf", "fentry", "fexit", "syscall", "iter/cgroup");
+                "tracepoint", "raw_tp", "tp_btf", "fentry", "fexit", "syscall", "iter/cgroup", "lsm", "fmod_ret",
+                "perf_event", "cgroup/sock_create", "cgroup/connect4");
     }
 }

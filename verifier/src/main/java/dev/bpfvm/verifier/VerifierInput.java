@@ -8,10 +8,12 @@ import java.util.Objects;
 
 /**
  * Everything one verification needs: the linked program, its program type, the helpers and
- * kfuncs it may call, the maps its {@code ld_imm64}s name, BTF func info, and options.
+ * kfuncs it may call, the maps its {@code ld_imm64}s name, BTF func info, options, and the
+ * kernel BTF that types {@code PTR_TO_BTF_ID} pointers (default: the emulated kernel's).
  */
 public record VerifierInput(Program program, ProgramTypeRules programType, HelperRegistry helpers,
-        KfuncRegistry kfuncs, MapResolver maps, List<FuncInfo> funcInfo, VerifierOptions options) {
+        KfuncRegistry kfuncs, MapResolver maps, List<FuncInfo> funcInfo, VerifierOptions options,
+        KernelTypes kernelTypes) {
 
     public VerifierInput {
         Objects.requireNonNull(program, "program");
@@ -21,6 +23,7 @@ public record VerifierInput(Program program, ProgramTypeRules programType, Helpe
         maps = maps != null ? maps : MapResolver.none();
         funcInfo = funcInfo != null ? List.copyOf(funcInfo) : List.of();
         options = options != null ? options : VerifierOptions.defaults();
+        kernelTypes = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
     }
 
     public static Builder builder(Program program, ProgramTypeRules type) {
@@ -36,6 +39,7 @@ public record VerifierInput(Program program, ProgramTypeRules programType, Helpe
         private MapResolver maps;
         private List<FuncInfo> funcInfo;
         private VerifierOptions options;
+        private KernelTypes kernelTypes;
 
         Builder(Program program, ProgramTypeRules type) {
             this.program = program;
@@ -67,8 +71,13 @@ public record VerifierInput(Program program, ProgramTypeRules programType, Helpe
             return this;
         }
 
+        public Builder kernelTypes(KernelTypes k) {
+            this.kernelTypes = k;
+            return this;
+        }
+
         public VerifierInput build() {
-            return new VerifierInput(program, type, helpers, kfuncs, maps, funcInfo, options);
+            return new VerifierInput(program, type, helpers, kfuncs, maps, funcInfo, options, kernelTypes);
         }
     }
 }

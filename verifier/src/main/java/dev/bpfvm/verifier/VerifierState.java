@@ -56,4 +56,19 @@ final class VerifierState {
     RegState[] regs() {
         return frames[curframe].regs;
     }
+
+    /** Every register and spilled register of every frame (bpf_for_each_reg_in_vstate). */
+    void forEachReg(java.util.function.Consumer<RegState> action) {
+        for (int f = 0; f <= curframe; f++) {
+            FuncState fs = frames[f];
+            for (RegState r : fs.regs) {
+                action.accept(r);
+            }
+            for (StackSlot s : fs.stack) {
+                if (s.isSpill()) {
+                    action.accept(s.spilled);
+                }
+            }
+        }
+    }
 }
