@@ -143,9 +143,21 @@ final class CallCheck {
         return meta.func.equals("sk_release") && (a == ArgType.PTR_TO_SOCKET || a == ArgType.PTR_TO_BTF_ID);
     }
 
+    /** ARG_PTR_TO_BTF_ID_SOCK_COMMON: what the socket helpers below accept. */
+    private static final List<Allowed> BTF_ID_SOCK_COMMON = List.of(new Allowed(RegType.PTR_TO_SOCK_COMMON, 0),
+            new Allowed(RegType.PTR_TO_SOCKET, 0), new Allowed(RegType.PTR_TO_TCP_SOCK, 0),
+            new Allowed(RegType.PTR_TO_XDP_SOCK, 0), new Allowed(RegType.PTR_TO_BTF_ID, 0),
+            new Allowed(RegType.PTR_TO_BTF_ID, RegState.TRUSTED));
+
+    /** Helpers whose socket argument Linux declares ARG_PTR_TO_BTF_ID_SOCK_COMMON. */
+    private static final java.util.Set<String> SOCK_COMMON_HELPERS = java.util.Set.of("sk_release",
+            "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
+            "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
+
     private void checkRegType(int regno, ArgType arg, Meta meta) {
         RegState reg = env.reg(regno);
-        List<Allowed> ok = compatible(arg);
+        List<Allowed> ok = arg == ArgType.PTR_TO_SOCKET && SOCK_COMMON_HELPERS.contains(meta.func)
+                ? BTF_ID_SOCK_COMMON : compatible(arg);
         if (ok == null) {
             throw env.fail(Errno.EFAULT, "verifier internal error: unsupported arg type " + arg);
         }
@@ -551,9 +563,12 @@ final class CallCheck {
             throw env.fail("invalid func " + HelperNames.name(funcId) + "#" + funcId);
         }
         HelperSpec spec = env.input.helpers().byId(funcId);
-        if (spec == null || !env.type.helperAllowed(spec, env.bpfCapable)) {
-            String name = spec != null ? spec.name() : HelperNames.name(funcId);
-            throw env.fail("unknown func " + name + "#" + funcId);
+        if (spec == null) {
+            // a helper Linux has but this runtime does not implement
+            throw env.fail("unknown func " + HelperNames.name(funcId) + "#" + funcId);
+        }
+        if (!env.type.helperAllowed(spec, env.bpfCapable)) {
+            throw env.fail("program of this type cannot use helper " + spec.name() + "#" + funcId);
         }
         HelperProto proto = spec.proto();
         if (!env.opts.gplCompatible() && proto.gplOnly()) {
@@ -716,6 +731,28 @@ final class CallCheck {
         return t != null ? t : KernelType.of(name, 0, List.of());
     }
 
+    /** The struct parameter {@code arg} of a kfunc points to, from its BTF prototype, or null. */
+    private KernelType kfuncParamStruct(String kfunc, int arg) {
+        dev.bpfvm.vm.btf.Btf btf = env.input.kernelTypes().btf();
+        int id = btf.find(dev.bpfvm.vm.btf.BtfKind.FUNC, kfunc);
+        if (id > 0 && btf.type(id) instanceof dev.bpfvm.vm.btf.BtfType.Func f
+                && btf.resolved(f.type()) instanceof dev.bpfvm.vm.btf.BtfType.FuncProto p
+                && arg < p.params().size()) {
+            return env.input.kernelTypes().pointee(p.params().get(arg).type());
+        }
+        return null;
+    }
+
+    /** A struct made only of scalars (recursively), which kfuncs may take as plain memory. */
+    private static boolean scalarStruct(KernelType t) {
+        for (KernelType.Member m : t.members()) {
+            if (m.pointee() != null) {
+                return false;
+            }
+        }
+        return !t.members().isEmpty();
+    }
+
     /** The struct a kfunc returns a pointer to, from its BTF prototype. */
     private KernelType kfuncReturnStruct(String kfunc) {
         dev.bpfvm.vm.btf.Btf btf = env.input.kernelTypes().btf();
@@ -800,6 +837,11 @@ final class CallCheck {
                 && (meta.func.equals("map_delete_elem") || meta.func.equals("map_update_elem")
                         || meta.func.equals("map_push_elem") || meta.func.equals("map_pop_elem"))) {
             throw env.deny("write into map forbidden");
+        }
+        // record_func_key: Linux 6.12 reports a tail call through another map type this way,
+        // before check_map_func_compatibility would
+        if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {
+            throw env.fail("kernel subsystem misconfigured verifier");
         }
     }
 
@@ -1163,6 +1205,9 @@ final class CallCheck {
             throw env.fail("kernel btf_id " + Integer.toUnsignedString(insn.imm()) + " is not a function");
         }
         String name = spec.name();
+        if (!KfuncAvailability.allowed(name, env.type.kernelType())) {
+            throw env.fail("calling kernel function " + name + " is not allowed");
+        }
         int flags = spec.flags();
         if ((flags & KfuncSpec.KF_SLEEPABLE) != 0 && !env.opts.sleepable()) {
             throw env.fail("program must be sleepable to call sleepable kfunc " + name);
@@ -1211,12 +1256,27 @@ final class CallCheck {
                 if (reg.isNull() && at == ArgType.PTR_TO_BTF_ID_OR_NULL) {
                     continue;
                 }
-                if (reg.type != RegType.PTR_TO_BTF_ID) {
+                boolean trustedNeeded = (flags & (KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RELEASE)) != 0;
+                boolean rcuArgs = (flags & KfuncSpec.KF_RCU) != 0;
+                if ((trustedNeeded || rcuArgs) && (reg.isNull() || reg.maybeNull())
+                        && at != ArgType.PTR_TO_BTF_ID_OR_NULL) {
+                    throw env.fail("Possibly NULL pointer passed to trusted arg" + i);
+                }
+                KernelType want = kfuncParamStruct(name, i);
+                if (reg.type != RegType.PTR_TO_BTF_ID && !reg.type.isSocket()) {
+                    if (want != null && !scalarStruct(want)) {
+                        throw env.fail("arg#" + i + " pointer type STRUCT " + want.name()
+                                + " must point to scalar, or struct with scalar");
+                    }
                     throw env.fail("arg#" + i + " expected pointer to btf or socket");
                 }
-                boolean trustedNeeded = (flags & (KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RELEASE)) != 0;
+                if (want != null && reg.type == RegType.PTR_TO_BTF_ID && reg.btf != null
+                        && !reg.btf.name().isEmpty() && !reg.btf.name().equals(want.name())) {
+                    throw env.fail("kernel function " + name + " args#" + i + " expected pointer to STRUCT "
+                            + want.name() + " but R" + regno + " has a pointer to STRUCT " + reg.btf.name());
+                }
                 if (reg.maybeNull() && at != ArgType.PTR_TO_BTF_ID_OR_NULL) {
-                    throw env.fail("Possibly NULL pointer passed to trusted arg" + i);
+                    throw env.fail("arg#" + i + " is " + StatePrinter.typeStr(reg) + " expected ptr_ or socket");
                 }
                 if (trustedNeeded && !BranchLogic.isTrusted(reg)
                         && !((flags & KfuncSpec.KF_RCU) != 0 && (reg.flags & RegState.RCU) != 0)) {

@@ -30,9 +30,32 @@ final class Cfg {
     void run() {
         addSubprogs();
         checkSubprogs();
+        checkAttach();
         resolveLdImm64();
         checkCfg();
         computeLiveness();
+    }
+
+    /**
+     * Encodings the ISA defines but Linux 6.12's instruction table (bpf_opcode_in_insntable)
+     * lacks: callx, and call/exit in the JMP32 class.
+     */
+    private static boolean inKernelInsnTable(int code) {
+        return code != 0x8d && code != 0x86 && code != 0x96 && code != 0x8e && code != 0x9e;
+    }
+
+    /** check_attach_btf_id: the sleepable flag must fit the program type. */
+    private void checkAttach() {
+        env.insnIdx = 0;
+        if (env.type.kernelType().equals("BPF_PROG_TYPE_SYSCALL")) {
+            if (!env.opts.sleepable()) {
+                throw env.fail("Syscall programs can only be sleepable");
+            }
+            return;
+        }
+        if (env.opts.sleepable() && !env.type.sleepableAllowed()) {
+            throw env.fail("Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable");
+        }
     }
 
     private static boolean isPseudoFunc(Insn i) {
@@ -178,7 +201,7 @@ final class Cfg {
                 resolveOne(pc, i);
                 continue;
             }
-            if (!Opcodes.isValid(code)) {
+            if (!Opcodes.isValid(code) || !inKernelInsnTable(code)) {
                 throw env.fail(String.format("unknown opcode %02x", code));
             }
         }

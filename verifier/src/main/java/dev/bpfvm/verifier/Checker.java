@@ -379,9 +379,16 @@ final class Checker {
         }
         dst.markKnownZero();
         if (insn.src() == PSEUDO_FUNC) {
+            int subprogno = env.findSubprog(env.insnIdx + insn.imm() + 1);
+            if (env.input.funcInfo().isEmpty()) {
+                throw env.fail("missing btf func_info");
+            }
+            if (env.subprogs.get(subprogno).global) {
+                throw env.fail("callback function not static");
+            }
             dst.type = RegType.PTR_TO_FUNC;
             dst.flags = 0;
-            dst.subprogno = env.findSubprog(env.insnIdx + insn.imm() + 1);
+            dst.subprogno = subprogno;
             return;
         }
         Env.Aux a = env.aux[env.insnIdx];

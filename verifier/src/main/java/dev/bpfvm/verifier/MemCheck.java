@@ -314,20 +314,25 @@ final class MemCheck {
                 }
                 checkPtrToBtfAccess(regno, off, size, write, valueRegno);
                 break;
-            case CONST_PTR_TO_MAP:
+            case CONST_PTR_TO_MAP: {
+                String tname = mapStructName(reg.map);
+                if (tname == null) {
+                    throw env.deny("map_ptr access not supported for map type " + reg.map.type().value());
+                }
                 if (!env.allowPtrLeaks) {
-                    throw env.deny("'struct bpf_map' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN");
+                    throw env.deny("'struct " + tname + "' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN");
                 }
                 if (off < 0) {
-                    throw env.deny("R" + regno + " is bpf_map invalid negative access: off=" + off);
+                    throw env.deny("R" + regno + " is " + tname + " invalid negative access: off=" + off);
                 }
                 if (write) {
-                    throw env.deny("only read from bpf_map is supported");
+                    throw env.deny("only read from " + tname + " is supported");
                 }
                 if (valueRegno >= 0) {
                     env.markUnknown(regs[valueRegno]);
                 }
                 break;
+            }
             default:
                 throw env.deny("R" + regno + " invalid mem access '" + StatePrinter.typeStr(reg) + "'");
         }
@@ -337,6 +342,52 @@ final class MemCheck {
             } else {
                 ScalarBounds.coerceToSizeSx(regs[valueRegno], size);
             }
+        }
+    }
+
+    /** The kernel struct behind a map type ({@code map->ops->map_btf_id}), or null for none. */
+    static String mapStructName(MapInfo map) {
+        if (map == null) {
+            return null;
+        }
+        switch (map.type()) {
+            case HASH: case PERCPU_HASH: case LRU_HASH: case LRU_PERCPU_HASH: case HASH_OF_MAPS:
+                return "bpf_htab";
+            case ARRAY: case PERCPU_ARRAY: case PROG_ARRAY: case PERF_EVENT_ARRAY: case CGROUP_ARRAY:
+            case ARRAY_OF_MAPS:
+                return "bpf_array";
+            case STACK_TRACE:
+                return "bpf_stack_map";
+            case LPM_TRIE:
+                return "lpm_trie";
+            case DEVMAP: case DEVMAP_HASH:
+                return "bpf_dtab";
+            case SOCKMAP:
+                return "bpf_stab";
+            case SOCKHASH:
+                return "bpf_shtab";
+            case CPUMAP:
+                return "bpf_cpu_map";
+            case XSKMAP:
+                return "xsk_map";
+            case CGROUP_STORAGE: case PERCPU_CGROUP_STORAGE:
+                return "bpf_cgroup_storage_map";
+            case REUSEPORT_SOCKARRAY:
+                return "reuseport_array";
+            case QUEUE: case STACK:
+                return "bpf_queue_stack";
+            case SK_STORAGE: case INODE_STORAGE: case TASK_STORAGE: case CGRP_STORAGE:
+                return "bpf_local_storage_map";
+            case STRUCT_OPS:
+                return "bpf_struct_ops_map";
+            case RINGBUF: case USER_RINGBUF:
+                return "bpf_ringbuf_map";
+            case BLOOM_FILTER:
+                return "bpf_bloom_filter";
+            case ARENA:
+                return "bpf_arena";
+            default:
+                return null;
         }
     }
 
@@ -467,7 +518,7 @@ final class MemCheck {
                 throw env.deny("invalid" + extra + " stack R" + regno + " off=" + off + " size=" + size);
             }
             throw env.deny("invalid variable-offset" + extra + " stack R" + regno + " var_off=" + reg.varOff
-                    + " size=" + size);
+                    + " off=" + off + " size=" + size);
         }
         growStack(state, (int) ((-minOff + 7) / 8 * 8));
     }

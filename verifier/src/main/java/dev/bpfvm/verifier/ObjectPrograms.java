@@ -59,8 +59,10 @@ public final class ObjectPrograms {
         VerifierOptions base = options != null ? options : VerifierOptions.defaults();
         VerifierOptions opts = base.withSleepable(spec.sleepable()).withGplCompatible(gplCompatible(spec.license()));
         List<FuncInfo> funcs = new ArrayList<>();
-        for (FunctionSpec f : spec.functions()) {
-            funcs.add(new FuncInfo(f.start(), f.name(), f.global() && f.start() != 0));
+        if (object.hasBtf()) {
+            for (FunctionSpec f : spec.functions()) {
+                funcs.add(new FuncInfo(f.start(), f.name(), f.global() && f.start() != 0));
+            }
         }
         return VerifierInput.builder(program.program(), rules)
                 .helpers(helpers)

@@ -347,6 +347,11 @@ public final class ProgramTypes {
     /** {@code BPF_PROG_TYPE_KPROBE}: read-only struct pt_regs. */
     public static final ProgramTypeRules KPROBE = new TracingBase("kprobe", "BPF_PROG_TYPE_KPROBE") {
         @Override
+        public boolean sleepableAllowed() {
+            return true; // only for uprobes; the attach point decides
+        }
+
+        @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (off < 0 || off >= PT_REGS_SIZE || write || off % size != 0 || off + size > PT_REGS_SIZE) {
                 return null;

@@ -82,9 +82,6 @@ public final class Verifier {
         if (!env.bpfCapable && !env.type.unprivilegedAllowed()) {
             throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_BPF");
         }
-        if (env.opts.sleepable() && !env.type.sleepableAllowed()) {
-            throw env.fail("Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable");
-        }
         new Cfg(env).run();
         Checker checker = new Checker(env);
         doCheckMain(env, checker);

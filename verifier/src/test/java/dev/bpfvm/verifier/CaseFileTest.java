@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * type: xdp                        program type (ProgramTypes.byName), default socket
  * map: NAME TYPE KEY VALUE MAX [flags=N] [lock=OFF] [timer=OFF] [frozen=HEX]
  * priv: unpriv                     run without CAP_BPF/CAP_PERFMON
- * options: strict any sleepable nogpl
+ * options: strict any sleepable nogpl nobtf
  * expect: accept|reject
  * msg: text that must appear in the log (repeatable)
  * last: the exact error line (the log's last line before the stats)
@@ -180,6 +180,7 @@ class CaseFileTest {
         VerifierOptions o = VerifierOptions.defaults().withLogLevel(1);
         for (String opt : c.options()) {
             switch (opt) {
+                case "nobtf": vt.noFuncInfo(); break;
                 case "strict": o = o.withStrictAlignment(true); break;
                 case "any": o = o.withAnyAlignment(true); break;
                 case "sleepable": o = o.withSleepable(true); break;

@@ -38,7 +38,7 @@ final class TestHelpers {
         r.register(h(1, "map_lookup_elem", RetType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY));
         r.register(h(2, "map_update_elem", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING));
         r.register(h(3, "map_delete_elem", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY));
-        r.register(gpl(5, "ktime_get_ns", RetType.INTEGER));
+        r.register(h(5, "ktime_get_ns", RetType.INTEGER));
         r.register(gpl(6, "trace_printk", RetType.INTEGER, PTR_TO_RDONLY_MEM, CONST_SIZE));
         r.register(h(7, "get_prandom_u32", RetType.INTEGER));
         r.register(h(8, "get_smp_processor_id", RetType.INTEGER));
@@ -73,6 +73,7 @@ final class TestHelpers {
         r.register(h(132, "ringbuf_submit", RetType.VOID, PTR_TO_ALLOC_MEM, ANYTHING));
         r.register(h(133, "ringbuf_discard", RetType.VOID, PTR_TO_ALLOC_MEM, ANYTHING));
         r.register(gpl(158, "get_current_task_btf", RetType.PTR_TO_BTF_ID));
+        r.register(gpl(35, "get_current_task", RetType.INTEGER));
         r.register(h(164, "for_each_map_elem", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL,
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
@@ -86,6 +87,7 @@ final class TestHelpers {
     static final int KF_RCU_UNLOCK = 103;
     static final int KF_SLEEPY = 104;
     static final int KF_TASK_FROM_PID = 105;
+    static final int KF_CGROUP_FROM_ID = 106;
 
     static KfuncRegistry kfuncs() {
         KfuncRegistry k = new KfuncRegistry();
@@ -98,6 +100,8 @@ final class TestHelpers {
         k.register(new KfuncSpec("bpf_rcu_read_unlock", KF_RCU_UNLOCK, 0, HelperProto.of(RetType.VOID), NOP));
         k.register(new KfuncSpec("bpf_sleepy", KF_SLEEPY, KfuncSpec.KF_SLEEPABLE, HelperProto.of(RetType.INTEGER), NOP));
         k.register(new KfuncSpec("bpf_task_from_pid", KF_TASK_FROM_PID, KfuncSpec.KF_ACQUIRE | KfuncSpec.KF_RET_NULL,
+                HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
+        k.register(new KfuncSpec("bpf_cgroup_from_id", KF_CGROUP_FROM_ID, KfuncSpec.KF_ACQUIRE | KfuncSpec.KF_RET_NULL,
                 HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
         return k;
     }

@@ -21,6 +21,7 @@ final class Vt {
     private IntFunction<SourceLine> lines;
     private final HelperRegistry helpers = TestHelpers.helpers();
     private final KfuncRegistry kfuncs = TestHelpers.kfuncs();
+    private boolean funcInfo = true;
 
     private Vt(String text) {
         this.text = text;
@@ -106,10 +107,35 @@ final class Vt {
         return k.btfId();
     }
 
+    Vt noFuncInfo() {
+        this.funcInfo = false;
+        return this;
+    }
+
+    /** BTF func info as clang and libbpf would give it: every subprogram static. */
+    static List<FuncInfo> funcInfo(List<Insn> insns) {
+        java.util.TreeSet<Integer> starts = new java.util.TreeSet<>(List.of(0));
+        int pc = 0;
+        for (Insn i : insns) {
+            boolean call = i.opcode() == 0x85 && i.src() == 1;
+            boolean func = i.opcode() == 0x18 && i.src() == 4;
+            if (call || func) {
+                starts.add(pc + i.imm() + 1);
+            }
+            pc += i.slots();
+        }
+        List<FuncInfo> out = new ArrayList<>();
+        for (int s : starts) {
+            out.add(new FuncInfo(s, s == 0 ? "main" : "func_" + s, false));
+        }
+        return out;
+    }
+
     VerifierInput input() {
-        Program p = new Program("test", insns(), lines);
+        List<Insn> insns = insns();
+        Program p = new Program("test", insns, lines);
         return VerifierInput.builder(p, type).helpers(helpers).kfuncs(kfuncs).maps(MapResolver.byFd(maps))
-                .options(options).build();
+                .funcInfo(funcInfo ? funcInfo(insns) : List.of()).options(options).build();
     }
 
     VerifierResult run() {
