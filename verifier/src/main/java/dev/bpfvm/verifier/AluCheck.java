@@ -192,23 +192,31 @@ final class AluCheck {
         int opc = op(insn.opcode());
         boolean alu32 = cls(insn.opcode()) != ALU64;
         int bitness = alu32 ? 32 : 64;
-        boolean srcKnown;
-        if (alu32) {
-            srcKnown = src.varOff.subregIsConst();
-            if ((srcKnown && (src.s32min != src.s32max || src.u32min != src.u32max))
-                    || src.s32min > src.s32max || Integer.compareUnsigned(src.u32min, src.u32max) > 0) {
-                env.markUnknown(dst);
-                return;
-            }
-        } else {
-            srcKnown = src.varOff.isConst();
-            if ((srcKnown && (src.smin != src.smax || src.umin != src.umax))
-                    || src.smin > src.smax || Long.compareUnsigned(src.umin, src.umax) > 0) {
-                env.markUnknown(dst);
-                return;
-            }
+        // is_safe_to_compute_dst_reg_range (6.10+): add, sub, and, or, xor and mul always; shifts
+        // only by a constant below the width; anything else forgets the register (all 64 bits)
+        boolean srcConst = alu32
+                ? src.varOff.subregIsConst() && src.s32min == src.s32max && src.u32min == src.u32max
+                : src.varOff.isConst() && src.smin == src.smax && src.umin == src.umax;
+        boolean safe;
+        switch (opc) {
+            case ADD:
+            case SUB:
+            case AND:
+            case OR:
+            case XOR:
+            case MUL:
+                safe = true;
+                break;
+            case LSH:
+            case RSH:
+            case ARSH:
+                safe = srcConst && Long.compareUnsigned(src.umax, bitness) < 0;
+                break;
+            default:
+                safe = false;
+                break;
         }
-        if (!srcKnown && opc != ADD && opc != SUB && opc != AND) {
+        if (!safe) {
             env.markUnknown(dst);
             return;
         }

@@ -1146,6 +1146,12 @@ final class CallCheck {
         }
         state.frames[state.curframe] = null;
         state.curframe--;
+        if (inCallback) {
+            VerifierState prev = checker.findPrevEntry(state, env.insnIdx);
+            if (prev != null) {
+                checker.widenImpreciseScalars(prev, state);
+            }
+        }
     }
 
     Env.Reject invalidScalar(RegState reg, int min, int max, String ctx, String regName) {

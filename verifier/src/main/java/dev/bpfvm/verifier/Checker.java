@@ -892,6 +892,73 @@ final class Checker {
                 && a.btf == b.btf && a.subprogno == b.subprogno && a.frameno == b.frameno;
     }
 
+    /**
+     * find_prev_entry: the checkpoint at {@code insnIdx} on the current path (still being
+     * explored, same call sites, shallower), i.e. the previous iteration of a loop.
+     */
+    VerifierState findPrevEntry(VerifierState cur, int insnIdx) {
+        List<Explored> list = explored.get(insnIdx);
+        if (list == null) {
+            return null;
+        }
+        for (int i = list.size() - 1; i >= 0; i--) {
+            VerifierState st = list.get(i).state;
+            if (st.insnIdx == insnIdx && st.branches > 0 && sameCallsites(st, cur) && st.dfsDepth < cur.dfsDepth) {
+                return st;
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameCallsites(VerifierState a, VerifierState b) {
+        if (a.curframe != b.curframe) {
+            return false;
+        }
+        for (int f = a.curframe; f >= 0; f--) {
+            if (a.frames[f].callsite != b.frames[f].callsite) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * widen_imprecise_scalars: scalars that changed since the previous iteration of a callback
+     * loop become unknown, so the iterations converge. bpfvm tracks no precision marks, so every
+     * changed scalar is widened; a value the program must keep bounded is re-checked inside the
+     * callback anyway (the kernel keeps precise ones and iterates further).
+     */
+    void widenImpreciseScalars(VerifierState old, VerifierState cur) {
+        IdMap ids = new IdMap();
+        for (int f = old.curframe; f >= 0; f--) {
+            FuncState fo = old.frames[f];
+            FuncState fc = cur.frames[f];
+            for (int r = 0; r < fo.regs.length; r++) {
+                maybeWiden(fo.regs[r], fc.regs[r], ids);
+            }
+            int n = Math.min(fo.stack.size(), fc.stack.size());
+            for (int i = 0; i < n; i++) {
+                StackSlot so = fo.stack.get(i);
+                StackSlot sc = fc.stack.get(i);
+                if (so.isSpill() && sc.isSpill()) {
+                    maybeWiden(so.spilled, sc.spilled, ids);
+                }
+            }
+        }
+    }
+
+    private void maybeWiden(RegState old, RegState cur, IdMap ids) {
+        if (old.type != RegType.SCALAR_VALUE || cur.type != RegType.SCALAR_VALUE) {
+            return;
+        }
+        if (regsExact(old, cur, ids)) {
+            return;
+        }
+        boolean written = cur.written;
+        env.markUnknown(cur);
+        cur.written = written;
+    }
+
     /** The id correspondence between an old and a current state. */
     private static final class IdMap {
         private final Map<Integer, Integer> oldToCur = new HashMap<>();
