@@ -54,6 +54,12 @@ final class Vt {
         return this;
     }
 
+    /** Print instructions as the kernel does ({@link InsnPrinter#kernel}) instead of raw fields. */
+    Vt kernelPrinter() {
+        options = options.withPrinter(InsnPrinter.kernel());
+        return this;
+    }
+
     Vt logLevel(int level) {
         options = options.withLogLevel(level);
         return this;
