@@ -60,6 +60,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new AsmCommand(io));
         cl.addSubcommand(new DisasmCommand(io));
         cl.addSubcommand(new InspectCommand(io));
+        cl.addSubcommand(new ScenarioCommand(io));
         cl.addSubcommand(new DemoCommand(io));
         cl.addSubcommand(new TestRunCommand(io));
         cl.addSubcommand(new MapCommand(io));
@@ -111,7 +112,7 @@ public final class Main implements Callable<Integer> {
     /** The one-line message for an error. */
     static String describe(Exception ex) {
         if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException
-                || ex instanceof LoaderException) {
+                || ex instanceof LoaderException || ex instanceof dev.bpfvm.kernel.KernelException) {
             return ex.getMessage();
         }
         return "internal error: " + ex.getClass().getName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");
