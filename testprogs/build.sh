@@ -17,8 +17,8 @@
 #
 # legacy.c is built without -g (no BTF), so it has no nog build; core.c (CO-RE builtins) and
 # testrun.c (BTF-defined maps) need -g. maps.c and externs.c without -g are objects bpfvm cannot
-# load (BTF-defined maps and externs need BTF): they are kept in unsupported/ (not in index.txt)
-# for the tests of the loader's errors. A compiler that is not
+# load (BTF-defined maps and externs need BTF): they are kept in src/test/resources/unsupported/
+# (test resources, not in index.txt) for the tests of the loader's errors. A compiler that is not
 # installed is skipped (its committed objects stay). Programs in src/bpf/vmlinux/ are built against a full
 # vmlinux.h dumped from a kernel's BTF ($VMLINUX_H, else /tmp/vmlinux.h, else dumped from
 # /sys/kernel/btf/vmlinux with bpftool); the header is never committed.
@@ -30,6 +30,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src="$here/src/bpf"
 out="$here/src/main/resources/bpf"
+unsupported="$here/src/test/resources/unsupported"
 CLANG=${CLANG:-clang-19}
 OBJDUMP=${OBJDUMP:-llvm-objdump-19}
 
@@ -86,8 +87,8 @@ build() {   # build NAME.c with FLAGS into $out
 	fi
 }
 
-build_nog() {   # NAME.c without -g into $out/$2
-	(cd "$src" && "$CLANG" $common -mcpu=v3 -c "$1.c" -o "$out/$2")
+build_nog() {   # NAME.c without -g into $2 (relative to $out)
+	(cd "$src" && "$CLANG" $common -mcpu=v3 -c "$1.c" -o "$(cd "$out" && realpath -m "$2")")
 }
 
 for f in "$src"/*.c; do
@@ -98,7 +99,7 @@ for f in "$src"/*.c; do
 	esac
 	case $name in
 	calls | globals | sections) build_nog "$name" "$name.nog.o" ;;
-	maps | externs) mkdir -p "$out/unsupported" && build_nog "$name" "unsupported/$name.nog.o" ;;
+	maps | externs) mkdir -p "$unsupported" && build_nog "$name" "$unsupported/$name.nog.o" ;;
 	esac
 	if [ "$name" = calls ] && command -v clang-14 >/dev/null 2>&1; then
 		(cd "$src" && clang-14 $common -gline-tables-only -mcpu=v3 -c "$name.c" -o "$out/$name.gline.o")

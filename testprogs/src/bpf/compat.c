@@ -39,7 +39,7 @@ int compat_prog(void *ctx)
 	out[2] = level;
 	out[3] = second;
 	out[4] = bump(2) + bump(3);
-	out[5] = word[first];
+	out[5] = word[first & 3];
 	return 0;
 }
 

@@ -16,7 +16,7 @@ import java.util.List;
  * builds where their code differs, {@code NAME.nog.o} built without {@code -g},
  * {@code NAME.clang14.o}, {@code NAME.clang15.o}, {@code NAME.clang16.o} built with older compilers where that
  * differs, {@code NAME.vmlinux.o} a program built against a full {@code vmlinux.h}. Objects under
- * {@code unsupported/} (not in {@link #names()}) are ones bpfvm must refuse with a clear error.
+ * Objects bpfvm must refuse are test resources of testprogs ({@code unsupported/}).
  */
 public final class TestObjects {
     private TestObjects() {}

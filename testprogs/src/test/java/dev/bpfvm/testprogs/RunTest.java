@@ -106,7 +106,7 @@ class RunTest {
 
     /** compat.c: what older compilers encode differently must compute the same. */
     @ParameterizedTest
-    @ValueSource(strings = {"compat.o", "compat.v2.o", "compat.v4.o", "compat.clang14.o", "compat.clang15.o"})
+    @ValueSource(strings = {"compat.o", "compat.v2.o", "compat.v4.o", "compat.clang14.o", "compat.clang15.o", "compat.clang16.o"})
     void negativeEnumeratorsStaticsAndStrings(String object) {
         Loaded l = Loaded.of(object);
         assertThat(l.run("compat_prog", 0)).isEqualTo(0);
