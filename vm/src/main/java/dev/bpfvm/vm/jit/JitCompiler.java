@@ -158,6 +158,7 @@ public final class JitCompiler {
         entries.set(entry);
         FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
                 options);
+        fe.measuring = true;
         fe.emit();
         List<BitSet> pieces = new ArrayList<>();
         BitSet current = new BitSet();
@@ -271,21 +272,36 @@ public final class JitCompiler {
         mv.visitEnd();
     }
 
+    /**
+     * {@code <clinit>}: class data is {@code Object[] {program, null}}; PROG = data[0],
+     * SELF = new instance, stored back into data[1] for the compiler to pick up.
+     */
     private static void emitClinit(ClassWriter cw) {
         MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
         mv.visitCode();
         mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
                 "()Ljava/lang/invoke/MethodHandles$Lookup;", false);
         mv.visitLdcInsn("_");
-        mv.visitLdcInsn(Type.getObjectType(RuntimeRefs.PROGRAM));
+        mv.visitLdcInsn(Type.getType(Object[].class));
         mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "classData",
                 "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;)Ljava/lang/Object;", false);
+        mv.visitTypeInsn(CHECKCAST, "[Ljava/lang/Object;");
+        mv.visitVarInsn(ASTORE, 0);
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(AALOAD);
         mv.visitTypeInsn(CHECKCAST, RuntimeRefs.PROGRAM);
         mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
         mv.visitTypeInsn(NEW, CLASS_NAME);
         mv.visitInsn(DUP);
         mv.visitMethodInsn(INVOKESPECIAL, CLASS_NAME, "<init>", "()V", false);
+        mv.visitInsn(DUP);
         mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "SELF", "L" + RuntimeRefs.JIT_CODE + ";");
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitInsn(SWAP);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(SWAP);
+        mv.visitInsn(AASTORE);
         mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
@@ -341,14 +357,15 @@ public final class JitCompiler {
 
     /** Defines the class as a hidden class (unloadable with its code) and returns its instance. */
     private static JitCode define(Program p, byte[] bytes) {
+        Object[] data = {p, null};
         try {
-            MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, p, true);
-            return (JitCode) hidden.findStaticGetter(hidden.lookupClass(), "SELF", JitCode.class).invoke();
+            MethodHandles.lookup().defineHiddenClassWithClassData(bytes, data, true);
         } catch (LinkageError e) {
             throw new JitException(p.name(), "generated class rejected: " + e, e);
-        } catch (Throwable e) {
+        } catch (IllegalAccessException | RuntimeException e) {
             throw new JitException(p.name(), "cannot define generated class: " + e, e);
         }
+        return (JitCode) data[1];
     }
 
     /** The generated class file, for tests and dumps. */
