@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
     private final Io io;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The program: raw bytecode (.bin).")
+    @Parameters(index = "0", paramLabel = "FILE",
+            description = "The program: assembler text (.s) or raw bytecode (.bin).")
     Path file;
 
     @Option(names = "--mem-hex", paramLabel = "HEX", description = "The memory as hex bytes, e.g. \"01 02 ff\".")

@@ -104,4 +104,36 @@ class RunCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(CliRun.of("run").err()).isEqualTo("bpfvm: Missing required parameter: 'FILE' (see 'bpfvm run --help')\n");
     }
+
+    @Test
+    void runsAssemblerTextAndNamesItsLinesInFaults() throws Exception {
+        Path ok = dir.resolve("ok.s");
+        Files.writeString(ok, "ldxw r0, [r1+2]\nexit\n");
+        assertThat(CliRun.of("run", ok.toString(), "--mem-hex", "aa bb 11 22 33 44 cc dd").out())
+                .startsWith("retval: " + 0x44332211L + "\n");
+        Path bad = dir.resolve("bad.s");
+        Files.writeString(bad, "mov r0, 0\n# read past the end\nldxdw r0, [r1+4]\nexit\n");
+        CliRun r = CliRun.of("run", bad.toString(), "--mem-hex", "00 00 00 00 00 00 00 00");
+        assertThat(r.err()).startsWith("bpfvm: program bad.s: insn 1 (bad.s:3): invalid memory read of 8 bytes at 0x")
+                .endsWith(": out of bounds of mem 'mem' (8 bytes) at offset 4\n");
+        Path syntax = dir.resolve("syntax.s");
+        Files.writeString(syntax, "mov r0\nexit\n");
+        assertThat(CliRun.of("run", syntax.toString()).err()).startsWith("bpfvm: " + syntax + ":1: ");
+    }
+
+    @Test
+    void printkLinesGoToStderr() throws Exception {
+        Path p = dir.resolve("hello.s");
+        Files.writeString(p, """
+                stw [r10-4], 0x0a6968    # "hi\\n\\0"
+                mov r1, r10
+                add r1, -4
+                mov r2, 4
+                call bpf_trace_printk
+                exit
+                """);
+        CliRun r = CliRun.of("run", p.toString(), "--repeat", "2");
+        assertThat(r.out()).startsWith("retval: 3\n");
+        assertThat(r.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
+    }
 }

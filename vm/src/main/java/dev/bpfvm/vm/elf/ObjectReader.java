@@ -394,7 +394,7 @@ final class ObjectReader {
         }
         ElfSection s = elf.section(sym.shndx(), "symbol '" + sym.name() + "'");
         if (s == mapsSec || s == legacyMapsSec) {
-            String map = mapsByOffsetLookup(s, sym.value());
+            String map = mapsByOffsetLookup(s, sym.value() + (sym.isSection() ? insn.imm() : 0));
             if (map == null) {
                 map = sym.name();   // resolved against the map list once it is loaded
             }
@@ -472,6 +472,22 @@ final class ObjectReader {
         for (ExternSpec e : others) {
             externs.put(e.name(), e);
         }
+        layOutKconfigDataSec();
+    }
+
+    /** Gives the .kconfig DATASEC the layout chosen here (clang leaves sizes and offsets to the loader). */
+    private void layOutKconfigDataSec() {
+        int id = btf == null ? -1 : btf.find(BtfKind.DATASEC, KCONFIG);
+        if (id < 0) {
+            return;
+        }
+        DataSec ds = (DataSec) btf.type(id);
+        List<VarSecInfo> vars = new ArrayList<>();
+        for (VarSecInfo vi : ds.vars()) {
+            ExternSpec e = externs.get(btf.type(vi.type()).name());
+            vars.add(e != null && e.kind() == ExternSpec.Kind.KCONFIG ? new VarSecInfo(vi.type(), e.offset(), e.size()) : vi);
+        }
+        btf = btf.withTypes(Map.of(id, new DataSec(ds.name(), kconfigSize, vars)));
     }
 
     private Reloc externReloc(CodeSection cs, int slot, ExternSpec e) {
