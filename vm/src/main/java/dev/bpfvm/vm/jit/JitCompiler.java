@@ -103,10 +103,11 @@ public final class JitCompiler {
                 continue;
             }
             List<BitSet> pieces = partition(an, body, pieceBytes, options);
+            List<BitSet> entriesOf = pieceEntries(an, entry, body, pieces);
             int k = 0;
             boolean fits = true;
             for (BitSet piece : pieces) {
-                BitSet entries = pieceEntries(an, entry, body, piece);
+                BitSet entries = entriesOf.get(k);
                 MethodVisitor mv = cw.visitMethod(ACC_STATIC | ACC_PRIVATE, chunkName(entry, k++),
                         FunctionEmitter.CHUNK_DESC, null, null);
                 FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.CHUNK, piece,
@@ -180,16 +181,22 @@ public final class JitCompiler {
         return pieces;
     }
 
-    /** Slots of a piece entered from outside it: the function entry and targets of other pieces' edges. */
-    private static BitSet pieceEntries(CodeAnalysis an, int entry, BitSet body, BitSet piece) {
-        BitSet entries = new BitSet();
-        if (piece.get(entry)) {
-            entries.set(entry);
-        }
-        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
-            if (piece.get(pc)) {
-                continue;
+    /**
+     * Per piece, the slots entered from outside it: the function entry and the targets of
+     * jumps and fall-throughs from other pieces.
+     */
+    private static List<BitSet> pieceEntries(CodeAnalysis an, int entry, BitSet body, List<BitSet> pieces) {
+        int[] pieceOf = new int[an.slots];
+        List<BitSet> entries = new ArrayList<>();
+        for (int k = 0; k < pieces.size(); k++) {
+            BitSet piece = pieces.get(k);
+            for (int pc = piece.nextSetBit(0); pc >= 0; pc = piece.nextSetBit(pc + 1)) {
+                pieceOf[pc] = k;
             }
+            entries.add(new BitSet());
+        }
+        entries.get(pieceOf[entry]).set(entry);
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
             dev.bpfvm.vm.isa.Insn i = an.valid(pc);
             if (i == null) {
                 continue;
@@ -197,19 +204,19 @@ public final class JitCompiler {
             int op = i.opcode();
             if (dev.bpfvm.vm.isa.Opcodes.isCondJump(op) || op == dev.bpfvm.vm.isa.Opcodes.JA64
                     || op == dev.bpfvm.vm.isa.Opcodes.GOTOL) {
-                int t = CodeAnalysis.jumpTarget(i, pc);
-                if (t >= 0 && t < an.slots && piece.get(t)) {
-                    entries.set(t);
-                }
+                markEntry(body, pieceOf, entries, pc, CodeAnalysis.jumpTarget(i, pc));
             }
             if (CodeAnalysis.fallsThrough(i)) {
-                int t = pc + i.slots();
-                if (t < an.slots && piece.get(t)) {
-                    entries.set(t);
-                }
+                markEntry(body, pieceOf, entries, pc, pc + i.slots());
             }
         }
         return entries;
+    }
+
+    private static void markEntry(BitSet body, int[] pieceOf, List<BitSet> entries, int from, int to) {
+        if (to >= 0 && to < pieceOf.length && body.get(to) && pieceOf[to] != pieceOf[from]) {
+            entries.get(pieceOf[to]).set(to);
+        }
     }
 
     /**
@@ -245,12 +252,8 @@ public final class JitCompiler {
         for (int k = 0; k < pieces.size(); k++) {
             calls[k] = new Label();
         }
-        for (int k = 1; k < pieces.size(); k++) {
-            mv.visitVarInsn(ILOAD, pc);
-            mv.visitLdcInsn(pieces.get(k).nextSetBit(0));
-            mv.visitJumpInsn(IF_ICMPLT, calls[k - 1]);
-        }
-        mv.visitJumpInsn(GOTO, calls[pieces.size() - 1]);
+        int[] starts = pieces.stream().mapToInt(b -> b.nextSetBit(0)).toArray();
+        pieceTree(mv, pc, starts, calls, 0, pieces.size() - 1);
         for (int k = 0; k < pieces.size(); k++) {
             mv.visitLabel(calls[k]);
             mv.visitVarInsn(ALOAD, 0);
@@ -276,6 +279,22 @@ public final class JitCompiler {
      * {@code <clinit>}: class data is {@code Object[] {program, null}}; PROG = data[0],
      * SELF = new instance, stored back into data[1] for the compiler to pick up.
      */
+    /** Jumps to the call of the piece holding slot {@code pc}: a balanced tree of compares on piece starts. */
+    private static void pieceTree(MethodVisitor mv, int pc, int[] starts, Label[] calls, int lo, int hi) {
+        if (lo == hi) {
+            mv.visitJumpInsn(GOTO, calls[lo]);
+            return;
+        }
+        int mid = (lo + hi + 1) >>> 1;
+        Label right = new Label();
+        mv.visitVarInsn(ILOAD, pc);
+        mv.visitLdcInsn(starts[mid]);
+        mv.visitJumpInsn(IF_ICMPGE, right);
+        pieceTree(mv, pc, starts, calls, lo, mid - 1);
+        mv.visitLabel(right);
+        pieceTree(mv, pc, starts, calls, mid, hi);
+    }
+
     private static void emitClinit(ClassWriter cw) {
         MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
         mv.visitCode();
