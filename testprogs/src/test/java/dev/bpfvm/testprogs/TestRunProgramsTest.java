@@ -232,7 +232,7 @@ class TestRunProgramsTest {
     @Test
     void fentryReadsItsArguments() {
         TestRunResult r = obj.program("fentry_args").testRun(TestRunOptions.ctx(u64s(0x1111, 0x2222, 1)));
-        assertThat(r.retval()).isEqualTo(7);
+        assertThat(r.retval()).isZero();
         assertThat(obj.map("seen").lookupLong(0)).hasValue(0x1111);
         assertThat(obj.map("seen").lookupLong(1)).hasValue(0x2222);
         assertThat(obj.map("seen").lookupLong(2)).hasValue(1);
@@ -244,7 +244,8 @@ class TestRunProgramsTest {
 
     @Test
     void fexitSeesTheReturnValueAfterTheArguments() {
-        assertThat(obj.program("fexit_ret").testRun(TestRunOptions.ctx(u64s(1, 2, 0, 5))).retval()).isEqualTo(105);
+        assertThat(obj.program("fexit_ret").testRun(TestRunOptions.ctx(u64s(1, 2, 0, 5))).retval()).isZero();
+        assertThat(obj.map("seen").lookupLong(7)).hasValue(105);
     }
 
     @Test
