@@ -220,9 +220,14 @@ final class FunctionEmitter {
             invoke(RuntimeRefs.GET_EXECUTED);
             mv.visitVarInsn(LSTORE, executed);
         }
-        mv.visitVarInsn(ALOAD, ctx);
+        // r10 = stackTop - depth * FRAME_SIZE, as ExecContext.framePointer(depth)
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "stackTop", "J");
         mv.visitVarInsn(ILOAD, DEPTH);
-        invoke(RuntimeRefs.FRAME_POINTER);
+        iconst(ExecContext.FRAME_SIZE);
+        mv.visitInsn(IMUL);
+        mv.visitInsn(I2L);
+        mv.visitInsn(LSUB);
         st(10);
         mv.visitVarInsn(ALOAD, ctx);
         invoke(RuntimeRefs.RUN_BUDGET);
