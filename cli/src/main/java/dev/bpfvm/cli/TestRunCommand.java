@@ -5,6 +5,9 @@ import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.kernel.testrun.TestRunOptions;
 import dev.bpfvm.kernel.testrun.TestRunResult;
 import java.nio.file.Path;
+import dev.bpfvm.vm.jit.Jit;
+import dev.bpfvm.vm.jit.JitOptions;
+import dev.bpfvm.vm.jit.TierPolicy;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -44,9 +47,10 @@ final class TestRunCommand implements Callable<Integer> {
     @Mixin
     ObjectRuns.Inputs inputs;
 
-    @Option(names = "--tier", paramLabel = "interp|jit|auto", defaultValue = "auto",
-            description = "Execution tier (default auto; the JIT is not available yet, so auto = interp).")
-    String tier;
+    @Option(names = "--tier", paramLabel = "TIER", defaultValue = "auto", converter = RunCommand.TierConverter.class,
+            description = "interp (never compiles), jit (compiles before the first run) or auto (compiles in"
+                    + " the background after 1000 runs; the default).")
+    TierPolicy tier;
 
     @Option(names = "--json", description = "Prints one JSON object per program.")
     boolean json;
@@ -60,12 +64,22 @@ final class TestRunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!tier.equals("interp") && !tier.equals("auto")) {
-            throw new CliException(tier.equals("jit") ? "--tier jit: the JIT is not available yet"
-                    : "--tier must be interp, jit or auto (got '" + tier + "')");
-        }
         TestRunOptions options = inputs.options();
         try (BpfObject obj = ObjectRuns.open(file, inputs.noVerify)) {
+            Jit jit = tier == TierPolicy.INTERP ? null : Jit.install(obj.runtime(), JitOptions.of(tier)
+                    .warnings(w -> io.err().println("bpfvm: warning: stays interpreted: " + w)));
+            try {
+                return runAll(obj, options, jit);
+            } finally {
+                if (jit != null) {
+                    jit.shutdown();
+                }
+            }
+        }
+    }
+
+    private int runAll(BpfObject obj, TestRunOptions options, Jit jit) {
+        {
             options = options.withTrace(ObjectRuns.trace(io.err(), obj), trace);
             List<BpfProgram> progs;
             if (which.all) {
@@ -75,6 +89,9 @@ final class TestRunCommand implements Callable<Integer> {
             }
             boolean failed = false;
             for (BpfProgram p : progs) {
+                if (tier == TierPolicy.JIT) {
+                    jit.compileNow(p.program());
+                }
                 failed |= !runOne(p, options);
             }
             return failed ? Main.EXIT_BAD_INPUT : Main.EXIT_OK;
@@ -113,7 +130,8 @@ final class TestRunCommand implements Callable<Integer> {
         if (json) {
             io.out().println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"retval\": " + r.retval()
                     + ", \"duration_ns\": " + r.durationNs() + ", \"data_out\": "
-                    + ObjectRuns.json(ObjectRuns.hex(r.dataOut())) + ", \"error\": null}");
+                    + ObjectRuns.json(ObjectRuns.hex(r.dataOut())) + ", \"tier\": \"" + p.program().tier().label()
+                    + "\", \"error\": null}");
         } else {
             io.out().println(prefix + "retval: " + r.retval());
             io.out().println(prefix + "duration: " + r.durationNs() + " ns");

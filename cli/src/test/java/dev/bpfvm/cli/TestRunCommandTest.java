@@ -45,11 +45,25 @@ class TestRunCommandTest {
     void jsonHasOneObjectPerProgram() {
         CliRun r = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--data-hex", UDP, "--json");
         assertThat(r.out()).matches("\\{\"name\": \"xdp_too_far\", \"retval\": 2, \"duration_ns\": \\d+, \"data_out\": \""
-                + UDP.replace(" ", "") + "\", \"error\": null\\}\n");
+                + UDP.replace(" ", "") + "\", \"tier\": \"interp\", \"error\": null\\}\n");
         CliRun bad = CliRun.of("test-run", TESTRUN, "--prog", "sock_count", "--data-hex", "00", "--json");
         assertThat(bad.out()).isEqualTo("{\"name\": \"sock_count\", \"retval\": null, \"duration_ns\": null,"
                 + " \"data_out\": null, \"error\": \"program sock_count: test run: data_in must be an Ethernet frame"
                 + " of 14..3712 bytes (1 given) (EINVAL)\"}\n");
+        assertThat(bad.code()).isEqualTo(2);
+    }
+
+    @Test
+    void jitTierCompilesFirstAndGivesTheSameResults() {
+        CliRun interp = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--data-hex", UDP, "--tier", "interp",
+                "--json", "--repeat", "5");
+        CliRun jit = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--data-hex", UDP, "--tier", "jit",
+                "--json", "--repeat", "5");
+        assertThat(interp.out()).contains("\"retval\": 2,").contains("\"tier\": \"interp\"");
+        assertThat(jit.out()).contains("\"retval\": 2,").contains("\"tier\": \"jit\"");
+        assertThat(jit.out().replaceAll("\"duration_ns\": \\d+", "").replace("jit", "interp"))
+                .isEqualTo(interp.out().replaceAll("\"duration_ns\": \\d+", ""));
+        CliRun bad = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--tier", "fast");
         assertThat(bad.code()).isEqualTo(2);
     }
 
