@@ -280,6 +280,7 @@ final class CallCheck {
             throw env.deny("R" + regno + " unbounded memory access, use 'var &= const' or 'if (var < const)'");
         }
         helperMemAccess(regno - 1, reg.umax, write, zeroSizeAllowed, m);
+        env.precision.markReg(regno);
     }
 
     private void checkFuncArg(int arg, Meta meta, HelperProto proto) {
@@ -380,6 +381,7 @@ final class CallCheck {
                     throw env.deny("R" + regno + " is not a known constant'");
                 }
                 meta.memSize = (int) reg.varOff.value();
+                env.precision.markReg(regno);
                 break;
             case PTR_TO_CONST_STR:
                 checkConstStr(reg, regno);
@@ -843,6 +845,13 @@ final class CallCheck {
         if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {
             throw env.fail("kernel subsystem misconfigured verifier");
         }
+        if (meta.func.equals("tail_call")) {
+            RegState key = env.reg(3);
+            if (key.type == RegType.SCALAR_VALUE && key.varOff.isConst()
+                    && Long.compareUnsigned(key.varOff.value(), meta.map.maxEntries()) < 0) {
+                env.precision.markReg(3);
+            }
+        }
     }
 
     private void checkMapFuncCompatibility(MapInfo map, String f, String name, int funcId) {
@@ -1130,6 +1139,7 @@ final class CallCheck {
             if (r0.type != RegType.SCALAR_VALUE) {
                 throw env.deny("R0 not a scalar value");
             }
+            env.precision.markReg(0);
             if (!(callee.callbackRetMin <= r0.smin && r0.smax <= callee.callbackRetMax)) {
                 throw invalidScalar(r0, callee.callbackRetMin, callee.callbackRetMax, "At callback return", "R0");
             }
@@ -1194,6 +1204,7 @@ final class CallCheck {
         if (r0.type != RegType.SCALAR_VALUE) {
             throw env.fail(exitCtx + " the register R0 is not a known value (" + StatePrinter.typeStr(r0) + ")");
         }
+        env.precision.markReg(0);
         if (!(range[0] <= r0.smin && r0.smax <= range[1])) {
             throw invalidScalar(r0, range[0], range[1], exitCtx, "R0");
         }

@@ -104,6 +104,8 @@ final class Env {
     VerifierState cur;
     int insnIdx;
     int prevInsnIdx = -1;
+    /** Precision tracking of the running check. */
+    Precision precision;
     int idGen;
 
     // statistics
@@ -240,6 +242,21 @@ final class Env {
 
     int newId() {
         return ++idGen;
+    }
+
+    /** assign_scalar_id_before_mov: a scalar about to be copied gets an id linking the copies. */
+    void assignScalarIdBeforeMov(RegState src) {
+        if (src.type != RegType.SCALAR_VALUE) {
+            return;
+        }
+        if ((src.id & RegState.ADD_CONST) != 0) {
+            // a register already linked with a delta cannot take another one
+            src.id = 0;
+            src.off = 0;
+        }
+        if (src.id == 0 && !src.varOff.isConst()) {
+            src.id = newId();
+        }
     }
 
     Subprog subprogOf(FuncState f) {

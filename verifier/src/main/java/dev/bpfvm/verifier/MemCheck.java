@@ -584,6 +584,7 @@ final class MemCheck {
                     if (64 - Long.numberOfLeadingZeros(reg.umax) > size * 8) {
                         dst.id = 0;
                     }
+                    env.precision.stackAccess(state.frameno, spi);
                 } else {
                     int spillCnt = 0;
                     int zeroCnt = 0;
@@ -618,6 +619,7 @@ final class MemCheck {
                 RegState dst = cur.regs[dstRegno];
                 dst.assign(reg);
                 dst.written = true;
+                env.precision.stackAccess(state.frameno, spi);
             } else if (!env.allowPtrLeaks && reg.type != RegType.SCALAR_VALUE) {
                 throw env.deny("leaking pointer from stack off " + off);
             }
@@ -653,7 +655,7 @@ final class MemCheck {
         }
         if (zeros == maxOff - minOff) {
             dst.markConstZero();
-            dst.precise = true;
+            dst.precise = !env.bpfCapable;
         } else {
             env.markUnknown(dst);
         }
@@ -713,17 +715,19 @@ final class MemCheck {
         env.markStackScratched(spi);
         if (reg != null && off % REG_SIZE == 0 && reg.type == RegType.SCALAR_VALUE && env.bpfCapable) {
             boolean fits = 64 - Long.numberOfLeadingZeros(reg.umax) <= 8 * size;
-            if (fits && reg.id == 0 && !reg.varOff.isConst()) {
-                reg.id = env.newId();
+            if (fits) {
+                env.assignScalarIdBeforeMov(reg);
             }
             saveRegisterState(ss, reg, size);
             if (!fits) {
                 ss.spilled.id = 0;
             }
+            env.precision.stackAccess(state.frameno, spi);
         } else if (reg == null && off % REG_SIZE == 0 && isStMem() && env.bpfCapable) {
             RegState tmp = new RegState();
             tmp.markConst(env.insn(env.insnIdx).imm());
             saveRegisterState(ss, tmp, size);
+            env.precision.stackAccess(state.frameno, spi);
         } else if (reg != null && spillable(reg.type)) {
             if (size != REG_SIZE) {
                 env.log.lineInfo(env.insnIdx, "; ");
@@ -733,6 +737,7 @@ final class MemCheck {
                 throw env.fail("cannot spill pointers to stack into stack frame of the caller");
             }
             saveRegisterState(ss, reg, size);
+            env.precision.stackAccess(state.frameno, spi);
         } else {
             byte type = StackSlot.MISC;
             ss.spilled.type = RegType.NOT_INIT;

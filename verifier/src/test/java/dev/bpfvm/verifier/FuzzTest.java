@@ -79,7 +79,7 @@ class FuzzTest {
         Random rnd = new Random(Long.getLong("fuzz.seed", 20240601));
         List<ProgramTypeRules> types = ProgramTypes.all();
         int accepted = 0;
-        for (int n = 0, max = Integer.getInteger("fuzz.n", 4000); n < max; n++) {
+        for (int n = 0, max = Integer.getInteger("fuzz.n", 2500); n < max; n++) {
             int len = 1 + rnd.nextInt(24);
             List<Insn> insns = new ArrayList<>();
             for (int i = 0; i < len; i++) {
