@@ -286,6 +286,18 @@ final class MemCheck {
                     env.markUnknown(regs[valueRegno]);
                 }
                 break;
+            case PTR_TO_FLOW_KEYS:
+                if (write && valueRegno >= 0 && isPointerValue(valueRegno)) {
+                    throw env.deny("R" + valueRegno + " leaks addr into flow keys");
+                }
+                checkPtrOffReg(reg, regno, false);
+                if (off < 0 || (long) off + size > FLOW_KEYS_SIZE) {
+                    throw env.deny("invalid access to flow keys off=" + off + " size=" + size);
+                }
+                if (read && valueRegno >= 0) {
+                    env.markUnknown(regs[valueRegno]);
+                }
+                break;
             case PTR_TO_SOCKET:
             case PTR_TO_SOCK_COMMON:
             case PTR_TO_TCP_SOCK:
@@ -344,6 +356,9 @@ final class MemCheck {
             }
         }
     }
+
+    /** {@code sizeof(struct bpf_flow_keys)}. */
+    static final int FLOW_KEYS_SIZE = 56;
 
     /** The kernel struct behind a map type ({@code map->ops->map_btf_id}), or null for none. */
     static String mapStructName(MapInfo map) {

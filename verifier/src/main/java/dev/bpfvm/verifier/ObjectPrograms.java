@@ -103,6 +103,26 @@ public final class ObjectPrograms {
                 return ProgramTypes.CGROUP_SOCK;
             case CGROUP_SOCK_ADDR:
                 return ProgramTypes.CGROUP_SOCK_ADDR;
+            case LWT_IN:
+                return ProgramTypes.LWT_IN;
+            case LWT_OUT:
+                return ProgramTypes.LWT_OUT;
+            case LWT_XMIT:
+                return ProgramTypes.LWT_XMIT;
+            case LWT_SEG6LOCAL:
+                return ProgramTypes.LWT_SEG6LOCAL;
+            case SK_SKB:
+                return ProgramTypes.SK_SKB;
+            case SK_MSG:
+                return ProgramTypes.SK_MSG;
+            case SOCK_OPS:
+                return ProgramTypes.SOCK_OPS;
+            case CGROUP_DEVICE:
+                return ProgramTypes.CGROUP_DEVICE;
+            case CGROUP_SYSCTL:
+                return ProgramTypes.CGROUP_SYSCTL;
+            case FLOW_DISSECTOR:
+                return ProgramTypes.FLOW_DISSECTOR;
             case LSM:
                 return ProgramTypes.btfTracing("lsm", spec.attachTo(), types);
             case TRACING:
