@@ -1106,6 +1106,10 @@ final class CallCheck {
         if (subprog < 0) {
             throw env.fail(Errno.EFAULT, "verifier bug. No program starts at insn " + target);
         }
+        if (env.subprogs.get(subprog).separate()) {
+            globalCall(subprog);
+            return;
+        }
         VerifierState state = env.cur;
         FuncState caller = state.cur();
         FuncState callee = setupFuncEntry(state, subprog, env.insnIdx);
@@ -1122,6 +1126,108 @@ final class CallCheck {
             checker.printState(state, caller, true);
             env.verbose("callee:\n");
             checker.printState(state, callee, true);
+        }
+    }
+
+    /**
+     * A call of a global function: its arguments must match its BTF prototype; the function
+     * itself is verified apart (once), and here it returns an unknown scalar.
+     */
+    private void globalCall(int subprog) {
+        Env.Subprog sp = env.subprogs.get(subprog);
+        VerifierState state = env.cur;
+        FuncState caller = state.cur();
+        boolean bad = false;
+        try {
+            checkGlobalArgs(sp);
+        } catch (Env.Reject r) {
+            bad = true;
+        }
+        if (state.activeLockPtr != null) {
+            throw env.fail("global function calls are not allowed while holding a lock,\nuse static function instead");
+        }
+        if (bad) {
+            throw env.fail("Caller passes invalid args into func#" + subprog + " ('" + sp.name + "')");
+        }
+        if (env.log.traces()) {
+            env.verbose("Func#" + subprog + " ('" + sp.name + "') is global and assumed valid.\n");
+        }
+        sp.called = true;
+        for (int i = 1; i <= 5; i++) {
+            caller.regs[i].markNotInit();
+            caller.regs[i].written = true;
+        }
+        env.markUnknown(caller.regs[0]);
+        caller.regs[0].written = true;
+    }
+
+    /** btf_check_func_arg_match: each argument register fits the prototype. */
+    private void checkGlobalArgs(Env.Subprog sp) {
+        for (int i = 0; i < sp.args.size(); i++) {
+            int regno = i + 1;
+            RegState reg = env.reg(regno);
+            FuncInfo.FuncArg arg = sp.args.get(i);
+            switch (arg.kind()) {
+                case SCALAR:
+                    if (reg.type != RegType.SCALAR_VALUE) {
+                        throw env.fail("R" + regno + " is not a scalar");
+                    }
+                    break;
+                case CTX:
+                    checkArgRegOff(reg, regno, false);
+                    if (reg.type != RegType.PTR_TO_CTX) {
+                        throw env.fail("arg#" + i + " expects pointer to ctx");
+                    }
+                    break;
+                case MEM:
+                    if (reg.isNull()) {
+                        break;
+                    }
+                    checkArgRegOff(reg, regno, false);
+                    if (reg.maybeNull() && !arg.nullable()) {
+                        throw env.fail("arg#" + i + " is expected to be non-NULL");
+                    }
+                    if (reg.maybeNull()) {
+                        // check_mem_reg checks the not-NULL case
+                        int saved = reg.flags;
+                        reg.flags &= ~RegState.MAYBE_NULL;
+                        try {
+                            helperMemAccess(regno, arg.memSize(), false, true, null);
+                            helperMemAccess(regno, arg.memSize(), true, true, null);
+                        } finally {
+                            reg.flags = saved;
+                        }
+                    } else {
+                        helperMemAccess(regno, arg.memSize(), false, true, null);
+                        helperMemAccess(regno, arg.memSize(), true, true, null);
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /** The argument registers a global function starts its own verification with. */
+    void initGlobalArgs(FuncState f, Env.Subprog sp) {
+        for (int i = 0; i < sp.args.size(); i++) {
+            RegState r = f.regs[i + 1];
+            FuncInfo.FuncArg arg = sp.args.get(i);
+            switch (arg.kind()) {
+                case CTX:
+                    r.markPointer(RegType.PTR_TO_CTX, 0);
+                    break;
+                case MEM:
+                    r.markPointer(RegType.PTR_TO_MEM, arg.nullable() ? RegState.MAYBE_NULL : 0);
+                    r.memSize = arg.memSize();
+                    if (arg.nullable()) {
+                        r.id = env.newId();
+                    }
+                    break;
+                default:
+                    env.markUnknown(r);
+                    break;
+            }
         }
     }
 
@@ -1186,6 +1292,14 @@ final class CallCheck {
     void checkReturnCode() {
         checker.checkRegArg(0, Checker.Op.SRC);
         RegState r0 = env.reg(0);
+        if (env.cur.frames[0].subprogno != 0) {
+            // a global function verified apart returns a scalar to whoever calls it
+            if (r0.type != RegType.SCALAR_VALUE) {
+                throw env.fail("At subprogram exit the register R0 is not a scalar value ("
+                        + StatePrinter.typeStr(r0) + ")");
+            }
+            return;
+        }
         if (checker.isPointerValue(r0)) {
             throw env.deny("R0 leaks addr as return value");
         }

@@ -252,7 +252,7 @@ final class Checker {
                     if (code == CALLX || cls == JMP32) {
                         throw env.fail("BPF_CALL uses reserved fields");
                     }
-                    if (env.cur.activeLockPtr != null) {
+                    if (env.cur.activeLockPtr != null && insn.src() != PSEUDO_CALL) {
                         boolean allowed = insn.src() == PSEUDO_CALL_HELPER && calls.isHelper(insn.imm(), "spin_unlock");
                         if (!allowed) {
                             throw env.fail("function calls are not allowed while holding a lock");

@@ -37,6 +37,16 @@ final class Env {
         String name;
         boolean global;
         boolean changesPktData;
+        /** A global function's arguments from BTF; null verifies it like a static one. */
+        java.util.List<FuncInfo.FuncArg> args;
+        /** A global function some verified code calls (it must then be verified itself). */
+        boolean called;
+        boolean verified;
+
+        /** Verified apart and assumed valid at call sites. */
+        boolean separate() {
+            return global && args != null;
+        }
     }
 
     /** Per-instruction facts ({@code struct bpf_insn_aux_data}). */

@@ -413,8 +413,16 @@ final class Precision {
         if (insn.src() == PSEUDO_CALL) {
             int target = idx + insn.imm() + 1;
             if (subseqIdx != target) {
-                // the callee was not walked (we do not verify global functions apart)
-                throw new NotSupported();
+                // a global function verified apart: it sets R0, arguments are not followed
+                int sub = env.findSubprog(target);
+                if (sub < 0 || !env.subprogs.get(sub).separate()) {
+                    throw new NotSupported();
+                }
+                bt.clear(0);
+                if ((bt.regs[bt.frame] & ARGS) != 0) {
+                    throw new NotSupported();
+                }
+                return;
             }
             if ((bt.regs[bt.frame] & ~ARGS) != 0 || bt.stack[bt.frame] != 0 || bt.frame == 0) {
                 throw new NotSupported();
