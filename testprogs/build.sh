@@ -65,4 +65,5 @@ if [ -s "$vmlinux_h" ]; then
 else
 	echo "build.sh: no vmlinux.h; keeping the committed *.vmlinux.o" >&2
 fi
+(cd "$out" && ls *.o | sort > index.txt)
 ls -l "$out"

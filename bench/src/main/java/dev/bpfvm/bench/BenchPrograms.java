@@ -1,12 +1,14 @@
 package dev.bpfvm.bench;
 
+import dev.bpfvm.vm.asm.Assembler;
 import dev.bpfvm.vm.isa.Insn;
 import java.util.List;
 import java.util.Random;
 
 /**
- * The compute-bound programs the benchmarks run, each with its input memory and a plain-Java
- * version of the same algorithm (the baseline). Every program takes r1 = memory, r2 = length.
+ * The compute-bound programs the benchmarks run, in our assembler's syntax, each with its input
+ * memory and a plain-Java version of the same algorithm (the baseline). Every program takes
+ * r1 = memory, r2 = length.
  */
 public final class BenchPrograms {
     private BenchPrograms() {}
@@ -22,71 +24,88 @@ public final class BenchPrograms {
      * Sieve of Eratosthenes over the memory (one byte per number, cleared first, since memory
      * is not reset between runs); returns the number of primes below the length.
      */
-    public static final List<Insn> SIEVE = List.of(
-            new Insn(0xbf, 6, 1, 0, 0),     //  0: r6 = r1            sieve
-            new Insn(0xbf, 7, 2, 0, 0),     //  1: r7 = r2            n
-            new Insn(0xb7, 3, 0, 0, 0),     //  2: r3 = 0
-            new Insn(0x3d, 3, 7, 5, 0),     //  3: if r3 >= r7 goto 9
-            new Insn(0xbf, 4, 6, 0, 0),     //  4: r4 = r6
-            new Insn(0x0f, 4, 3, 0, 0),     //  5: r4 += r3
-            new Insn(0x72, 4, 0, 0, 0),     //  6: *(u8 *)(r4 +0) = 0
-            new Insn(0x07, 3, 0, 0, 1),     //  7: r3 += 1
-            new Insn(0x05, 0, 0, -6, 0),    //  8: goto 3
-            new Insn(0xb7, 0, 0, 0, 0),     //  9: r0 = 0             count
-            new Insn(0xb7, 3, 0, 0, 2),     // 10: r3 = 2             i
-            new Insn(0x3d, 3, 7, 15, 0),    // 11: if r3 >= r7 goto 27
-            new Insn(0xbf, 4, 6, 0, 0),     // 12: r4 = r6
-            new Insn(0x0f, 4, 3, 0, 0),     // 13: r4 += r3
-            new Insn(0x71, 5, 4, 0, 0),     // 14: r5 = *(u8 *)(r4 +0)
-            new Insn(0x55, 5, 0, 9, 0),     // 15: if r5 != 0 goto 25
-            new Insn(0x07, 0, 0, 0, 1),     // 16: r0 += 1
-            new Insn(0xbf, 8, 3, 0, 0),     // 17: r8 = r3
-            new Insn(0x2f, 8, 3, 0, 0),     // 18: r8 *= r3           j = i * i
-            new Insn(0x3d, 8, 7, 5, 0),     // 19: if r8 >= r7 goto 25
-            new Insn(0xbf, 4, 6, 0, 0),     // 20: r4 = r6
-            new Insn(0x0f, 4, 8, 0, 0),     // 21: r4 += r8
-            new Insn(0x72, 4, 0, 0, 1),     // 22: *(u8 *)(r4 +0) = 1
-            new Insn(0x0f, 8, 3, 0, 0),     // 23: r8 += r3
-            new Insn(0x05, 0, 0, -6, 0),    // 24: goto 19
-            new Insn(0x07, 3, 0, 0, 1),     // 25: r3 += 1
-            new Insn(0x05, 0, 0, -16, 0),   // 26: goto 11
-            new Insn(0x95, 0, 0, 0, 0));    // 27: exit
+    public static final String SIEVE_SOURCE = """
+                mov r6, r1              # sieve
+                mov r7, r2              # n
+                mov r3, 0
+            clear:
+                jge r3, r7, cleared
+                mov r4, r6
+                add r4, r3
+                stb [r4+0], 0
+                add r3, 1
+                ja clear
+            cleared:
+                mov r0, 0               # count
+                mov r3, 2               # i
+            outer:
+                jge r3, r7, done
+                mov r4, r6
+                add r4, r3
+                ldxb r5, [r4+0]
+                jne r5, 0, next         # composite
+                add r0, 1
+                mov r8, r3
+                mul r8, r3              # j = i * i
+            mark:
+                jge r8, r7, next
+                mov r4, r6
+                add r4, r8
+                stb [r4+0], 1
+                add r8, r3
+                ja mark
+            next:
+                add r3, 1
+                ja outer
+            done:
+                exit
+            """;
 
     /** Adler-32 of the memory, byte by byte, with two modulo operations per byte. */
-    public static final List<Insn> ADLER32 = List.of(
-            new Insn(0xb7, 3, 0, 0, 1),         //  0: r3 = 1         a
-            new Insn(0xb7, 4, 0, 0, 0),         //  1: r4 = 0         b
-            new Insn(0xb7, 5, 0, 0, 0),         //  2: r5 = 0         i
-            new Insn(0x3d, 5, 2, 9, 0),         //  3: if r5 >= r2 goto 13
-            new Insn(0xbf, 0, 1, 0, 0),         //  4: r0 = r1
-            new Insn(0x0f, 0, 5, 0, 0),         //  5: r0 += r5
-            new Insn(0x71, 0, 0, 0, 0),         //  6: r0 = *(u8 *)(r0 +0)
-            new Insn(0x0f, 3, 0, 0, 0),         //  7: r3 += r0
-            new Insn(0x97, 3, 0, 0, 65521),     //  8: r3 %= 65521
-            new Insn(0x0f, 4, 3, 0, 0),         //  9: r4 += r3
-            new Insn(0x97, 4, 0, 0, 65521),     // 10: r4 %= 65521
-            new Insn(0x07, 5, 0, 0, 1),         // 11: r5 += 1
-            new Insn(0x05, 0, 0, -10, 0),       // 12: goto 3
-            new Insn(0xbf, 0, 4, 0, 0),         // 13: r0 = r4
-            new Insn(0x67, 0, 0, 0, 16),        // 14: r0 <<= 16
-            new Insn(0x4f, 0, 3, 0, 0),         // 15: r0 |= r3
-            new Insn(0x95, 0, 0, 0, 0));        // 16: exit
+    public static final String ADLER32_SOURCE = """
+                mov r3, 1               # a
+                mov r4, 0               # b
+                mov r5, 0               # i
+            loop:
+                jge r5, r2, done
+                mov r0, r1
+                add r0, r5
+                ldxb r0, [r0+0]
+                add r3, r0
+                mod r3, 65521
+                add r4, r3
+                mod r4, 65521
+                add r5, 1
+                ja loop
+            done:
+                mov r0, r4
+                lsh r0, 16
+                or r0, r3
+                exit
+            """;
 
     /** Copies the first half of the memory into the second half byte by byte; returns the count. */
-    public static final List<Insn> COPY = List.of(
-            new Insn(0xbf, 3, 2, 0, 0),     //  0: r3 = r2
-            new Insn(0x77, 3, 0, 0, 1),     //  1: r3 >>= 1           half
-            new Insn(0xb7, 4, 0, 0, 0),     //  2: r4 = 0             i
-            new Insn(0x3d, 4, 3, 7, 0),     //  3: if r4 >= r3 goto 11
-            new Insn(0xbf, 5, 1, 0, 0),     //  4: r5 = r1
-            new Insn(0x0f, 5, 4, 0, 0),     //  5: r5 += r4
-            new Insn(0x71, 0, 5, 0, 0),     //  6: r0 = *(u8 *)(r5 +0)
-            new Insn(0x0f, 5, 3, 0, 0),     //  7: r5 += r3
-            new Insn(0x73, 5, 0, 0, 0),     //  8: *(u8 *)(r5 +0) = r0
-            new Insn(0x07, 4, 0, 0, 1),     //  9: r4 += 1
-            new Insn(0x05, 0, 0, -8, 0),    // 10: goto 3
-            new Insn(0xbf, 0, 4, 0, 0),     // 11: r0 = r4
-            new Insn(0x95, 0, 0, 0, 0));    // 12: exit
+    public static final String COPY_SOURCE = """
+                mov r3, r2
+                rsh r3, 1               # half
+                mov r4, 0               # i
+            loop:
+                jge r4, r3, done
+                mov r5, r1
+                add r5, r4
+                ldxb r0, [r5+0]
+                add r5, r3
+                stxb [r5+0], r0
+                add r4, 1
+                ja loop
+            done:
+                mov r0, r4
+                exit
+            """;
+
+    public static final List<Insn> SIEVE = Assembler.assemble(SIEVE_SOURCE);
+    public static final List<Insn> ADLER32 = Assembler.assemble(ADLER32_SOURCE);
+    public static final List<Insn> COPY = Assembler.assemble(COPY_SOURCE);
 
     /** Input of the checksum: fixed pseudo-random bytes. */
     public static byte[] checksumInput() {

@@ -12,6 +12,7 @@ class BenchProgramsTest {
         InterpreterBench.Vm vm = new InterpreterBench.Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE]);
         assertThat(vm.run()).isEqualTo(1028);
         assertThat(vm.run()).isEqualTo(1028);
+        assertThat(vm.ctx.executed()).isEqualTo(193_006);
         assertThat(BenchPrograms.sieve(new byte[BenchPrograms.SIEVE_SIZE])).isEqualTo(1028);
     }
 
@@ -22,6 +23,7 @@ class BenchProgramsTest {
         jdk.update(input);
         InterpreterBench.Vm vm = new InterpreterBench.Vm("adler32", BenchPrograms.ADLER32, input);
         assertThat(vm.run()).isEqualTo(jdk.getValue());
+        assertThat(vm.ctx.executed()).isEqualTo(40_968);
         assertThat(BenchPrograms.adler32(input)).isEqualTo(jdk.getValue());
     }
 
@@ -30,6 +32,7 @@ class BenchProgramsTest {
         byte[] mem = BenchPrograms.copyInput();
         InterpreterBench.Vm vm = new InterpreterBench.Vm("copy", BenchPrograms.COPY, mem);
         assertThat(vm.run()).isEqualTo(BenchPrograms.COPY_SIZE);
+        assertThat(vm.ctx.executed()).isEqualTo(32_774);
         byte[] expected = BenchPrograms.copyInput();
         assertThat(BenchPrograms.copy(expected)).isEqualTo(BenchPrograms.COPY_SIZE);
         assertThat(mem).isEqualTo(expected);

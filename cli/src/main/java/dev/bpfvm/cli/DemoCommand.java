@@ -1,79 +1,145 @@
 package dev.bpfvm.cli;
 
-import dev.bpfvm.vm.exec.Program;
-import dev.bpfvm.vm.exec.TraceSink;
-import dev.bpfvm.vm.isa.Insn;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.bpfvm.kernel.EmulatedKernel;
+import dev.bpfvm.kernel.KernelException;
+import dev.bpfvm.kernel.cgroup.Cgroup;
+import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.scenario.Scenario;
+import dev.bpfvm.kernel.scenario.ScenarioException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 
 /**
- * The main job on a built-in default. Until the emulated cgroup kernel lands, it runs a small
- * built-in program: a loop over an array in memory that calls a local function per element.
+ * The README's main command: hierarchical per-cgroup stats the way upstream Linux does them.
+ * An embedded scenario loads our {@code cgroup_stats.o} into the emulated kernel, builds a
+ * cgroup tree, moves tasks between cgroups on several virtual CPUs, and pins cgroup iterator
+ * links; the demo then prints the tree with each cgroup's own and hierarchical totals and the
+ * pinned stats files, and checks that the numbers add up.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs a small built-in eBPF program and explains what it did.")
+        description = "Runs the cgroup-stats demo: BPF counters per cgroup and CPU, rstat aggregation up the"
+                + " cgroup tree, and pinned cgroup iterator files, on the emulated kernel.")
 final class DemoCommand implements Callable<Integer> {
+    static final String SCENARIO = "/demo/cgroup_stats.scenario";
+    private static final Pattern LINE = Pattern.compile("cg_id: (\\d+), attach_counter: (\\d+)");
+
     private final Io io;
 
     DemoCommand(Io io) {
         this.io = io;
     }
 
-    /** The values the demo sums. */
-    static final long[] VALUES = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
-
-    /**
-     * sum(r1 = buffer, r2 = length): for i in 0 .. length/8, sum += element(buffer, i), where
-     * element is a local (bpf-to-bpf) function returning *(u64 *)(buffer + i * 8).
-     */
-    static final List<Insn> PROGRAM = List.of(
-            new Insn(0xbf, 6, 1, 0, 0),     //  0: r6 = r1           buffer
-            new Insn(0xbf, 7, 2, 0, 0),     //  1: r7 = r2           length
-            new Insn(0x77, 7, 0, 0, 3),     //  2: r7 >>= 3          count = length / 8
-            new Insn(0xb7, 8, 0, 0, 0),     //  3: r8 = 0            i
-            new Insn(0xb7, 9, 0, 0, 0),     //  4: r9 = 0            sum
-            new Insn(0x3d, 8, 7, 6, 0),     //  5: if r8 >= r7 goto pc+6 (12)
-            new Insn(0xbf, 1, 6, 0, 0),     //  6: r1 = r6
-            new Insn(0xbf, 2, 8, 0, 0),     //  7: r2 = r8
-            new Insn(0x85, 0, 1, 0, 5),     //  8: call pc+5 (14)    element(buffer, i)
-            new Insn(0x0f, 9, 0, 0, 0),     //  9: r9 += r0
-            new Insn(0x07, 8, 0, 0, 1),     // 10: r8 += 1
-            new Insn(0x05, 0, 0, -7, 0),    // 11: goto pc-7 (5)
-            new Insn(0xbf, 0, 9, 0, 0),     // 12: r0 = r9
-            new Insn(0x95, 0, 0, 0, 0),     // 13: exit
-            new Insn(0x67, 2, 0, 0, 3),     // 14: r2 <<= 3          element:
-            new Insn(0x0f, 1, 2, 0, 0),     // 15: r1 += r2
-            new Insn(0x79, 0, 1, 0, 0),     // 16: r0 = *(u64 *)(r1 +0)
-            new Insn(0x95, 0, 0, 0, 0));    // 17: exit
+    static byte[] resource(String path) {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new CliException("the demo resource " + path + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Override
     public Integer call() {
-        ByteBuffer bb = ByteBuffer.allocate(VALUES.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        long expected = 0;
-        StringBuilder values = new StringBuilder();
-        for (long v : VALUES) {
-            bb.putLong(v);
-            expected += v;
-            values.append(values.length() == 0 ? "" : " ").append(v);
+        String script = new String(resource(SCENARIO), StandardCharsets.UTF_8);
+        EmulatedKernel kernel = new EmulatedKernel();
+        StringBuilder scenarioOut = new StringBuilder();
+        Scenario s = new Scenario(kernel, "demo scenario", name -> resource("/bpf/" + name), scenarioOut);
+        try {
+            s.run(script);
+        } catch (ScenarioException e) {
+            throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
         }
-        RawRun run = new RawRun(bb.array(), TraceSink.NONE);
-        long r0 = run.run(new Program("sum", PROGRAM));
-        var out = io.out();
-        out.println("bpfvm demo: a built-in eBPF program run by the bpfvm interpreter.");
-        out.println("(The cgroup-stats demo arrives with the emulated kernel.)");
+        long migrations = script.lines().filter(l -> l.startsWith("cgroup attach ")).count();
+        MapView cpuCounts = s.objects().get("stats").object().map("percpu_attach_counters");
+        String all;
+        String frontend;
+        try {
+            frontend = kernel.cat("/sys/fs/bpf/stats/frontend");
+            all = kernel.cat("/sys/fs/bpf/stats/all");
+        } catch (KernelException e) {
+            throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
+        }
+        Map<Long, Long> totals = new HashMap<>();
+        Matcher m = LINE.matcher(all);
+        while (m.find()) {
+            totals.put(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+        }
+
+        PrintStream out = io.out();
+        out.println("bpfvm demo: per-cgroup BPF stats, aggregated up the cgroup tree by rstat and read");
+        out.println("through pinned cgroup iterators, on bpfvm's emulated kernel (no real kernel involved).");
         out.println();
-        out.println("program: 'sum', " + PROGRAM.size() + " instructions: a loop over an array of u64 values that");
-        out.println("         calls a local function (a bpf-to-bpf call) to read each element");
-        out.println("input:   r1 = " + VALUES.length + " u64 values [" + values + "], r2 = " + run.r2() + " bytes");
-        out.println("result:  r0 = " + Long.toUnsignedString(r0) + " after " + run.executed() + " instructions");
-        if (r0 != expected) {
-            out.println("FAILED:  expected r0 = " + expected);
+        out.println("program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.c):");
+        out.println("  counter  tp_btf/cgroup_attach_task  counts tasks attached to each cgroup, per CPU,");
+        out.println("                                      and marks the cgroup updated for rstat");
+        out.println("  flusher  fentry/bpf_rstat_flush     on a flush, moves each CPU's new counts into the");
+        out.println("                                      cgroup's total and its parent's pending (children first)");
+        out.println("  dumper   iter.s/cgroup              calls cgroup_rstat_flush, prints the cgroup's total");
+        out.println();
+        out.println("scenario: " + kernel.cgroups().size() + " cgroups, " + (kernel.cgroups().tasks().size() - 1)
+                + " tasks, " + migrations + " moves on " + kernel.cpus().count() + " virtual CPUs"
+                + " (run your own with 'bpfvm scenario FILE')");
+        out.println();
+        out.printf("%-28s %4s %5s %6s%n", "cgroup", "id", "own", "total");
+        boolean ok = tree(out, kernel.cgroups().root(), "", "", true, cpuCounts, totals);
+        out.println();
+        out.println("$ cat /sys/fs/bpf/stats/frontend");
+        out.print(frontend);
+        out.println("$ cat /sys/fs/bpf/stats/all");
+        out.print(all);
+        out.println();
+        long rootTotal = totals.getOrDefault(1L, -1L);
+        if (!ok || rootTotal != migrations) {
+            out.println("FAILED: the numbers do not add up (root total " + rootTotal + ", " + migrations + " moves)");
             return Main.EXIT_CHECK_FAILED;
         }
-        out.println("check:   r0 is the sum of the values, as expected");
+        out.println("check: every cgroup's total is its own count plus its children's totals, and the");
+        out.println("root's total (" + rootTotal + ") is the number of moves: the numbers add up.");
         return Main.EXIT_OK;
+    }
+
+    /** Own count of a cgroup: the sum over CPUs of what the counter saw. */
+    private static long own(MapView cpuCounts, long id) {
+        byte[] key = MapView.encode(id, 8);
+        if (cpuCounts.lookup(key) == null) {
+            return 0;
+        }
+        long sum = 0;
+        for (byte[] v : cpuCounts.lookupPerCpu(key)) {
+            sum += MapView.decode(v, 0, 8);
+        }
+        return sum;
+    }
+
+    /** Prints the subtree; returns whether every total is own + children's totals. */
+    private static boolean tree(PrintStream out, Cgroup c, String prefix, String childPrefix, boolean root,
+                                MapView cpuCounts, Map<Long, Long> totals) {
+        long own = own(cpuCounts, c.id());
+        long total = totals.getOrDefault(c.id(), 0L);
+        String name = root ? "/" : c.name();
+        out.printf("%-28s %4d %5d %6d%n", prefix + name, c.id(), own, total);
+        List<Cgroup> children = c.children();
+        long sum = own;
+        boolean ok = true;
+        for (int i = 0; i < children.size(); i++) {
+            boolean last = i == children.size() - 1;
+            Cgroup ch = children.get(i);
+            ok &= tree(out, ch, childPrefix + (last ? "└── " : "├── "), childPrefix + (last ? "    " : "│   "),
+                    false, cpuCounts, totals);
+            sum += totals.getOrDefault(ch.id(), 0L);
+        }
+        return ok && sum == total;
     }
 }

@@ -1,6 +1,7 @@
 package dev.bpfvm.cli;
 
 import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.isa.InsnFormatException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -56,7 +57,13 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main(io));
         cl.addSubcommand(new ConformanceCommand(io));
         cl.addSubcommand(new RunCommand(io));
+        cl.addSubcommand(new AsmCommand(io));
+        cl.addSubcommand(new DisasmCommand(io));
+        cl.addSubcommand(new InspectCommand(io));
+        cl.addSubcommand(new ScenarioCommand(io));
         cl.addSubcommand(new DemoCommand(io));
+        cl.addSubcommand(new TestRunCommand(io));
+        cl.addSubcommand(new MapCommand(io));
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setParameterExceptionHandler((ex, args) -> {
@@ -104,7 +111,8 @@ public final class Main implements Callable<Integer> {
 
     /** The one-line message for an error. */
     static String describe(Exception ex) {
-        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException) {
+        if (ex instanceof CliException || ex instanceof BpfException || ex instanceof InsnFormatException
+                || ex instanceof LoaderException || ex instanceof dev.bpfvm.kernel.KernelException) {
             return ex.getMessage();
         }
         return "internal error: " + ex.getClass().getName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");

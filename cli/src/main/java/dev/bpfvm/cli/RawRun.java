@@ -1,17 +1,17 @@
 package dev.bpfvm.cli;
 
-import dev.bpfvm.helpers.StandardHelpers;
+import dev.bpfvm.helpers.Helpers;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.ExecContext;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.TraceSink;
 import dev.bpfvm.vm.mem.Region;
-import dev.bpfvm.vm.spi.HelperRegistry;
 
 /**
  * A raw run of a function on a memory buffer, as the conformance plugin and {@code run} do it:
- * the standard helpers, r1 = a writable copy of the memory (0 when there is none), r2 = its
- * length, r3-r5 = 0, a zeroed 512-byte stack per frame, no context, no verifier.
+ * every helper bpfvm has ({@link Helpers#defaultRegistry()}), no kfuncs, r1 = a writable copy
+ * of the memory (0 when there is none), r2 = its length, r3-r5 = 0, a zeroed 512-byte stack
+ * per frame, no context, no verifier.
  */
 final class RawRun {
     private final BpfRuntime runtime;
@@ -19,11 +19,30 @@ final class RawRun {
     private final Region memory;
 
     RawRun(byte[] mem, TraceSink trace) {
-        HelperRegistry helpers = StandardHelpers.register(new HelperRegistry());
-        this.runtime = new BpfRuntime(helpers);
+        this(new BpfRuntime(Helpers.defaultRegistry()), mem, trace);
+    }
+
+    /** A raw run in {@code runtime} (one from {@link #runtime()}, maybe with a tiering installed). */
+    RawRun(BpfRuntime runtime, byte[] mem, TraceSink trace) {
+        this.runtime = runtime;
         this.ctx = runtime.newContext(0).trace(trace, false);
         this.memory = mem.length == 0 ? null
                 : runtime.memory().register(Region.of(Region.Kind.MEMORY, "mem", mem.clone()).build());
+    }
+
+    /** A runtime with every helper bpfvm has, no kfuncs. */
+    static BpfRuntime runtime() {
+        return new BpfRuntime(Helpers.defaultRegistry());
+    }
+
+    /** The memory region, or null when there is none. */
+    Region region() {
+        return memory;
+    }
+
+    /** The tier that ran the last run. */
+    dev.bpfvm.vm.exec.Tier lastTier() {
+        return ctx.lastTier();
     }
 
     /** r1: the memory's address, or 0. */

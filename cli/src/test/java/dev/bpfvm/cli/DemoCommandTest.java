@@ -2,23 +2,73 @@ package dev.bpfvm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
     @Test
-    void runsTheBuiltInProgramAndExplainsIt() {
+    void printsTheTreeThePinnedFilesAndThatTheNumbersAddUp() {
         CliRun r = CliRun.of("demo");
-        assertThat(r.out()).isEqualTo("""
-                bpfvm demo: a built-in eBPF program run by the bpfvm interpreter.
-                (The cgroup-stats demo arrives with the emulated kernel.)
-
-                program: 'sum', 18 instructions: a loop over an array of u64 values that
-                         calls a local function (a bpf-to-bpf call) to read each element
-                input:   r1 = 10 u64 values [3 1 4 1 5 9 2 6 5 3], r2 = 80 bytes
-                result:  r0 = 39 after 118 instructions
-                check:   r0 is the sum of the values, as expected
-                """);
         assertThat(r.err()).isEmpty();
-        assertThat(r.code()).isZero();
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("""
+                bpfvm demo: per-cgroup BPF stats, aggregated up the cgroup tree by rstat and read
+                through pinned cgroup iterators, on bpfvm's emulated kernel (no real kernel involved).
+
+                program cgroup_stats.o (testprogs/src/bpf/cgroup_stats.c):
+                  counter  tp_btf/cgroup_attach_task  counts tasks attached to each cgroup, per CPU,
+                                                      and marks the cgroup updated for rstat
+                  flusher  fentry/bpf_rstat_flush     on a flush, moves each CPU's new counts into the
+                                                      cgroup's total and its parent's pending (children first)
+                  dumper   iter.s/cgroup              calls cgroup_rstat_flush, prints the cgroup's total
+
+                scenario: 7 cgroups, 7 tasks, 10 moves on 4 virtual CPUs (run your own with 'bpfvm scenario FILE')
+
+                cgroup                         id   own  total
+                /                               1     0     10
+                ├── web                         2     0      6
+                │   ├── frontend                3     1      3
+                │   │   └── static              4     2      2
+                │   └── backend                 5     3      3
+                └── batch                       6     2      4
+                    └── reports                 7     2      2
+
+                $ cat /sys/fs/bpf/stats/frontend
+                cg_id: 3, attach_counter: 3
+                $ cat /sys/fs/bpf/stats/all
+                cg_id: 1, attach_counter: 10
+                cg_id: 2, attach_counter: 6
+                cg_id: 3, attach_counter: 3
+                cg_id: 4, attach_counter: 2
+                cg_id: 5, attach_counter: 3
+                cg_id: 6, attach_counter: 4
+                cg_id: 7, attach_counter: 2
+
+                check: every cgroup's total is its own count plus its children's totals, and the
+                root's total (10) is the number of moves: the numbers add up.
+                """);
+    }
+
+    @Test
+    void scenarioExitCodes(@TempDir Path dir) throws Exception {
+        Path ok = dir.resolve("ok.scenario");
+        Files.writeString(ok, "cgroup mkdir a\ncat /sys/fs/cgroup/cgroup.stat\nexpect nr_descendants 1\n");
+        CliRun r = CliRun.of("scenario", ok.toString());
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("nr_descendants 1\nnr_dying_descendants 0\n");
+        Path bad = dir.resolve("bad.scenario");
+        Files.writeString(bad, "cgroup mkdir a\ncgroup rmdir a\nexpect-error EBUSY\n");
+        r = CliRun.of("scenario", bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("bpfvm: " + bad + ":3: expected 'cgroup rmdir a' to fail with EBUSY, but it succeeded\n");
+        Path broken = dir.resolve("broken.scenario");
+        Files.writeString(broken, "load nothing.o\n");
+        r = CliRun.of("scenario", broken.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("bpfvm: " + broken + ":1: cannot read nothing.o");
+        r = CliRun.of("scenario", dir.resolve("missing.scenario").toString());
+        assertThat(r.code()).isEqualTo(2);
     }
 }

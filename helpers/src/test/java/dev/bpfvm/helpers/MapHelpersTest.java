@@ -229,11 +229,31 @@ class MapHelpersTest {
     }
 
     @Test
+    void forEachCallbacksCannotWriteHashKeys() {
+        BpfMap m = map(MapType.HASH, 4, 8, 4);
+        m.update(u32(1), u64(1), BPF_ANY);
+        Insn[] prog = {
+            ldImm64(R1, m.address()),
+            ldFunc(R2, 5),                       // slots 2-3: callback at 2 + 5 + 1 = 8
+            movImm(R3, 0),
+            movImm(R4, 0),
+            call(MapHelpers.BPF_FUNC_for_each_map_elem),
+            exit(),
+            // callback at slot 8: *(u32 *)key = 0
+            stW(R2, 0, 0),
+            movImm(R0, 0),
+            exit(),
+        };
+        assertThatThrownBy(() -> run(prog)).isInstanceOf(BpfException.class)
+                .hasMessageContaining("read-only");
+    }
+
+    @Test
     void forEachRefusesFlags() {
         BpfMap m = map(MapType.ARRAY, 4, 8, 1);
         Insn[] prog = {
             ldImm64(R1, m.address()),
-            ldFunc(R2, 4),
+            ldFunc(R2, 6),
             movImm(R3, 0),
             movImm(R4, 1),
             call(MapHelpers.BPF_FUNC_for_each_map_elem),

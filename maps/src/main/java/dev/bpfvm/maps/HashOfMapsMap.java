@@ -53,6 +53,8 @@ public final class HashOfMapsMap extends AbstractMap {
 
     /** Stores an inner map under {@code key} with update flags BPF_ANY/BPF_NOEXIST/BPF_EXIST. */
     public synchronized void set(byte[] key, BpfMap m, long flags) {
+        checkOpen();
+        requireWrite();
         checkKey(key);
         if (Long.compareUnsigned(flags, BPF_EXIST) > 0) {
             throw error(Errno.EINVAL, "invalid update flags " + hex(flags));

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.StampedLock;
  * <p>Storage: a {@link KeyTable} (keys in chunks + open-addressing index) and a {@link ValueSlab}
  * (values in chunks, each chunk one strided region). An element keeps its id, and so its value
  * address, for as long as it lives; an update of an existing key copies the new value in place
- * (Linux swaps in a new element for HASH and LRU maps; see MAPS-NOTES.md).
+ * (Linux swaps in a new element for HASH and LRU maps; see ARCHITECTURE.md, Maps).
  *
  * <p>Concurrency: one {@link StampedLock} per map. Program lookups are optimistic reads validated
  * afterwards (no lock taken when no writer interferes); updates, deletes and user-side copies

@@ -17,14 +17,16 @@ final class Hashing {
             h ^= mixK((int) I32.get(a, off + i));
             h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
         }
-        int k = 0;
-        switch (len - i) {
-            case 3: k ^= (a[off + i + 2] & 0xff) << 16;   // fall through
-            case 2: k ^= (a[off + i + 1] & 0xff) << 8;    // fall through
-            case 1: k ^= a[off + i] & 0xff;
-                h ^= mixK(k);
-                break;
-            default: break;
+        int tail = len - i;
+        if (tail > 0) {
+            int k = a[off + i] & 0xff;
+            if (tail > 1) {
+                k ^= (a[off + i + 1] & 0xff) << 8;
+            }
+            if (tail > 2) {
+                k ^= (a[off + i + 2] & 0xff) << 16;
+            }
+            h ^= mixK(k);
         }
         h ^= len;
         h ^= h >>> 16;

@@ -1,6 +1,9 @@
 package dev.bpfvm.maps;
 
 import dev.bpfvm.vm.mem.Region;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -19,6 +22,8 @@ import java.util.function.Function;
  */
 final class KeyTable {
     private static final long TOMB = -1L;
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     final int keySize;
     final int capacity;
@@ -100,8 +105,15 @@ final class KeyTable {
         if (ci >= c.length || c[ci] == null) {
             return false;
         }
+        byte[] chunk = c[ci];
         int ko = (id & chunkMask) * keySize;
-        return Arrays.equals(c[ci], ko, ko + keySize, a, off, off + keySize);
+        if (keySize == 8) {
+            return (long) I64.get(chunk, ko) == (long) I64.get(a, off);
+        }
+        if (keySize == 4) {
+            return (int) I32.get(chunk, ko) == (int) I32.get(a, off);
+        }
+        return Arrays.equals(chunk, ko, ko + keySize, a, off, off + keySize);
     }
 
     boolean isLive(int id) {

@@ -30,6 +30,8 @@ abstract class ObjectArrayMap<T> extends AbstractMap {
 
     /** Stores {@code obj} in slot {@code index} ({@code bpf_fd_array_map_update_elem} with BPF_ANY). */
     public void set(int index, T obj) {
+        checkOpen();
+        requireWrite();
         if (outOfRange(Integer.toUnsignedLong(index))) {
             throw error(Errno.E2BIG, "index " + Integer.toUnsignedString(index) + " out of range");
         }
@@ -43,6 +45,8 @@ abstract class ObjectArrayMap<T> extends AbstractMap {
 
     /** Empties slot {@code index}: E2BIG out of range, ENOENT when already empty. */
     public void clear(int index) {
+        checkOpen();
+        requireWrite();
         if (outOfRange(Integer.toUnsignedLong(index))) {
             throw error(Errno.E2BIG, "index " + Integer.toUnsignedString(index) + " out of range");
         }

@@ -5,6 +5,7 @@ import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.ExecContext;
 import dev.bpfvm.vm.mem.AddressSpace;
+import dev.bpfvm.vm.mem.ByteAtomics;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.spi.MapAttr;
 import java.lang.invoke.MethodHandles;
@@ -83,7 +84,7 @@ public final class RingBufMap extends AbstractMap {
                 return -1;
             }
             int hdr = (int) (prod & mask);
-            I32.setRelease(data, hdr, (int) size | BPF_RINGBUF_BUSY_BIT);
+            ByteAtomics.setRelease32(data, hdr, (int) size | BPF_RINGBUF_BUSY_BIT);
             I32.set(data, hdr + 4, META_PAGES + (hdr >>> 12));
             producerPos = newProd;
             return hdr;
@@ -91,12 +92,12 @@ public final class RingBufMap extends AbstractMap {
     }
 
     private void commit(int hdr, long flags, boolean discard) {
-        int len = (int) I32.getAcquire(data, hdr);
+        int len = ByteAtomics.getAcquire32(data, hdr);
         int newLen = len ^ BPF_RINGBUF_BUSY_BIT;
         if (discard) {
             newLen |= BPF_RINGBUF_DISCARD_BIT;
         }
-        I32.setRelease(data, hdr, newLen);
+        ByteAtomics.setRelease32(data, hdr, newLen);
         long consAt = consumerPos & mask;
         if ((flags & BPF_RB_FORCE_WAKEUP) != 0 || (consAt == hdr && (flags & BPF_RB_NO_WAKEUP) == 0)) {
             synchronized (consumerLock) {
@@ -187,7 +188,7 @@ public final class RingBufMap extends AbstractMap {
                     return null;
                 }
                 int hdr = (int) (cons & mask);
-                int len = (int) I32.getAcquire(data, hdr);
+                int len = ByteAtomics.getAcquire32(data, hdr);
                 if ((len & BPF_RINGBUF_BUSY_BIT) != 0) {
                     return null;
                 }

@@ -2,9 +2,7 @@ package dev.bpfvm.maps;
 
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import dev.bpfvm.vm.mem.ByteAtomics;
 
 /**
  * {@code struct bpf_spin_lock}: a 4-byte word in a map value, 0 when free and 1 when held. Used by
@@ -20,16 +18,14 @@ public final class SpinLocks {
     /** How long an acquire may wait before it is reported as a deadlock. */
     public static final long TIMEOUT_NANOS = 2_000_000_000L;
 
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
     /** Acquires the lock word at {@code a[i]} (4-byte aligned). */
     public static void lock(byte[] a, int i) {
-        if ((boolean) I32.compareAndSet(a, i, 0, 1)) {
+        if (ByteAtomics.compareAndSet32(a, i, 0, 1)) {
             return;
         }
         long deadline = 0;
         for (int spins = 1; ; spins++) {
-            if ((int) I32.getVolatile(a, i) == 0 && (boolean) I32.compareAndSet(a, i, 0, 1)) {
+            if (ByteAtomics.getAcquire32(a, i) == 0 && ByteAtomics.compareAndSet32(a, i, 0, 1)) {
                 return;
             }
             if (spins < 64) {
@@ -51,11 +47,11 @@ public final class SpinLocks {
 
     /** Releases the lock word at {@code a[i]}. */
     public static void unlock(byte[] a, int i) {
-        I32.setRelease(a, i, 0);
+        ByteAtomics.setRelease32(a, i, 0);
     }
 
     /** Whether the lock word at {@code a[i]} is held. */
     public static boolean held(byte[] a, int i) {
-        return (int) I32.getVolatile(a, i) != 0;
+        return ByteAtomics.getAcquire32(a, i) != 0;
     }
 }

@@ -240,6 +240,56 @@ class HashMapTest extends MapTesting {
     }
 
     @Test
+    void readOnlyProgHashRefusesProgramWrites() {
+        BpfMap m = create(MapAttr.builder(MapType.HASH, 4, 8, 4).name("ro").flags(MapAttr.BPF_F_RDONLY_PROG));
+        m.update(u32(1), u64(5), BPF_ANY);
+        long v = m.lookupElem(cpu0, putU32(0, 1));
+        assertThat(mem.load(v, 8)).isEqualTo(5);
+        assertThatThrownBy(() -> mem.store(v, 8, 6)).isInstanceOf(BpfException.class).hasMessageContaining("read-only");
+        assertThat(m.updateElem(cpu0, putU32(0, 1), putU64(8, 6), BPF_ANY)).isEqualTo(-1);
+        assertThat(m.deleteElem(cpu0, putU32(0, 1))).isEqualTo(-1);
+        m.delete(u32(1));
+    }
+
+    @Test
+    void percpuBatchValuesHoldEveryCpu() {
+        BpfMap m = create(MapType.PERCPU_HASH, 4, 4, 4);
+        m.update(u32(1), u64s(1, 2, 3, 4), BPF_ANY);   // 4 CPUs x round_up(4, 8) bytes
+        BatchResult b = m.lookupBatch(null, 4, 0, 0, false);
+        assertThat(b.values()).singleElement().satisfies(v -> {
+            assertThat(v).hasSize(32);
+            assertThat(u32At(v, 0)).isEqualTo(1);
+            assertThat(u32At(v, 8)).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void storageStaysCompact() {
+        HashTableMap m = (HashTableMap) create(MapType.HASH, 8, 16, 100_000);
+        byte[] value = new byte[16];
+        for (int i = 0; i < 100_000; i++) {
+            m.update(u64(i * 0x9e3779b97f4a7c15L), value, BPF_NOEXIST);
+        }
+        // keys 8 + values 16 + index 21 (2^18 slots of 8 bytes) + bitmap and free list
+        assertThat(m.footprint() / 100_000.0).isLessThan(48.0);
+        for (int i = 0; i < 100_000; i += 1000) {
+            assertThat(m.lookup(u64(i * 0x9e3779b97f4a7c15L))).hasSize(16);
+        }
+    }
+
+    @Test
+    void oddKeySizesHashAndCompareEveryByte() {
+        BpfMap m = create(MapType.HASH, 7, 4, 300);
+        for (int i = 0; i < 256; i++) {
+            m.update(new byte[] {1, 2, 3, 4, 5, 6, (byte) i}, u32(i), BPF_NOEXIST);
+        }
+        for (int i = 0; i < 256; i++) {
+            assertThat(u32At(m.lookup(new byte[] {1, 2, 3, 4, 5, 6, (byte) i}), 0)).isEqualTo(i);
+        }
+        assertErrno(() -> m.lookup(new byte[] {1, 2, 3, 4, 5, 7, 0}), Errno.ENOENT);
+    }
+
+    @Test
     void badKeyPointerFaults() {
         BpfMap m = create(MapType.HASH, 8, 8, 4);
         assertThatThrownBy(() -> m.lookupElem(cpu0, 0)).isInstanceOf(BpfException.class)

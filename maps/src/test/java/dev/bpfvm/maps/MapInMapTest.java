@@ -99,6 +99,10 @@ class MapInMapTest extends MapTesting {
         assertErrno(() -> pa.delete(u32(3)), Errno.E2BIG);
         assertThat(pa.tailCall(cpu0, 5)).isEqualTo(-2);
         assertThat(pa.tailCall(cpu0, 0)).isEqualTo(-2);
+        pa.freeze();
+        assertErrno(() -> pa.set(1, p), Errno.EPERM);
+        assertErrno(() -> pa.clear(2), Errno.EPERM);
+        assertThat(pa.get(2)).isSameAs(p);
         assertErrno(() -> create(MapType.PROG_ARRAY, 4, 8, 3), Errno.EINVAL);
         assertErrno(() -> create(MapType.PROG_ARRAY, 8, 4, 3), Errno.EINVAL);
     }

@@ -118,6 +118,24 @@ public final class Btf {
         return new String(strings, offset, end - offset, StandardCharsets.UTF_8);
     }
 
+    /** The offset of {@code s} where it starts a string of the table, or -1. */
+    int stringOffset(String s) {
+        byte[] want = s.getBytes(StandardCharsets.UTF_8);
+        for (int start = 0; start + want.length < strings.length; start++) {
+            if (start > 0 && strings[start - 1] != 0) {
+                continue;
+            }
+            boolean eq = strings[start + want.length] == 0;
+            for (int i = 0; eq && i < want.length; i++) {
+                eq = strings[start + i] == want[i];
+            }
+            if (eq) {
+                return start;
+            }
+        }
+        return -1;
+    }
+
     /** Ids of all types with this name, ascending. */
     public List<Integer> byName(String name) {
         Map<String, List<Integer>> m = byName;

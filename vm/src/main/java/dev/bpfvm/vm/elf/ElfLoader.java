@@ -2,6 +2,7 @@ package dev.bpfvm.vm.elf;
 
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.object.Kconfig;
+import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ObjectSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,6 +58,27 @@ public final class ElfLoader {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
             // A malformed file that slipped past a check: still a clean, typed error.
+            throw new ElfFormatException(file, "malformed object (" + e.getClass().getSimpleName()
+                    + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")");
+        }
+    }
+
+    /**
+     * Loads an object and also builds a program of each global function of every code section,
+     * including those of {@code .text} (see {@link ObjectFunctions}). Fails as {@link #load} does.
+     */
+    public static ObjectFunctions loadFunctions(String file, byte[] bytes) {
+        return loadFunctions(file, bytes, Options.defaults());
+    }
+
+    public static ObjectFunctions loadFunctions(String file, byte[] bytes, Options options) {
+        try {
+            ObjectReader reader = new ObjectReader(file, bytes, options);
+            ObjectSpec object = reader.read();
+            return new ObjectFunctions(object, reader.functionPrograms(object.license()));
+        } catch (LoaderException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
             throw new ElfFormatException(file, "malformed object (" + e.getClass().getSimpleName()
                     + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")");
         }

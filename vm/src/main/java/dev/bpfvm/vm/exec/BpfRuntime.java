@@ -24,6 +24,7 @@ public final class BpfRuntime {
     private volatile LongSupplier clock = System::nanoTime;
     private volatile long budget = DEFAULT_BUDGET;
     private final int cpus;
+    private volatile Tiering tiering;
 
     public BpfRuntime(HelperRegistry helpers, KfuncRegistry kfuncs, int cpus) {
         if (cpus < 1 || cpus > 1024) {
@@ -85,6 +86,16 @@ public final class BpfRuntime {
             throw new IllegalArgumentException("budget must be positive");
         }
         this.budget = b;
+        return this;
+    }
+
+    /** The tiering installed by a compiling tier, or null (every program interpreted). */
+    public Tiering tiering() {
+        return tiering;
+    }
+
+    public BpfRuntime tiering(Tiering t) {
+        this.tiering = t;
         return this;
     }
 

@@ -36,6 +36,9 @@ public final class ExecContext {
     Program tailCallTarget;    // set by bpf_tail_call, consumed by the tier
     int tailCalls;
     boolean running;
+    boolean legacyExit;        // set when a legacy packet load ended the program (see Interpreter.runFrame)
+    private Tier lastTier = Tier.INTERPRETER;
+    private Object tierState;  // owned by a compiling tier (per-context state of compiled code)
 
     ExecContext(BpfRuntime runtime, int cpu) {
         this.runtime = runtime;
@@ -131,7 +134,8 @@ public final class ExecContext {
     }
 
     /**
-     * Runs a program from its entry with r1-r5 set, in this context. Re-entrant from helpers is
+     * Runs a program from its entry with r1-r5 set, in this context: in its compiled code if it
+     * has some (and steps are not traced), else in the interpreter. Re-entrant from helpers is
      * not allowed here: use {@link #callFunction} for callbacks.
      */
     public long run(Program p, long r1, long r2, long r3, long r4, long r5) {
@@ -144,6 +148,20 @@ public final class ExecContext {
         tailCalls = 0;
         tailCallTarget = null;
         try {
+            CompiledCode code = p.compiledCode();
+            if (code == null) {
+                Tiering t = runtime.tiering();
+                long runs = p.recordInterpretedRun();
+                if (t != null) {
+                    t.interpreting(p, runs);
+                    code = p.compiledCode();
+                }
+            }
+            if (code != null && !tracing) {
+                lastTier = Tier.JIT;
+                return code.call(this, 0, 0, r1, r2, r3, r4, r5);
+            }
+            lastTier = Tier.INTERPRETER;
             return Interpreter.execute(p, this, 0, 0, r1, r2, r3, r4, r5);
         } finally {
             running = false;
@@ -170,9 +188,57 @@ public final class ExecContext {
             throw new BpfException(Errno.E2BIG, "call stack too deep: more than " + MAX_FRAMES + " frames");
         }
         try {
+            CompiledCode code = p.compiledCode();
+            if (code != null && !tracing) {
+                return code.call(this, pc, saved + 1, r1, r2, r3, r4, r5);
+            }
             return Interpreter.execute(p, this, pc, saved + 1, r1, r2, r3, r4, r5);
         } finally {
             depth = saved;
         }
+    }
+
+    // ---- for execution tiers (compiled code keeps these in step with the interpreter) ----
+
+    /** The tier that ran the last (or current) {@link #run}. */
+    public Tier lastTier() {
+        return lastTier;
+    }
+
+    /** The instruction budget of the current run. */
+    public long runBudget() {
+        return budgetLeft;
+    }
+
+    /** Sets the executed-instruction count of the current run (for execution tiers). */
+    public void executed(long count) {
+        this.executed = count;
+    }
+
+    /** Sets the current frame depth, as helpers see it (for execution tiers). */
+    public void depth(int d) {
+        this.depth = d;
+    }
+
+    /**
+     * Consumes a tail call requested by the helper that just returned: returns its target (and
+     * counts it), or null. For execution tiers.
+     */
+    public Program takeTailCall() {
+        Program t = tailCallTarget;
+        if (t != null) {
+            tailCallTarget = null;
+            tailCalls++;
+        }
+        return t;
+    }
+
+    /** Per-context state owned by a compiling tier, or null. */
+    public Object tierState() {
+        return tierState;
+    }
+
+    public void tierState(Object state) {
+        this.tierState = state;
     }
 }

@@ -42,6 +42,26 @@ public final class Interpreter {
         regs[3] = r3;
         regs[4] = r4;
         regs[5] = r5;
+        return execute(prog, ctx, entryPc, baseDepth, regs);
+    }
+
+    /**
+     * For compiled code handing a frame to the interpreter (a tail call into an interpreted
+     * program, a call to a slot that has no compiled entry): runs {@code prog} from slot
+     * {@code pc} as frame {@code depth} with r0-r9 from {@code regs} (r10 is set from the depth)
+     * until the exit of that frame; {@code regs} then holds the final registers. The executed
+     * count continues from the context's. Returns false if a legacy packet load ended the whole
+     * program (r0 = 0), which the caller must propagate.
+     */
+    public static boolean runFrame(Program prog, ExecContext ctx, int pc, int depth, long[] regs) {
+        ctx.legacyExit = false;
+        regs[R0] = execute(prog, ctx, pc, depth, regs);
+        boolean ended = ctx.legacyExit;
+        ctx.legacyExit = false;
+        return !ended;
+    }
+
+    private static long execute(Program prog, ExecContext ctx, int entryPc, int baseDepth, long[] regs) {
         regs[10] = ctx.framePointer(baseDepth);
         Frames frames = null;
         int depth = baseDepth;
@@ -142,6 +162,7 @@ public final class Interpreter {
                     case 0xdb: atomic(mem, regs, dst, src, off, (int) imm, 8); break;
                     case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50:
                         if (!legacyLoad(mem, regs, c & 0xff, src, (int) imm)) {
+                            ctx.legacyExit = true;
                             return 0;   // out of range ends the whole program with r0 = 0
                         }
                         break;
@@ -184,29 +205,41 @@ public final class Interpreter {
                         if (executed > budget) {
                             throw budgetExhausted(budget);
                         }
-                        long target;
+                        boolean local;
+                        int calleePc = 0;
+                        long helperId = 0;
                         if ((c & 0xff) == 0x8d) {
-                            target = regs[dst];
+                            long target = regs[dst];
                             Region r = mem.regionAt(target);
                             if (r != null && r.kind() == Region.Kind.CODE) {
                                 if (r.owner() != prog) {
                                     throw new BpfException(Errno.EINVAL, "callx to a function of another program");
                                 }
-                                target = -1 - AddressSpace.offsetOf(target);   // local, encoded below zero
+                                local = true;
+                                calleePc = AddressSpace.offsetOf(target);
+                            } else {
+                                local = false;
+                                helperId = target;
                             }
                         } else if (src == 1) {
-                            target = -1 - (pc + (int) imm + 1);
+                            local = true;
+                            calleePc = pc + (int) imm + 1;
                         } else if (src == 0) {
-                            target = imm;
+                            local = false;
+                            helperId = imm;
                         } else if (src == 2) {
+                            ctx.executed = executed;   // callbacks run by the kfunc count on from here
                             regs[R0] = callKfunc(ctx, regs, (int) imm, depth);
+                            executed = ctx.executed;
                             break;
                         } else {
                             throw new BpfException(Errno.EINVAL, "invalid call src " + src);
                         }
-                        if (target >= 0) {
+                        if (!local) {
                             ctx.depth = depth;
-                            regs[R0] = callHelper(ctx, regs, target);
+                            ctx.executed = executed;   // callbacks run by the helper count on from here
+                            regs[R0] = callHelper(ctx, regs, helperId);
+                            executed = ctx.executed;
                             Program tail = ctx.tailCallTarget;
                             if (tail != null) {
                                 ctx.tailCallTarget = null;
@@ -218,7 +251,6 @@ public final class Interpreter {
                             }
                             break;
                         }
-                        int calleePc = (int) (-1 - target);
                         if (depth + 1 >= ExecContext.MAX_FRAMES) {
                             throw new BpfException(Errno.E2BIG, "call stack too deep: more than "
                                     + ExecContext.MAX_FRAMES + " frames");

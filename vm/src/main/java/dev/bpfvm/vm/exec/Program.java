@@ -27,6 +27,10 @@ public final class Program {
     final long[] imms;
     private final String[] invalid;
     private volatile Region codeRegion;
+    // tiering: compiled code (swapped in atomically), interpreted runs so far, why the tier is what it is
+    private volatile CompiledCode compiled;
+    private long interpretedRuns;
+    private volatile String tierNote;
 
     public Program(String name, List<Insn> insns, IntFunction<SourceLine> lines) {
         this(name, insns, lines, null);
@@ -120,6 +124,48 @@ public final class Program {
             }
         }
         return r;
+    }
+
+    /** The address of slot {@code pc} in this program's code region (a function pointer). */
+    public long functionAddress(BpfRuntime rt, int pc) {
+        return codeRegion(rt).address(pc);
+    }
+
+    /** The installed compiled code, or null while the program is interpreted. */
+    public CompiledCode compiledCode() {
+        return compiled;
+    }
+
+    /**
+     * Installs compiled code; runs that start from now on use it (runs in progress finish in
+     * the tier they started in).
+     */
+    public void installCompiledCode(CompiledCode code) {
+        this.compiled = code;
+    }
+
+    /** The tier the next run of this program uses (the interpreter while tracing steps). */
+    public Tier tier() {
+        return compiled != null ? Tier.JIT : Tier.INTERPRETER;
+    }
+
+    /** Counts one interpreted run and returns the count so far (a hint for tiering, not exact under races). */
+    public long recordInterpretedRun() {
+        return ++interpretedRuns;
+    }
+
+    /** Interpreted runs so far. */
+    public long interpretedRuns() {
+        return interpretedRuns;
+    }
+
+    /** Why this program runs in its tier (e.g. why it could not be compiled), or null. */
+    public String tierNote() {
+        return tierNote;
+    }
+
+    public void tierNote(String note) {
+        this.tierNote = note;
     }
 
     @Override

@@ -29,7 +29,6 @@ public final class AddressSpace {
     private volatile Region[] table = new Region[64];
     private int next = 1;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
-    private final Object misalignedLock = new Object();
 
     public static long address(int index, int offset) {
         return ((long) index << 32) | (offset & 0xffffffffL);
@@ -203,69 +202,26 @@ public final class AddressSpace {
 
     // --- atomics (STX | ATOMIC): returns the old value, zero-extended ---
 
+    /** The region of a read-modify-write access, checked for both permissions. */
+    private Region readWritable(long address, int size) {
+        Region r = regionAt(address);
+        check(r, address, (int) address, size, true);
+        check(r, address, (int) address, size, false);
+        return r;
+    }
+
     /**
      * Applies an atomic read-modify-write ({@code op} is the atomic imm without cmpxchg) and
      * returns the old value.
      */
     public long atomic(long address, int size, int op, long operand) {
-        Region r = regionAt(address);
-        int off = (int) address;
-        check(r, address, off, size, true);
-        check(r, address, off, size, false);
-        byte[] a = r.data;
-        int i = r.base + off;
-        if ((i & (size - 1)) != 0) {
-            synchronized (misalignedLock) {
-                long old = get(a, i, size);
-                put(a, i, size, dev.bpfvm.vm.exec.Semantics.atomicApply(op, old, operand));
-                return old;
-            }
-        }
-        int base = op & ~0x01;
-        if (size == 8) {
-            switch (base) {
-                case 0x00: return (long) I64.getAndAdd(a, i, operand);
-                case 0x40: return (long) I64.getAndBitwiseOr(a, i, operand);
-                case 0x50: return (long) I64.getAndBitwiseAnd(a, i, operand);
-                case 0xa0: return (long) I64.getAndBitwiseXor(a, i, operand);
-                case 0xe0: return (long) I64.getAndSet(a, i, operand);
-                default: break;
-            }
-        } else {
-            int v = (int) operand;
-            switch (base) {
-                case 0x00: return ((int) I32.getAndAdd(a, i, v)) & 0xffffffffL;
-                case 0x40: return ((int) I32.getAndBitwiseOr(a, i, v)) & 0xffffffffL;
-                case 0x50: return ((int) I32.getAndBitwiseAnd(a, i, v)) & 0xffffffffL;
-                case 0xa0: return ((int) I32.getAndBitwiseXor(a, i, v)) & 0xffffffffL;
-                case 0xe0: return ((int) I32.getAndSet(a, i, v)) & 0xffffffffL;
-                default: break;
-            }
-        }
-        throw new IllegalArgumentException("atomic op 0x" + Integer.toHexString(op));
+        Region r = readWritable(address, size);
+        return ByteAtomics.getAndOp(r.data, r.base + (int) address, size, op, operand);
     }
 
     /** cmpxchg: if memory equals {@code expected} store {@code value}; returns the old value. */
     public long cmpxchg(long address, int size, long expected, long value) {
-        Region r = regionAt(address);
-        int off = (int) address;
-        check(r, address, off, size, true);
-        check(r, address, off, size, false);
-        byte[] a = r.data;
-        int i = r.base + off;
-        if ((i & (size - 1)) != 0) {
-            synchronized (misalignedLock) {
-                long old = get(a, i, size);
-                long cmp = size == 8 ? expected : expected & 0xffffffffL;
-                if (old == cmp) {
-                    put(a, i, size, value);
-                }
-                return old;
-            }
-        }
-        if (size == 8) {
-            return (long) I64.compareAndExchange(a, i, expected, value);
-        }
-        return ((int) I32.compareAndExchange(a, i, (int) expected, (int) value)) & 0xffffffffL;
+        Region r = readWritable(address, size);
+        return ByteAtomics.compareAndExchange(r.data, r.base + (int) address, size, expected, value);
     }
 }

@@ -45,6 +45,15 @@ public final class Linker {
         this.core = object.btf() != null && kernelBtf != null ? new CoreRelocator(object.btf(), kernelBtf) : null;
     }
 
+    /** Every program of the object, linked, in the object's order. */
+    public java.util.LinkedHashMap<String, LinkedProgram> linkAll() {
+        java.util.LinkedHashMap<String, LinkedProgram> out = new java.util.LinkedHashMap<>();
+        for (ProgramSpec p : object.programs()) {
+            out.put(p.name(), link(p));
+        }
+        return out;
+    }
+
     public LinkedProgram link(String program) {
         ProgramSpec p = object.program(program);
         if (p == null) {

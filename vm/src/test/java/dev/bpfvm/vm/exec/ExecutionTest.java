@@ -137,6 +137,8 @@ class ExecutionTest {
                 addReg(0, 2),                          // 12
                 exit());                               // 13
         assertThat(run(p)).isEqualTo(143);
+        // 9 instructions of the main function, 3 per callback run (3 from the helper + the callx)
+        assertThat(ctx.executed()).isEqualTo(9 + 4 * 3);
     }
 
     @Test

@@ -1,8 +1,14 @@
-package dev.bpfvm.verifier;
+package dev.bpfvm.testprogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.bpfvm.helpers.Helpers;
+import dev.bpfvm.kernel.EmulatedKernel;
+import dev.bpfvm.verifier.KernelTypes;
+import dev.bpfvm.verifier.ObjectPrograms;
+import dev.bpfvm.verifier.Verifier;
+import dev.bpfvm.verifier.VerifierInput;
+import dev.bpfvm.verifier.VerifierOptions;
+import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.btf.KernelBtf;
 import dev.bpfvm.vm.elf.ElfLoader;
 import dev.bpfvm.vm.object.LinkedProgram;
@@ -10,13 +16,8 @@ import dev.bpfvm.vm.object.Linker;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.SymbolResolver;
-import dev.bpfvm.vm.spi.HelperProto;
 import dev.bpfvm.vm.spi.HelperRegistry;
-import dev.bpfvm.vm.spi.HelperSpec;
-import dev.bpfvm.vm.spi.ArgType;
 import dev.bpfvm.vm.spi.KfuncRegistry;
-import dev.bpfvm.vm.spi.KfuncSpec;
-import dev.bpfvm.vm.spi.RetType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,18 +30,18 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every program of the project's testprogs objects is accepted, as Linux accepts them. */
-class ObjectProgramsTest {
-    static final Path OBJECTS = Path.of("../testprogs/src/main/resources/bpf");
+/**
+ * Every program of the project's testprogs objects is accepted, as Linux accepts them, with the
+ * helpers and kfuncs the emulated kernel provides.
+ */
+class VerifyTestprogsTest {
+    static final Path OBJECTS = Path.of("src/main/resources/bpf");
+
+    /** The emulated kernel's registries: every helper and kfunc a program can call in bpfvm. */
+    private static final EmulatedKernel KERNEL = new EmulatedKernel();
 
     static KfuncRegistry kfuncs() {
-        KfuncRegistry k = Helpers.defaultKfuncs(KernelBtf::funcId);
-        k.register(new KfuncSpec("cgroup_rstat_updated", KernelBtf.funcId("cgroup_rstat_updated"), 0,
-                HelperProto.of(RetType.VOID, ArgType.PTR_TO_BTF_ID, ArgType.ANYTHING), (c, a, b, d, e, f) -> 0));
-        k.register(new KfuncSpec("cgroup_rstat_flush", KernelBtf.funcId("cgroup_rstat_flush"),
-                KfuncSpec.KF_SLEEPABLE, HelperProto.of(RetType.VOID, ArgType.PTR_TO_BTF_ID),
-                (c, a, b, d, e, f) -> 0));
-        return k;
+        return KERNEL.runtime().kfuncs();
     }
 
     /** Addresses nobody dereferences: the verifier reads maps through the relocation table. */
@@ -69,16 +70,8 @@ class ObjectProgramsTest {
         };
     }
 
-    /** The helpers module's registry plus bpf_seq_printf (#126), which it does not implement yet. */
     static HelperRegistry helpers() {
-        HelperRegistry r = Helpers.defaultRegistry();
-        if (r.byId(126) == null) {
-            r.register(new HelperSpec(126, "bpf_seq_printf", new HelperProto(RetType.INTEGER,
-                    List.of(ArgType.PTR_TO_BTF_ID, ArgType.PTR_TO_RDONLY_MEM, ArgType.CONST_SIZE,
-                            ArgType.PTR_TO_MEM_OR_NULL, ArgType.CONST_SIZE_OR_ZERO), true, false),
-                    (c, a, b, d, e, f) -> 0));
-        }
-        return r;
+        return KERNEL.runtime().helpers();
     }
 
     /**

@@ -1,0 +1,2 @@
+/** The cgroup iterator, seq_file reads and the seq_file helpers. */
+package dev.bpfvm.kernel.iter;

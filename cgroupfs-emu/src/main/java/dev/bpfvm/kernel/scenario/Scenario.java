@@ -1,0 +1,435 @@
+package dev.bpfvm.kernel.scenario;
+
+import dev.bpfvm.kernel.EmulatedKernel;
+import dev.bpfvm.kernel.KernelException;
+import dev.bpfvm.kernel.iter.CgroupIterOrder;
+import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.syscall.Bpf;
+import dev.bpfvm.kernel.syscall.BpfInfo;
+import dev.bpfvm.kernel.syscall.BpfProcess;
+import dev.bpfvm.kernel.testrun.TestRunOptions;
+import dev.bpfvm.kernel.testrun.TestRunResult;
+import dev.bpfvm.vm.Errno;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A scenario script run against an {@link EmulatedKernel}: one command per line, {@code #}
+ * comments. Commands:
+ *
+ * <pre>
+ * cgroup mkdir PATH | cgroup rmdir PATH | cgroup attach PATH PID
+ * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
+ * load OBJ.o [as NAME]
+ * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
+ * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | bpffs mkdir PATH
+ * cat PATH | map dump NAME/MAP | run NAME/PROG [data-hex=HEX]
+ * tracepoint fire NAME ARGS... | cpu K
+ * expect TEXT | expect-error ERRNO
+ * </pre>
+ *
+ * In {@code expect TEXT}, {@code \n} stands for a newline.
+ *
+ * Cgroup paths may be given under the mount ({@code /sys/fs/cgroup/a}) or relative to it
+ * ({@code a}, {@code /a}). Every command's output is written to the output; {@code expect}
+ * checks the previous command's. A command that fails must be followed by {@code expect-error}
+ * with its errno, or the scenario fails there. The script's process is pid 1 (root).
+ */
+public final class Scenario {
+    private final EmulatedKernel kernel;
+    private final String file;
+    private final Function<String, byte[]> objects;
+    private final Bpf bpf;
+    private final BpfProcess proc;
+    private final Map<String, Bpf.LoadedObject> loaded = new HashMap<>();
+    private final Map<String, Integer> lastLink = new HashMap<>();
+    private final Map<Integer, Integer> linkFds = new LinkedHashMap<>();
+    private final Appendable out;
+
+    /**
+     * @param kernel  the kernel to act on
+     * @param file    the script's name, for messages
+     * @param objects reads an object file named in {@code load} (relative names resolve against the script's folder); may throw UncheckedIOException
+     * @param out     where command output goes
+     */
+    public Scenario(EmulatedKernel kernel, String file, Function<String, byte[]> objects, Appendable out) {
+        this.kernel = kernel;
+        this.file = file;
+        this.objects = objects;
+        this.out = out;
+        this.bpf = kernel.bpf();
+        this.proc = bpf.process(EmulatedKernel.INIT_PID);
+    }
+
+    public EmulatedKernel kernel() {
+        return kernel;
+    }
+
+    /** The objects loaded so far, by scenario name. */
+    public Map<String, Bpf.LoadedObject> objects() {
+        return Map.copyOf(loaded);
+    }
+
+    /** Runs the whole script. Throws ScenarioException at the first failed expectation or script error. */
+    public void run(String script) {
+        String[] lines = script.split("\n", -1);
+        String lastOutput = "";
+        KernelException lastError = null;
+        int lastLine = 0;
+        String lastCommand = null;
+        for (int i = 0; i < lines.length; i++) {
+            int n = i + 1;
+            String line = stripComment(lines[i]).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] w = line.split("\\s+");
+            if (w[0].equals("expect")) {
+                String text = line.substring("expect".length()).strip().replace("\\n", "\n");
+                if (lastCommand == null) {
+                    throw script(n, "expect without a previous command");
+                }
+                if (lastError != null) {
+                    throw fail(lastLine, "'" + lastCommand + "' failed: " + lastError.getMessage());
+                }
+                if (!lastOutput.contains(text)) {
+                    throw fail(n, "expected output containing '" + text + "', got '" + lastOutput.strip() + "'");
+                }
+                continue;
+            }
+            if (w[0].equals("expect-error")) {
+                if (w.length != 2) {
+                    throw script(n, "usage: expect-error ERRNO");
+                }
+                Errno want;
+                try {
+                    want = Errno.valueOf(w[1].toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw script(n, "unknown errno '" + w[1] + "'");
+                }
+                if (lastCommand == null) {
+                    throw script(n, "expect-error without a previous command");
+                }
+                if (lastError == null) {
+                    throw fail(n, "expected '" + lastCommand + "' to fail with " + want + ", but it succeeded");
+                }
+                if (lastError.errno() != want) {
+                    throw fail(n, "expected " + want + ", got " + lastError.getMessage());
+                }
+                lastError = null;
+                continue;
+            }
+            if (lastError != null) {
+                throw fail(lastLine, "'" + lastCommand + "' failed: " + lastError.getMessage());
+            }
+            lastCommand = line;
+            lastLine = n;
+            lastOutput = "";
+            try {
+                lastOutput = execute(n, w);
+                emit(lastOutput);
+            } catch (KernelException e) {
+                lastError = e;
+            } catch (ScenarioException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw script(n, "'" + line + "': " + e.getMessage());
+            }
+        }
+        if (lastError != null) {
+            throw fail(lastLine, "'" + lastCommand + "' failed: " + lastError.getMessage());
+        }
+    }
+
+    private static String stripComment(String l) {
+        int h = l.indexOf('#');
+        // '#' starts a comment only at the start of a word ("#3" link ids are words of their own)
+        while (h >= 0) {
+            boolean wordStart = h == 0 || Character.isWhitespace(l.charAt(h - 1));
+            boolean linkId = h + 1 < l.length() && Character.isDigit(l.charAt(h + 1));
+            if (wordStart && !linkId) {
+                return l.substring(0, h);
+            }
+            h = l.indexOf('#', h + 1);
+        }
+        return l;
+    }
+
+    private void emit(String s) {
+        try {
+            out.append(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ScenarioException script(int line, String msg) {
+        return new ScenarioException(file, line, false, msg);
+    }
+
+    private ScenarioException fail(int line, String msg) {
+        return new ScenarioException(file, line, true, msg);
+    }
+
+    private static String cgroupPath(String p) {
+        if (p.equals(EmulatedKernel.CGROUP_MOUNT) || p.startsWith(EmulatedKernel.CGROUP_MOUNT + "/")) {
+            return p;
+        }
+        return EmulatedKernel.CGROUP_MOUNT + (p.startsWith("/") ? p : "/" + p);
+    }
+
+    /** key=value options from words {@code from..}; unknown keys are a script error. */
+    private Map<String, String> options(int line, String[] w, int from, String... allowed) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = from; i < w.length; i++) {
+            int eq = w[i].indexOf('=');
+            String k = eq < 0 ? w[i] : w[i].substring(0, eq);
+            if (eq < 0 || !List.of(allowed).contains(k)) {
+                throw script(line, "unexpected '" + w[i] + "' (options: " + String.join("=, ", allowed) + "=)");
+            }
+            m.put(k, w[i].substring(eq + 1));
+        }
+        return m;
+    }
+
+    private int number(int line, String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw script(line, "not a number: '" + s + "'");
+        }
+    }
+
+    private void need(int line, String[] w, int count, String usage) {
+        if (w.length < count) {
+            throw script(line, "usage: " + usage);
+        }
+    }
+
+    private Bpf.LoadedObject object(int line, String name) {
+        Bpf.LoadedObject o = loaded.get(name);
+        if (o == null) {
+            throw script(line, "no object loaded as '" + name + "'");
+        }
+        return o;
+    }
+
+    /** NAME/PROG → program fd. */
+    private int progFd(int line, String ref) {
+        int slash = ref.indexOf('/');
+        if (slash < 0) {
+            throw script(line, "expected NAME/PROG, got '" + ref + "'");
+        }
+        Integer fd = object(line, ref.substring(0, slash)).progFds().get(ref.substring(slash + 1));
+        if (fd == null) {
+            throw script(line, "object '" + ref.substring(0, slash) + "' has no program '" + ref.substring(slash + 1) + "'");
+        }
+        return fd;
+    }
+
+    private int mapFd(int line, String ref) {
+        int slash = ref.indexOf('/');
+        if (slash < 0) {
+            throw script(line, "expected NAME/MAP, got '" + ref + "'");
+        }
+        Integer fd = object(line, ref.substring(0, slash)).mapFds().get(ref.substring(slash + 1));
+        if (fd == null) {
+            throw script(line, "object '" + ref.substring(0, slash) + "' has no map '" + ref.substring(slash + 1) + "'");
+        }
+        return fd;
+    }
+
+    private String execute(int n, String[] w) {
+        String cmd = w[0] + (w.length > 1 ? " " + w[1] : "");
+        switch (cmd) {
+            case "cgroup mkdir": {
+                need(n, w, 3, "cgroup mkdir PATH");
+                kernel.mkdir(cgroupPath(w[2]));
+                return "";
+            }
+            case "cgroup rmdir": {
+                need(n, w, 3, "cgroup rmdir PATH");
+                kernel.rmdir(cgroupPath(w[2]));
+                return "";
+            }
+            case "cgroup attach": {
+                need(n, w, 4, "cgroup attach PATH PID");
+                kernel.write(cgroupPath(w[2]) + "/cgroup.procs", Integer.toString(number(n, w[3])));
+                return "";
+            }
+            case "task spawn": {
+                need(n, w, 3, "task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]");
+                int pid = number(n, w[2]);
+                Map<String, String> o = options(n, w, 3, "comm", "uid", "gid", "cgroup");
+                int uid = number(n, o.getOrDefault("uid", "0"));
+                int gid = number(n, o.getOrDefault("gid", Integer.toString(uid)));
+                kernel.spawn(pid, o.getOrDefault("comm", "task" + pid), uid, gid,
+                        cgroupPath(o.getOrDefault("cgroup", "/")));
+                return "";
+            }
+            case "bpffs mkdir": {
+                need(n, w, 3, "bpffs mkdir PATH");
+                bpf.bpffs().mkdir(w[2]);
+                return "";
+            }
+            case "pin link": {
+                need(n, w, 4, "pin link NAME/PROG|#LINKID PATH");
+                int fd;
+                if (w[2].startsWith("#")) {
+                    Integer f = linkFds.get(number(n, w[2].substring(1)));
+                    if (f == null) {
+                        throw script(n, "no link " + w[2] + " made by this scenario");
+                    }
+                    fd = f;
+                } else {
+                    progFd(n, w[2]);
+                    Integer f = lastLink.get(w[2]);
+                    if (f == null) {
+                        throw script(n, "program " + w[2] + " has no link yet (attach it first)");
+                    }
+                    fd = f;
+                }
+                bpf.objPin(proc, fd, w[3]);
+                return "";
+            }
+            case "pin map": {
+                need(n, w, 4, "pin map NAME/MAP PATH");
+                bpf.objPin(proc, mapFd(n, w[2]), w[3]);
+                return "";
+            }
+            case "map dump": {
+                need(n, w, 3, "map dump NAME/MAP");
+                mapFd(n, w[2]);
+                String name = w[2].substring(w[2].indexOf('/') + 1);
+                return dump(object(n, w[2].substring(0, w[2].indexOf('/'))).object().map(name));
+            }
+            case "tracepoint fire": {
+                need(n, w, 4, "tracepoint fire NAME PATH [PID]");
+                kernel.fire(w[2], cgroupPath(w[3]), w.length > 4 ? number(n, w[4]) : 0);
+                return "";
+            }
+            default:
+                break;
+        }
+        switch (w[0]) {
+            case "load": {
+                need(n, w, 2, "load OBJ.o [as NAME]");
+                String name = w.length >= 4 && w[2].equals("as") ? w[3] : baseName(w[1]);
+                if (w.length != 2 && w.length != 4) {
+                    throw script(n, "usage: load OBJ.o [as NAME]");
+                }
+                if (loaded.containsKey(name)) {
+                    throw script(n, "an object is already loaded as '" + name + "'");
+                }
+                byte[] bytes;
+                try {
+                    bytes = objects.apply(w[1]);
+                } catch (UncheckedIOException e) {
+                    throw script(n, "cannot read " + w[1] + ": " + e.getCause().getMessage());
+                }
+                loaded.put(name, bpf.objectLoad(proc, w[1], bytes));
+                return "";
+            }
+            case "attach": {
+                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]");
+                int pfd = progFd(n, w[1]);
+                Map<String, String> o = options(n, w, 2, "cgroup", "order");
+                Bpf.LinkOpts opts = Bpf.LinkOpts.NONE;
+                int cgFd = 0;
+                if (o.containsKey("cgroup") || o.containsKey("order")) {
+                    CgroupIterOrder order = CgroupIterOrder.ofWord(o.getOrDefault("order", "pre"));
+                    if (o.containsKey("cgroup")) {
+                        cgFd = bpf.openCgroup(proc, cgroupPath(o.get("cgroup")));
+                    }
+                    opts = Bpf.LinkOpts.cgroupIter(cgFd, 0, order);
+                }
+                try {
+                    int lfd = bpf.attachAuto(proc, pfd, opts);
+                    BpfInfo.Link info = bpf.linkInfo(proc, lfd);
+                    lastLink.put(w[1], lfd);
+                    linkFds.put(info.id(), lfd);
+                    return "link " + info.id() + "\n";
+                } finally {
+                    if (cgFd != 0) {
+                        bpf.close(proc, cgFd);
+                    }
+                }
+            }
+            case "cat": {
+                need(n, w, 2, "cat PATH");
+                return kernel.cat(w[1]);
+            }
+            case "run": {
+                need(n, w, 2, "run NAME/PROG [data-hex=HEX]");
+                int pfd = progFd(n, w[1]);
+                Map<String, String> o = options(n, w, 2, "data-hex");
+                TestRunOptions tro = TestRunOptions.defaults().withCpu(kernel.cpu());
+                if (o.containsKey("data-hex")) {
+                    tro = tro.withData(hex(n, o.get("data-hex")));
+                }
+                TestRunResult r = bpf.progTestRun(proc, pfd, tro);
+                return "retval " + r.retval() + "\n";
+            }
+            case "cpu": {
+                need(n, w, 2, "cpu K");
+                kernel.cpu(number(n, w[1]));
+                return "";
+            }
+            default:
+                throw script(n, "unknown command '" + String.join(" ", w) + "'");
+        }
+    }
+
+    private static String baseName(String path) {
+        String b = path.substring(path.lastIndexOf('/') + 1);
+        return b.endsWith(".o") ? b.substring(0, b.length() - 2) : b;
+    }
+
+    private byte[] hex(int line, String s) {
+        if (s.length() % 2 != 0) {
+            throw script(line, "odd number of hex digits");
+        }
+        byte[] b = new byte[s.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            int hi = Character.digit(s.charAt(2 * i), 16);
+            int lo = Character.digit(s.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) {
+                throw script(line, "not hex: '" + s + "'");
+            }
+            b[i] = (byte) (hi << 4 | lo);
+        }
+        return b;
+    }
+
+    /** One line per entry, bpftool style: {@code key: 01 00 ... value: ...}; per-CPU maps list each CPU. */
+    static String dump(MapView m) {
+        StringBuilder sb = new StringBuilder();
+        for (MapView.Entry e : m.entries()) {
+            sb.append("key: ").append(bytes(e.key()));
+            if (m.perCpu()) {
+                List<byte[]> cpus = m.splitPerCpu(e.value());
+                for (int c = 0; c < cpus.size(); c++) {
+                    sb.append(c == 0 ? "  " : " ").append("cpu").append(c).append(": ").append(bytes(cpus.get(c)));
+                }
+            } else {
+                sb.append("  value: ").append(bytes(e.value()));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String bytes(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < b.length; i++) {
+            sb.append(i == 0 ? "" : " ").append(String.format("%02x", b[i] & 0xff));
+        }
+        return sb.toString();
+    }
+}

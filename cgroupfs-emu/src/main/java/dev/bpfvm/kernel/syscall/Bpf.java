@@ -1,0 +1,540 @@
+package dev.bpfvm.kernel.syscall;
+
+import dev.bpfvm.kernel.EmulatedKernel;
+import dev.bpfvm.kernel.KernelException;
+import dev.bpfvm.kernel.LoadedProgram;
+import dev.bpfvm.kernel.cgroup.Cgroup;
+import dev.bpfvm.kernel.iter.CgroupIterOrder;
+import dev.bpfvm.kernel.iter.CgroupIterator;
+import dev.bpfvm.kernel.iter.SeqFile;
+import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.BpfProgram;
+import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.testrun.TestRun;
+import dev.bpfvm.kernel.testrun.TestRunException;
+import dev.bpfvm.kernel.testrun.TestRunOptions;
+import dev.bpfvm.kernel.testrun.TestRunResult;
+import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
+import dev.bpfvm.kernel.syscall.Objects.CgroupDir;
+import dev.bpfvm.kernel.syscall.Objects.IterFile;
+import dev.bpfvm.kernel.syscall.Objects.LinkObject;
+import dev.bpfvm.kernel.syscall.Objects.MapObject;
+import dev.bpfvm.kernel.syscall.Objects.ProgObject;
+import dev.bpfvm.kernel.trace.AttachPoint;
+import dev.bpfvm.kernel.trace.Attachment;
+import dev.bpfvm.maps.Maps;
+import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.exec.Program;
+import dev.bpfvm.vm.object.AttachType;
+import dev.bpfvm.vm.object.ProgramType;
+import dev.bpfvm.vm.spi.BpfMap;
+import dev.bpfvm.vm.spi.BpfMapException;
+import dev.bpfvm.vm.spi.MapAttr;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * The {@code bpf()} system call of the emulated kernel: Linux's commands with Linux's errnos,
+ * fds per emulated process, bpffs pins, and refcounted objects freed when their last fd, pin,
+ * link or using program goes. Each command is a typed method; all first pass
+ * {@link BpfSecurity#check}. Failures are {@link KernelException}s and change nothing.
+ */
+public final class Bpf {
+    /** Arguments of BPF_PROG_LOAD (after linking): the code and what the section and flags said. */
+    public record ProgLoad(String name, ProgramType type, AttachType expectedAttachType, String attachTo,
+                           boolean sleepable, Program code, int[] mapFds) {
+        public ProgLoad {
+            mapFds = mapFds == null ? new int[0] : mapFds.clone();
+        }
+    }
+
+    /** LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF cookie. */
+    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+        public static final LinkOpts NONE = new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0);
+
+        public static LinkOpts cgroupIter(int cgroupFd, long cgroupId, CgroupIterOrder order) {
+            return new LinkOpts(cgroupFd, cgroupId, order, 0);
+        }
+    }
+
+    /** An object file loaded through the facade: the live object and the fds of its maps and programs, by name. */
+    public record LoadedObject(BpfObject object, Map<String, Integer> mapFds, Map<String, Integer> progFds) {}
+
+    private final EmulatedKernel kernel;
+    private final Bpffs bpffs = new Bpffs();
+    private final Map<Integer, BpfProcess> processes = new HashMap<>();
+    private final Map<Integer, MapObject> maps = new TreeMap<>();
+    private final Map<Integer, ProgObject> progs = new TreeMap<>();
+    private final Map<Integer, LinkObject> links = new TreeMap<>();
+    private int nextLinkId = 1;
+    private volatile BpfSecurity security = BpfSecurity.ALLOW_ALL;
+
+    public Bpf(EmulatedKernel kernel) {
+        this.kernel = kernel;
+    }
+
+    public Bpffs bpffs() {
+        return bpffs;
+    }
+
+    public void security(BpfSecurity s) {
+        this.security = s == null ? BpfSecurity.ALLOW_ALL : s;
+    }
+
+    /** The fd table of the process whose leader is {@code pid} (ESRCH if no such task). */
+    public synchronized BpfProcess process(int pid) {
+        kernel.task(pid);
+        return processes.computeIfAbsent(pid, BpfProcess::new);
+    }
+
+    private void check(BpfProcess p, BpfCmd cmd, Object attr) {
+        security.check(p, cmd, attr);
+    }
+
+    private static <T> T as(Object o, Class<T> type, int fd, String what) {
+        if (!type.isInstance(o)) {
+            throw new KernelException(Errno.EINVAL, "fd " + fd + " is not a " + what);
+        }
+        return type.cast(o);
+    }
+
+    private static <T> T call(Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (BpfMapException e) {
+            throw new KernelException(e.errno(), e.getMessage());
+        }
+    }
+
+    private MapObject mapOf(BpfProcess p, int fd) {
+        return as(p.get(fd), MapObject.class, fd, "map");
+    }
+
+    private ProgObject progOf(BpfProcess p, int fd) {
+        return as(p.get(fd), ProgObject.class, fd, "program");
+    }
+
+    private LinkObject linkOf(BpfProcess p, int fd) {
+        return as(p.get(fd), LinkObject.class, fd, "link");
+    }
+
+    private int install(BpfProcess p, Refcounted o) {
+        return p.install(o);
+    }
+
+    // ---------------------------------------------------------------- maps
+
+    /** BPF_MAP_CREATE: the new map's fd. */
+    public int mapCreate(BpfProcess p, MapAttr attr) {
+        check(p, BpfCmd.MAP_CREATE, attr);
+        BpfMap m = call(() -> Maps.create(attr, kernel.runtime()));
+        return mapInstall(p, m);
+    }
+
+    /** Gives an fd to a map made elsewhere (the object loader), which the kernel then owns. */
+    public synchronized int mapInstall(BpfProcess p, BpfMap m) {
+        MapObject o = new MapObject(m, this::forget);
+        o.get();
+        maps.put(m.id(), o);
+        return install(p, o);
+    }
+
+    private synchronized void forget(MapObject o) {
+        maps.remove(o.id());
+    }
+
+    public byte[] mapLookupElem(BpfProcess p, int fd, byte[] key, long flags) {
+        check(p, BpfCmd.MAP_LOOKUP_ELEM, key);
+        BpfMap m = mapOf(p, fd).map;
+        return call(() -> m.lookup(key, flags));
+    }
+
+    public void mapUpdateElem(BpfProcess p, int fd, byte[] key, byte[] value, long flags) {
+        check(p, BpfCmd.MAP_UPDATE_ELEM, key);
+        BpfMap m = mapOf(p, fd).map;
+        call(() -> {
+            m.update(key, value, flags);
+            return null;
+        });
+    }
+
+    public void mapDeleteElem(BpfProcess p, int fd, byte[] key) {
+        check(p, BpfCmd.MAP_DELETE_ELEM, key);
+        BpfMap m = mapOf(p, fd).map;
+        call(() -> {
+            m.delete(key);
+            return null;
+        });
+    }
+
+    /** BPF_MAP_GET_NEXT_KEY: the key after {@code key} (null: the first); ENOENT after the last. */
+    public byte[] mapGetNextKey(BpfProcess p, int fd, byte[] key) {
+        check(p, BpfCmd.MAP_GET_NEXT_KEY, key);
+        BpfMap m = mapOf(p, fd).map;
+        return call(() -> m.nextKey(key));
+    }
+
+    public void mapFreeze(BpfProcess p, int fd) {
+        check(p, BpfCmd.MAP_FREEZE, fd);
+        BpfMap m = mapOf(p, fd).map;
+        call(() -> {
+            m.freeze();
+            return null;
+        });
+    }
+
+    /** The map behind an fd (for the CLI and tests). */
+    public BpfMap map(BpfProcess p, int fd) {
+        return mapOf(p, fd).map;
+    }
+
+    // ---------------------------------------------------------------- programs
+
+    /** BPF_PROG_LOAD: runs the verifier hook; the program holds a reference on each map in {@code mapFds}. */
+    public int progLoad(BpfProcess p, ProgLoad a) {
+        check(p, BpfCmd.PROG_LOAD, a);
+        List<MapObject> used = new ArrayList<>();
+        for (int fd : a.mapFds()) {
+            used.add(mapOf(p, fd));
+        }
+        LoadedProgram lp = kernel.load(a.name(), a.type(), a.expectedAttachType(), a.attachTo(), a.sleepable(), a.code());
+        synchronized (this) {
+            for (MapObject m : used) {
+                m.get();
+            }
+            ProgObject o = new ProgObject(lp, used, this::forget);
+            o.get();
+            progs.put(lp.id(), o);
+            return install(p, o);
+        }
+    }
+
+    private synchronized void forget(ProgObject o) {
+        progs.remove(o.id());
+        kernel.unload(o.prog);
+    }
+
+    /**
+     * Loads an object file as libbpf's {@code bpf_object__load} does with the kernel: every
+     * map created (MAP_CREATE), every program linked, verified (the kernel's verifier hook) and
+     * loaded (PROG_LOAD), each with an fd in {@code p}. Each program holds all the object's
+     * maps. EINVAL with the loader's message when the file is bad or a program is refused.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes) {
+        check(p, BpfCmd.PROG_LOAD, file);
+        BpfObject obj;
+        try {
+            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+        } catch (LoaderException e) {
+            throw new KernelException(Errno.EINVAL, e.getMessage());
+        }
+        Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
+        Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
+        for (MapView m : obj.maps()) {
+            mapFds.put(m.name(), mapInstall(p, m.map()));
+        }
+        int[] all = mapFds.values().stream().mapToInt(Integer::intValue).toArray();
+        for (BpfProgram bp : obj.programs()) {
+            ProgramSpec ps = bp.spec();
+            progFds.put(bp.name(), progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), all)));
+        }
+        return new LoadedObject(obj, mapFds, progFds);
+    }
+
+    /**
+     * Attaches a loaded program where its section says, as libbpf's
+     * {@code bpf_program__attach}: tracing programs to their attach point, {@code iter/cgroup}
+     * programs as an iterator link with {@code opts}. Returns the link's fd.
+     */
+    public int attachAuto(BpfProcess p, int progFd, LinkOpts opts) {
+        LoadedProgram lp = progOf(p, progFd).prog;
+        return linkCreate(p, progFd, lp.attachType(), opts);
+    }
+
+    /** The link behind an fd: its id and kind, for callers that print it. */
+    public BpfInfo.Link linkInfo(BpfProcess p, int fd) {
+        return (BpfInfo.Link) objGetInfoByFd(p, fd);
+    }
+
+    /** The program behind an fd. */
+    public LoadedProgram program(BpfProcess p, int fd) {
+        return progOf(p, fd).prog;
+    }
+
+    /**
+     * BPF_PROG_TEST_RUN: delegated to {@link dev.bpfvm.kernel.testrun.TestRun} (program
+     * contexts per type, data in/out, repeat) in this kernel's runtime, with the acting task
+     * as current. The errnos are test-run's (EINVAL, ENOTSUPP, ...); a fault is its errno.
+     */
+    public TestRunResult progTestRun(BpfProcess p, int fd, TestRunOptions options) {
+        check(p, BpfCmd.PROG_TEST_RUN, options);
+        LoadedProgram lp = progOf(p, fd).prog;
+        try {
+            return TestRun.run(kernel.runtime(), lp.code(), lp.type(), lp.attachType(), lp.attachTo(),
+                    options.withTask(kernel.actor()));
+        } catch (TestRunException e) {
+            throw new KernelException(e.errno(), e.getMessage());
+        } catch (BpfException e) {
+            throw new KernelException(e.errno(), e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- bpffs
+
+    /** BPF_OBJ_PIN: pins the map, program or link behind {@code fd} at {@code path}. */
+    public void objPin(BpfProcess p, int fd, String path) {
+        check(p, BpfCmd.OBJ_PIN, path);
+        Object o = p.get(fd);
+        if (!(o instanceof MapObject || o instanceof ProgObject || o instanceof LinkObject)) {
+            throw new KernelException(Errno.EINVAL, "fd " + fd + " cannot be pinned");
+        }
+        bpffs.pin(path, (Refcounted) o);
+    }
+
+    /** BPF_OBJ_GET: a new fd for what is pinned at {@code path}. */
+    public int objGet(BpfProcess p, String path) {
+        check(p, BpfCmd.OBJ_GET, path);
+        Refcounted o = bpffs.get(path);
+        if (!o.tryGet()) {
+            throw new KernelException(Errno.ENOENT, "the object at " + path + " is gone");
+        }
+        return install(p, o);
+    }
+
+    /**
+     * Reads a bpffs file as {@code cat} does: a pinned iterator link runs; other pins cannot be
+     * read (EINVAL here); a directory is EISDIR.
+     */
+    public byte[] catPinned(String path) {
+        if (bpffs.isDirectory(path)) {
+            throw new KernelException(Errno.EISDIR, path + " is a directory");
+        }
+        Refcounted o = bpffs.get(path);
+        if (!(o instanceof LinkObject l) || l.iterator == null) {
+            throw new KernelException(Errno.EINVAL, path + " is a pinned " + o.kind() + ", not an iterator");
+        }
+        return l.iterator.cat();
+    }
+
+    // ---------------------------------------------------------------- links
+
+    /** open(2) of a cgroup directory, for LINK_CREATE's cgroup_fd. */
+    public int openCgroup(BpfProcess p, String path) {
+        Cgroup c = kernel.cgroup(path);
+        if (!c.tryAcquire()) {
+            throw new KernelException(Errno.ENOENT, path + " is gone");
+        }
+        CgroupDir d = new CgroupDir(c);
+        d.get();
+        return install(p, d);
+    }
+
+    /**
+     * BPF_LINK_CREATE. Tracing programs attach where their type, expected attach type and
+     * target say (fentry/fexit/tp_btf; classic and raw tracepoints too); {@code iter/cgroup}
+     * programs make an iterator link over the cgroup of {@code opts} (fd, else id, else the
+     * root) in its order. EINVAL when {@code attachType} differs from the program's.
+     */
+    public int linkCreate(BpfProcess p, int progFd, AttachType attachType, LinkOpts opts) {
+        check(p, BpfCmd.LINK_CREATE, opts);
+        ProgObject po = progOf(p, progFd);
+        LoadedProgram lp = po.prog;
+        if (attachType != lp.attachType() && lp.type() == ProgramType.TRACING) {
+            throw new KernelException(Errno.EINVAL, "attach type " + attachType + " does not match program "
+                    + lp.name() + "'s " + lp.attachType());
+        }
+        LinkOpts o = opts == null ? LinkOpts.NONE : opts;
+        Attachment tracing = null;
+        CgroupIterator iter = null;
+        if (lp.type() == ProgramType.TRACING && lp.attachType() == AttachType.TRACE_ITER) {
+            if (!lp.attachTo().equals("cgroup")) {
+                throw new KernelException(Errno.EINVAL, "no iterator target " + lp.attachTo());
+            }
+            if (o.cgroupFd() != 0 && o.cgroupId() != 0) {
+                throw new KernelException(Errno.EINVAL, "both cgroup_fd and cgroup_id given");
+            }
+            Cgroup c;
+            if (o.cgroupFd() != 0) {
+                c = as(p.get(o.cgroupFd()), CgroupDir.class, o.cgroupFd(), "cgroup").cgroup;
+            } else if (o.cgroupId() != 0) {
+                c = kernel.cgroups().byId(o.cgroupId());
+                if (c == null || !c.online()) {
+                    throw new KernelException(Errno.ENOENT, "no cgroup with id " + o.cgroupId());
+                }
+            } else {
+                c = kernel.cgroups().root();
+            }
+            iter = kernel.cgroupIterator(lp, c, o.order());
+        } else {
+            tracing = kernel.tracing().attach(pointOf(lp), lp, o.cookie());
+        }
+        synchronized (this) {
+            po.get();
+            LinkObject l = new LinkObject(nextLinkId++, po, tracing, iter, this::forget);
+            l.get();
+            links.put(l.id(), l);
+            return install(p, l);
+        }
+    }
+
+    static AttachPoint pointOf(LoadedProgram lp) {
+        String to = lp.attachTo();
+        switch (lp.type()) {
+            case TRACEPOINT:
+                return new AttachPoint(AttachPoint.Kind.TRACEPOINT, to.startsWith("cgroup/") ? to.substring(7) : to);
+            case RAW_TRACEPOINT:
+                return new AttachPoint(AttachPoint.Kind.RAW_TP, to);
+            case TRACING:
+                switch (lp.attachType()) {
+                    case TRACE_FENTRY:
+                        return new AttachPoint(AttachPoint.Kind.FENTRY, to);
+                    case TRACE_FEXIT:
+                        return new AttachPoint(AttachPoint.Kind.FEXIT, to);
+                    case TRACE_RAW_TP:
+                        return new AttachPoint(AttachPoint.Kind.TP_BTF, to.startsWith("cgroup:") ? to.substring(7) : to);
+                    default:
+                        break;
+                }
+                break;
+            default:
+                break;
+        }
+        throw new KernelException(Errno.EINVAL, "program " + lp.name() + " (" + lp.type().kernelName() + ", "
+                + lp.attachType() + ") has no attach point in the emulated kernel");
+    }
+
+    private synchronized void forget(LinkObject l) {
+        links.remove(l.id());
+    }
+
+    /** BPF_LINK_DETACH: tracing links stop firing; iterator links cannot be detached (EOPNOTSUPP). */
+    public void linkDetach(BpfProcess p, int fd) {
+        check(p, BpfCmd.LINK_DETACH, fd);
+        LinkObject l = linkOf(p, fd);
+        if (l.iterator != null) {
+            throw new KernelException(Errno.EOPNOTSUPP, "iterator links cannot be detached");
+        }
+        l.detach();
+    }
+
+    /** BPF_ITER_CREATE: an fd to read the iterator link's output from. */
+    public int iterCreate(BpfProcess p, int linkFd) {
+        check(p, BpfCmd.ITER_CREATE, linkFd);
+        LinkObject l = linkOf(p, linkFd);
+        if (l.iterator == null) {
+            throw new KernelException(Errno.EINVAL, "link " + l.id() + " is not an iterator link");
+        }
+        SeqFile seq = l.iterator.open();
+        l.get();
+        IterFile f = new IterFile(l, seq);
+        f.get();
+        return install(p, f);
+    }
+
+    /** read(2) of an iterator fd. */
+    public byte[] read(BpfProcess p, int fd, int size) {
+        return as(p.get(fd), IterFile.class, fd, "iterator").seq.read(size);
+    }
+
+    /** close(2). */
+    public void close(BpfProcess p, int fd) {
+        Object o = p.remove(fd);
+        ((Refcounted) o).put();
+    }
+
+    // ---------------------------------------------------------------- ids
+
+    private static int nextId(Map<Integer, ?> m, int start) {
+        for (int id : m.keySet()) {
+            if (id > start) {
+                return id;
+            }
+        }
+        throw new KernelException(Errno.ENOENT, "no id after " + start);
+    }
+
+    public synchronized int progGetNextId(BpfProcess p, int start) {
+        check(p, BpfCmd.PROG_GET_NEXT_ID, start);
+        return nextId(progs, start);
+    }
+
+    public synchronized int mapGetNextId(BpfProcess p, int start) {
+        check(p, BpfCmd.MAP_GET_NEXT_ID, start);
+        return nextId(maps, start);
+    }
+
+    public synchronized int linkGetNextId(BpfProcess p, int start) {
+        check(p, BpfCmd.LINK_GET_NEXT_ID, start);
+        return nextId(links, start);
+    }
+
+    private int fdById(BpfProcess p, Map<Integer, ? extends Refcounted> m, int id, String what) {
+        Refcounted o;
+        synchronized (this) {
+            o = m.get(id);
+        }
+        if (o == null || !o.tryGet()) {
+            throw new KernelException(Errno.ENOENT, "no " + what + " with id " + id);
+        }
+        return install(p, o);
+    }
+
+    public int progGetFdById(BpfProcess p, int id) {
+        check(p, BpfCmd.PROG_GET_FD_BY_ID, id);
+        return fdById(p, progs, id, "program");
+    }
+
+    public int mapGetFdById(BpfProcess p, int id) {
+        check(p, BpfCmd.MAP_GET_FD_BY_ID, id);
+        return fdById(p, maps, id, "map");
+    }
+
+    public int linkGetFdById(BpfProcess p, int id) {
+        check(p, BpfCmd.LINK_GET_FD_BY_ID, id);
+        return fdById(p, links, id, "link");
+    }
+
+    /** BPF_OBJ_GET_INFO_BY_FD. */
+    public BpfInfo objGetInfoByFd(BpfProcess p, int fd) {
+        check(p, BpfCmd.OBJ_GET_INFO_BY_FD, fd);
+        Object o = p.get(fd);
+        if (o instanceof MapObject m) {
+            BpfMap map = m.map;
+            return new BpfInfo.Map(map.id(), map.type().name().toLowerCase(), map.name(), map.keySize(),
+                    map.valueSize(), map.maxEntries(), map.flags(), map.frozen());
+        }
+        if (o instanceof ProgObject po) {
+            LoadedProgram lp = po.prog;
+            int[] ids = po.usedMaps.stream().mapToInt(MapObject::id).toArray();
+            return new BpfInfo.Prog(lp.id(), lp.type().name().toLowerCase(), lp.name(), lp.attachType().name(),
+                    lp.attachTo(), lp.sleepable(), lp.code().slotCount(), ids);
+        }
+        if (o instanceof LinkObject l) {
+            String target = l.iterator != null
+                    ? "cgroup " + l.iterator.start().path() + " order " + l.iterator.order().name().toLowerCase()
+                    : l.tracing.point().toString();
+            return new BpfInfo.Link(l.id(), l.iterator != null ? "iter" : "tracing", l.prog.id(), target, l.detached);
+        }
+        throw new KernelException(Errno.EINVAL, "fd " + fd + " has no bpf info");
+    }
+
+    /** Live object ids, for tests and {@code bpftool}-like listings. */
+    public synchronized List<Integer> mapIds() {
+        return List.copyOf(maps.keySet());
+    }
+
+    public synchronized List<Integer> progIds() {
+        return List.copyOf(progs.keySet());
+    }
+
+    public synchronized List<Integer> linkIds() {
+        return List.copyOf(links.keySet());
+    }
+}

@@ -1,0 +1,2 @@
+/** The bpf() system call: commands, fd tables, refcounted objects and bpffs. */
+package dev.bpfvm.kernel.syscall;

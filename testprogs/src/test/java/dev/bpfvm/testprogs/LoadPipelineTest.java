@@ -1,0 +1,186 @@
+package dev.bpfvm.testprogs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.bpfvm.kernel.load.BpfLoadException;
+import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.LoadOptions;
+import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.testrun.TestRunOptions;
+import dev.bpfvm.kernel.testrun.TestRunResult;
+import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.mem.Region;
+import java.util.OptionalLong;
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.spi.BpfMapException;
+import dev.bpfvm.vm.spi.MapAttr;
+import dev.bpfvm.vm.spi.MapType;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LoadPipelineTest {
+    @Test
+    void globalsProgramUpdatesEveryDataSection() {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
+            List<String> printk = new ArrayList<>();
+            byte[] frame = new byte[14 + 50];          // skb->len = 50 after the Ethernet header
+            frame[12] = 0x08;
+            TestRunResult r = obj.program("use_globals").testRun(TestRunOptions.data(frame)
+                    .withTrace(new dev.bpfvm.vm.exec.TraceSink() {
+                        @Override
+                        public void printk(String line) {
+                            printk.add(line);
+                        }
+                    }, false));
+            assertThat(r.retval()).isEqualTo(43);                        // counter 42 + pair.a 1
+            assertThat(printk).containsExactly("len 50 limit 512");
+            MapView data = obj.map(".data");
+            assertThat(MapView.decode(data.lookup(new byte[4]), 0, 4)).isEqualTo(43);
+            MapView bss = obj.map(".bss");
+            byte[] b = bss.lookup(new byte[4]);
+            assertThat(MapView.decode(b, offset(obj, "hits"), 8)).isEqualTo(50);
+            assertThat(MapView.decode(b, offset(obj, "hist") + 8 * 2, 8)).isEqualTo(1);   // hist[50 & 3]
+            assertThat(MapView.decode(b, offset(obj, "calls"), 4)).isEqualTo(1);
+            assertThat(MapView.decode(obj.map(".data.counters").lookup(new byte[4]), 0, 4)).isEqualTo(8);
+            byte[] scratch = obj.map(".bss.scratch").lookup(new byte[4]);
+            assertThat(scratch[50 & 15]).isEqualTo((byte) 'i');
+        }
+    }
+
+    private static int offset(BpfObject obj, String variable) {
+        return obj.spec().variables().stream().filter(v -> v.name().equals(variable)).findFirst().orElseThrow()
+                .offset();
+    }
+
+    @Test
+    void rodataIsFrozenAndReadOnlyForPrograms() {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
+            MapView ro = obj.map(".rodata");
+            assertThat(ro.map().frozen()).isTrue();
+            assertThat(ro.map().flags() & MapAttr.BPF_F_RDONLY_PROG).isNotZero();
+            assertThat(ro.map().name()).isEqualTo("globals.rodata");
+            assertThat(MapView.decode(ro.lookup(new byte[4]), 0, 4)).isEqualTo(1000);
+            assertThatThrownBy(() -> ro.update(new byte[4], new byte[ro.valueSize()]))
+                    .isInstanceOf(BpfMapException.class)
+                    .satisfies(e -> assertThat(((BpfException) e).errno()).isEqualTo(Errno.EPERM));
+            assertThat(obj.map(".data").map().frozen()).isFalse();
+        }
+    }
+
+    @Test
+    void mapsObjectCreatesEveryMapAndFillsSlots() {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
+            assertThat(obj.map("hash").type()).isEqualTo(MapType.HASH);
+            assertThat(obj.map("outer_array").map().type()).isEqualTo(MapType.ARRAY_OF_MAPS);
+            // jumps[1] = tail_b, so an odd skb->len tail-calls tail_b (returns 2), even: tail_a (1)
+            byte[] odd = new byte[14 + 7];
+            byte[] even = new byte[14 + 8];
+            TestRunResult r1 = obj.program("use_maps").testRun(TestRunOptions.data(odd));
+            TestRunResult r2 = obj.program("use_maps").testRun(TestRunOptions.data(even));
+            assertThat(r1.retval()).isEqualTo(2);
+            assertThat(r2.retval()).isEqualTo(1);
+            assertThat(obj.map("array").lookupLong(0)).hasValue(2);
+            byte[] v = obj.map("hash").lookup(new byte[4]);
+            assertThat(v).isNull();                                      // hash had no element 0
+            assertThat(obj.map("percpu_hash").lookupPerCpuLong(7)).containsExactly(7, 0, 0, 0);
+            assertThat(obj.map("percpu_hash").lookupPerCpuLong(8)).containsExactly(8, 0, 0, 0);
+        }
+    }
+
+    @Test
+    void mapInMapSlotsAreFilled() {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
+            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 8]));
+            assertThat(obj.map("inner_a").lookupLong(0)).hasValue(1);      // through outer_array[0]
+            assertThat(obj.map("inner_b").lookupLong(0)).hasValue(0);
+            assertThat(obj.map("queue").map().type()).isEqualTo(MapType.QUEUE);
+        }
+    }
+
+    @Test
+    void kconfigAndKsymsAreResolved() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region active = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "bpf_prog_active", new byte[4])
+                .readOnly().build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt)
+                .withKsyms(n -> n.equals("bpf_prog_active") ? OptionalLong.of(active.address()) : OptionalLong.empty());
+        try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
+            assertThat(obj.program("use_kconfig").testRun(TestRunOptions.defaults()).retval()).isZero();
+            byte[] bss = obj.map(".bss").lookup(new byte[4]);
+            long[] seen = new long[8];
+            for (int i = 0; i < 8; i++) {
+                seen[i] = MapView.decode(bss, 8 * i, 8);
+            }
+            assertThat(seen).containsExactly(0x060c00, 1, 250, 1, 1, 'b', 0, active.address());
+            assertThat(obj.map(".kconfig").map().frozen()).isTrue();
+        }
+    }
+
+    @Test
+    void aMissingKsymFailsTheLoadNamingIt() {
+        assertThatThrownBy(() -> BpfObject.open("externs.o", TestRunObjects.bytes("externs.o")))
+                .isInstanceOf(LoaderException.class)
+                .hasMessageContaining("extern (ksym) 'bpf_prog_active': not found in kernel");
+    }
+
+    @Test
+    void weakKfuncsMissingFromTheRuntimeAreNull() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region cgrp = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[256]).build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withKsyms(n -> OptionalLong.of(cgrp.address()));
+        try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
+            // neither rstat kfunc is registered: both weak calls are skipped; the program returns 0
+            TestRunResult r = obj.program("use_kfuncs").testRun(
+                    TestRunOptions.ctx(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}));
+            assertThat(r.retval()).isZero();
+        }
+    }
+
+    @Test
+    void programsRunOnTheChosenCpu() {
+        try (BpfObject obj = TestRunObjects.open("maps.o")) {
+            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 9]).withCpu(3));
+            assertThat(obj.map("percpu_hash").lookupPerCpuLong(9)).containsExactly(0, 0, 0, 9);
+        }
+    }
+
+    @Test
+    void missingProgramAndMapAreTypedErrorsNamingTheObject() {
+        try (BpfObject obj = TestRunObjects.open("globals.o")) {
+            assertThatThrownBy(() -> obj.program("nope")).isInstanceOf(BpfLoadException.class)
+                    .hasMessage("globals.o: no program named 'nope' (programs: use_globals)");
+            assertThatThrownBy(() -> obj.map("nope")).isInstanceOf(BpfLoadException.class)
+                    .hasMessageStartingWith("globals.o: no map named 'nope' (maps: .data, ");
+        }
+    }
+
+    @Test
+    void verifierRejectionFreesEveryMap() {
+        List<MapView> seen = new ArrayList<>();
+        LoadOptions reject = LoadOptions.defaults().withVerifier((p, rt) -> {
+            throw new IllegalStateException("R0 !read_ok");
+        });
+        assertThatThrownBy(() -> BpfObject.open("globals.o", TestRunObjects.bytes("globals.o"), reject))
+                .isInstanceOf(BpfLoadException.class)
+                .hasMessage("globals.o: program use_globals: rejected: R0 !read_ok");
+        LoadOptions noVerify = reject.withVerify(false);
+        try (BpfObject obj = BpfObject.open("globals.o", TestRunObjects.bytes("globals.o"), noVerify)) {
+            seen.addAll(obj.maps());
+        }
+        assertThat(seen).isNotEmpty();
+    }
+
+    @Test
+    void closeFreesTheMaps() {
+        BpfObject obj = TestRunObjects.open("globals.o");
+        long addr = obj.map(".data").map().address();
+        assertThat(obj.runtime().memory().regionAt(addr)).isNotNull();
+        obj.close();
+        assertThat(obj.runtime().memory().regionAt(addr)).isNull();
+        assertThatThrownBy(() -> obj.map(".data")).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,949 @@
+package dev.bpfvm.vm.jit;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.bpfvm.vm.exec.ExecContext;
+import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.jit.RuntimeRefs.Ref;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Emits one JVM method for a set of BPF slots: a whole function
+ * ({@code static long f<pc>(JitState, int depth, long r0..r9)}) or, for a function too large for
+ * one method, a piece of it (see {@link Shape#CHUNK}).
+ *
+ * <p>Registers are {@code long} locals. The executed count is a local too, brought up to date
+ * ("flushed") before anything that can observe it: a fault, a call, a jump, a join point; so a
+ * straight run of instructions costs one add. Faults of called code (memory, helpers) are caught
+ * by one exception handler per site, which stores the count and names the slot, exactly like
+ * the interpreter's catch and finally.
+ */
+final class FunctionEmitter {
+    /** What kind of method is being emitted. */
+    enum Shape {
+        /** A whole function: registers come as parameters, the method returns r0. */
+        FUNCTION,
+        /**
+         * A piece of a split function: {@code static int c<pc>_<k>(JitState, int depth, long[] regs,
+         * int entry)}; registers and the executed count come from and go back to {@code regs}
+         * (r0-r9, then the count in slot 10); returns the next slot to run, or -1 after the
+         * function's exit (r0 in regs[0], r1-r5 in the state), or -2 after a tail call ran.
+         */
+        CHUNK
+    }
+
+    static final String FUNC_DESC = "(L" + RuntimeRefs.JIT_STATE + ";IJJJJJJJJJJ)J";
+    static final String CHUNK_DESC = "(L" + RuntimeRefs.JIT_STATE + ";I[JI)I";
+    static final int CHUNK_EXIT = -1;
+    static final int CHUNK_TAIL_DONE = -2;
+
+    final MethodVisitor mv;
+    private final String owner;
+    private final CodeAnalysis an;
+    private final Shape shape;
+    private final BitSet body;
+    private final BitSet entries;
+    private final BitSet flushBefore;
+    private final Label[] labels;
+    private final EmitOptions options;
+
+    // local variable slots
+    private static final int S = 0;
+    private static final int DEPTH = 1;
+    private static final int REGS_ARRAY = 2;   // CHUNK only
+    private static final int ENTRY = 3;        // CHUNK only
+    private final int regBase;
+    private final int executed;
+    private final int budget;
+    private final int ctx;
+    private final int mem;
+    private final int stack;
+    private final int fpIndex;
+    private final int tmp;
+    private int nextLocal;
+
+    /** Per base register: the local slot of its memory window cache, or 0. */
+    private final int[] windowSlot = new int[11];
+
+    private int pending;
+    /** The shared exit of a chunk to another slot (registers saved, next slot returned), if used. */
+    private Label leave;
+    /** Bytecode offset of each emitted slot, and the method's code size, once emitted. */
+    final int[] offsets;
+    int codeSize;
+    private final List<int[]> handlers = new ArrayList<>();
+    private final List<Label> handlerLabels = new ArrayList<>();
+
+    FunctionEmitter(MethodVisitor mv, String owner, CodeAnalysis an, Shape shape, BitSet body, BitSet entries,
+                    EmitOptions options) {
+        this.mv = mv;
+        this.owner = owner;
+        this.an = an;
+        this.shape = shape;
+        this.body = body;
+        this.entries = entries;
+        this.options = options;
+        this.labels = new Label[an.slots];
+        this.offsets = new int[an.slots];
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
+            labels[pc] = new Label();
+        }
+        this.flushBefore = an.jumpTargets(body);
+        flushBefore.or(entries);
+        this.regBase = shape == Shape.FUNCTION ? 2 : 4;
+        this.executed = regBase + 22;
+        this.budget = executed + 2;
+        this.ctx = budget + 2;
+        this.mem = ctx + 1;
+        this.stack = mem + 1;
+        this.fpIndex = stack + 1;
+        this.tmp = fpIndex + 1;
+        this.nextLocal = tmp + 2;
+    }
+
+    private int slot(int reg) {
+        return regBase + 2 * reg;
+    }
+
+    // ---------------- small emit helpers ----------------
+
+    void ld(int reg) {
+        mv.visitVarInsn(LLOAD, slot(reg));
+    }
+
+    void st(int reg) {
+        mv.visitVarInsn(LSTORE, slot(reg));
+    }
+
+    void lconst(long v) {
+        if (v == 0) {
+            mv.visitInsn(LCONST_0);
+        } else if (v == 1) {
+            mv.visitInsn(LCONST_1);
+        } else {
+            mv.visitLdcInsn(v);
+        }
+    }
+
+    void iconst(int v) {
+        if (v >= -1 && v <= 5) {
+            mv.visitInsn(ICONST_0 + v);
+        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+            mv.visitIntInsn(BIPUSH, v);
+        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+            mv.visitIntInsn(SIPUSH, v);
+        } else {
+            mv.visitLdcInsn(v);
+        }
+    }
+
+    void invoke(Ref r) {
+        r.emit(mv);
+    }
+
+    /** Zero-extends the int on the stack into a long. */
+    void zextInt() {
+        mv.visitInsn(I2L);
+        mv.visitLdcInsn(0xffffffffL);
+        mv.visitInsn(LAND);
+    }
+
+    private void prog() {
+        mv.visitFieldInsn(GETSTATIC, owner, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
+    }
+
+    // ---------------- method structure ----------------
+
+    /** Emits the method body for every slot of the body. */
+    void emit() {
+        mv.visitCode();
+        prologue();
+        int prev = -1;
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
+            emitSlot(pc, body.nextSetBit(pc + 1));
+            prev = pc;
+        }
+        if (leave != null) {
+            mv.visitLabel(leave);
+            saveRegisters();
+            mv.visitVarInsn(ILOAD, ENTRY);
+            mv.visitInsn(IRETURN);
+        }
+        for (int k = 0; k < handlers.size(); k++) {
+            mv.visitLabel(handlerLabels.get(k));
+            // stack: [Throwable]
+            iconst(handlers.get(k)[0]);
+            prog();
+            mv.visitVarInsn(ALOAD, S);
+            mv.visitVarInsn(LLOAD, executed);
+            if (handlers.get(k)[1] != 0) {
+                lconst(handlers.get(k)[1]);
+                mv.visitInsn(LADD);
+            }
+            invoke(RuntimeRefs.FAULT);
+            mv.visitInsn(ATHROW);
+        }
+        if (prev < 0) {
+            throw new IllegalStateException("empty method body");
+        }
+        Label end = new Label();
+        mv.visitLabel(end);
+        codeSize = end.getOffset();
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private void prologue() {
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "ctx", Type.getDescriptor(ExecContext.class));
+        mv.visitVarInsn(ASTORE, ctx);
+        if (shape == Shape.CHUNK) {
+            for (int r = 0; r < 10; r++) {
+                mv.visitVarInsn(ALOAD, REGS_ARRAY);
+                iconst(r);
+                mv.visitInsn(LALOAD);
+                st(r);
+            }
+            mv.visitVarInsn(ALOAD, REGS_ARRAY);
+            iconst(10);
+            mv.visitInsn(LALOAD);
+            mv.visitVarInsn(LSTORE, executed);
+        } else {
+            mv.visitVarInsn(ALOAD, ctx);
+            invoke(RuntimeRefs.GET_EXECUTED);
+            mv.visitVarInsn(LSTORE, executed);
+        }
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        invoke(RuntimeRefs.FRAME_POINTER);
+        st(10);
+        mv.visitVarInsn(ALOAD, ctx);
+        invoke(RuntimeRefs.RUN_BUDGET);
+        mv.visitVarInsn(LSTORE, budget);
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "mem", "L" + Type.getInternalName(dev.bpfvm.vm.mem.AddressSpace.class) + ";");
+        mv.visitVarInsn(ASTORE, mem);
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "stack", "[B");
+        mv.visitVarInsn(ASTORE, stack);
+        // index of r10's byte in the stack array: stackBase + (MAX_FRAMES - depth) * FRAME_SIZE
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "stackBase", "I");
+        iconst(ExecContext.MAX_FRAMES);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        mv.visitInsn(ISUB);
+        iconst(ExecContext.FRAME_SIZE);
+        mv.visitInsn(IMUL);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, fpIndex);
+        mv.visitInsn(LCONST_0);
+        mv.visitVarInsn(LSTORE, tmp);
+        if (options.memoryWindows()) {
+            allocateWindows();
+        }
+        if (shape == Shape.CHUNK) {
+            // jump to the entry slot the caller asked for
+            int n = entries.cardinality();
+            int[] keys = new int[n];
+            Label[] targets = new Label[n];
+            int k = 0;
+            for (int pc = entries.nextSetBit(0); pc >= 0; pc = entries.nextSetBit(pc + 1)) {
+                keys[k] = pc;
+                targets[k++] = labels[pc];
+            }
+            Label bad = new Label();
+            mv.visitVarInsn(ILOAD, ENTRY);
+            mv.visitLookupSwitchInsn(bad, keys, targets);
+            mv.visitLabel(bad);
+            mv.visitTypeInsn(NEW, "java/lang/IllegalStateException");
+            mv.visitInsn(DUP);
+            mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IllegalStateException", "<init>", "()V", false);
+            mv.visitInsn(ATHROW);
+        } else {
+            int entry = entries.nextSetBit(0);
+            if (entry != body.nextSetBit(0)) {
+                mv.visitJumpInsn(GOTO, labels[entry]);
+            }
+        }
+    }
+
+    private void emitSlot(int pc, int nextEmitted) {
+        Label l = labels[pc];
+        if (flushBefore.get(pc)) {
+            flush();
+        }
+        mv.visitLabel(l);
+        mv.visitLineNumber(pc, l);
+        offsets[pc] = l.getOffset();
+        pending++;
+        Insn i = an.valid(pc);
+        if (i == null) {
+            flush();
+            throwInvalid(pc);
+            return;
+        }
+        EmitterTable.Emitter e = EmitterTable.get(i.opcode());
+        if (e.kind() == EmitterTable.Kind.EFFECT && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
+            flush();
+        }
+        e.emit(this, i, pc);
+        if (CodeAnalysis.fallsThrough(i)) {
+            int next = pc + i.slots();
+            if (next != nextEmitted) {
+                flush();
+                if (next < an.slots) {
+                    flushBefore.set(next);
+                }
+                goTo(pc, next);
+            }
+        }
+    }
+
+    /** Brings the executed count up to date. */
+    void flush() {
+        addPending();
+        pending = 0;
+    }
+
+    // ---------------- faults ----------------
+
+    private void faultArgs(int pc) {
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitVarInsn(LLOAD, executed);
+        iconst(pc);
+        prog();
+    }
+
+    void throwInvalid(int pc) {
+        faultArgs(pc);
+        invoke(RuntimeRefs.INVALID);
+        mv.visitInsn(ATHROW);
+    }
+
+    void throwOutOfRange(int pc, int target) {
+        faultArgs(pc);
+        iconst(target);
+        invoke(RuntimeRefs.OUT_OF_RANGE);
+        mv.visitInsn(ATHROW);
+    }
+
+    void throwBudget(int pc) {
+        faultArgs(pc);
+        invoke(RuntimeRefs.BUDGET);
+        mv.visitInsn(ATHROW);
+    }
+
+    /** The interpreter's check at calls: executed > budget faults. */
+    void budgetCheck(int pc) {
+        Label ok = new Label();
+        mv.visitVarInsn(LLOAD, executed);
+        mv.visitVarInsn(LLOAD, budget);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFLE, ok);
+        throwBudget(pc);
+        mv.visitLabel(ok);
+    }
+
+    /** Starts a call site whose callee may throw; returns the label ending it. */
+    private Label tryStart(int pc) {
+        Label start = new Label();
+        Label end = new Label();
+        Label handler = new Label();
+        mv.visitTryCatchBlock(start, end, handler, null);
+        handlers.add(new int[] {pc, pending});   // the count at a fault: executed + pending
+        handlerLabels.add(handler);
+        mv.visitLabel(start);
+        return end;
+    }
+
+    private void tryEnd(Label end) {
+        mv.visitLabel(end);
+    }
+
+    // ---------------- control flow ----------------
+
+    /** Emits the compare of a conditional jump, branching to the label when (not) taken. */
+    interface Branch {
+        void emit(Label to, boolean whenFalse);
+    }
+
+    /**
+     * A conditional jump. The count is not flushed before it: the taken edge adds what is
+     * pending (this jump included), the fall-through keeps it pending.
+     */
+    void condJump(int pc, int target, Branch branch) {
+        Label notTaken = new Label();
+        branch.emit(notTaken, true);
+        addPending();
+        taken(pc, target);
+        mv.visitLabel(notTaken);
+    }
+
+    /** executed += pending, on this path only (pending stays for the other). */
+    private void addPending() {
+        if (pending > 0) {
+            mv.visitVarInsn(LLOAD, executed);
+            lconst(pending);
+            mv.visitInsn(LADD);
+            mv.visitVarInsn(LSTORE, executed);
+        }
+    }
+
+    /** A taken jump: the budget check of a back-edge, then the target (or its fault). */
+    void taken(int pc, int target) {
+        if (target <= pc) {
+            if (target >= 0 && body.get(target)) {
+                // budget check and loop edge in one: within budget goes straight to the target
+                mv.visitVarInsn(LLOAD, executed);
+                mv.visitVarInsn(LLOAD, budget);
+                mv.visitInsn(LCMP);
+                mv.visitJumpInsn(IFLE, labels[target]);
+                throwBudget(pc);
+                return;
+            }
+            budgetCheck(pc);
+        }
+        goTo(pc, target);
+    }
+
+    /** Continues at {@code target} (count already flushed): a jump, a fault, or leaving a chunk. */
+    void goTo(int pc, int target) {
+        if (target < 0 || target >= an.slots) {
+            throwOutOfRange(pc, target);
+        } else if (body.get(target)) {
+            mv.visitJumpInsn(GOTO, labels[target]);
+        } else {
+            leaveChunk(target);
+        }
+    }
+
+    private void leaveChunk(int target) {
+        if (shape != Shape.CHUNK) {
+            throw new IllegalStateException("jump to " + target + " outside a whole function");
+        }
+        if (leave == null) {
+            leave = new Label();
+        }
+        iconst(target);
+        mv.visitVarInsn(ISTORE, ENTRY);   // the entry parameter is free once inside: reuse it
+        mv.visitJumpInsn(GOTO, leave);
+    }
+
+    private void saveRegisters() {
+        for (int r = 0; r < 10; r++) {
+            mv.visitVarInsn(ALOAD, REGS_ARRAY);
+            iconst(r);
+            ld(r);
+            mv.visitInsn(LASTORE);
+        }
+        mv.visitVarInsn(ALOAD, REGS_ARRAY);
+        iconst(10);
+        mv.visitVarInsn(LLOAD, executed);
+        mv.visitInsn(LASTORE);
+    }
+
+    void exit() {
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(LLOAD, executed);
+        invoke(RuntimeRefs.SET_EXECUTED);
+        for (int r = 1; r <= 5; r++) {
+            mv.visitVarInsn(ALOAD, S);
+            ld(r);
+            mv.visitFieldInsn(PUTFIELD, RuntimeRefs.JIT_STATE, "out" + r, "J");
+        }
+        if (shape == Shape.FUNCTION) {
+            ld(0);
+            mv.visitInsn(LRETURN);
+        } else {
+            mv.visitVarInsn(ALOAD, REGS_ARRAY);
+            iconst(0);
+            ld(0);
+            mv.visitInsn(LASTORE);
+            iconst(CHUNK_EXIT);
+            mv.visitInsn(IRETURN);
+        }
+    }
+
+    /** After a call returned normally: the callee's count and r1-r5, fresh memory windows. */
+    private void afterCall(boolean reloadArgs) {
+        mv.visitVarInsn(ALOAD, ctx);
+        invoke(RuntimeRefs.GET_EXECUTED);
+        mv.visitVarInsn(LSTORE, executed);
+        if (reloadArgs) {
+            for (int r = 1; r <= 5; r++) {
+                mv.visitVarInsn(ALOAD, S);
+                mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "out" + r, "J");
+                st(r);
+            }
+        }
+        invalidateWindows();
+    }
+
+    private void storeExecuted() {
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(LLOAD, executed);
+        invoke(RuntimeRefs.SET_EXECUTED);
+    }
+
+    private void pushAllRegisters() {
+        for (int r = 0; r < 10; r++) {
+            ld(r);
+        }
+    }
+
+    /** The frame already finished in a tail call: return its r0 (on the stack, a long). */
+    private void returnAfterTailCall() {
+        if (shape == Shape.FUNCTION) {
+            mv.visitInsn(LRETURN);
+        } else {
+            st(0);
+            mv.visitVarInsn(ALOAD, REGS_ARRAY);
+            iconst(0);
+            ld(0);
+            mv.visitInsn(LASTORE);
+            iconst(CHUNK_TAIL_DONE);
+            mv.visitInsn(IRETURN);
+        }
+    }
+
+    void localCall(int pc, int target) {
+        budgetCheck(pc);
+        Label ok = new Label();
+        mv.visitVarInsn(ILOAD, DEPTH);
+        iconst(1);
+        mv.visitInsn(IADD);
+        iconst(ExecContext.MAX_FRAMES);
+        mv.visitJumpInsn(IF_ICMPLT, ok);
+        faultArgs(pc);
+        invoke(RuntimeRefs.TOO_DEEP);
+        mv.visitInsn(ATHROW);
+        mv.visitLabel(ok);
+        if (target < 0 || target >= an.slots) {
+            throwOutOfRange(pc, target);
+            return;
+        }
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        iconst(1);
+        mv.visitInsn(IADD);
+        pushAllRegisters();
+        mv.visitMethodInsn(INVOKESTATIC, owner, JitCompiler.functionName(target), FUNC_DESC, false);
+        st(0);
+        afterCall(true);
+    }
+
+    void helperCall(int pc, long id) {
+        budgetCheck(pc);
+        Label found = new Label();
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "helpers", "L" + RuntimeRefs.HELPER_BY_ID.owner() + ";");
+        lconst(id);
+        invoke(RuntimeRefs.HELPER_BY_ID);
+        mv.visitInsn(DUP);
+        mv.visitJumpInsn(IFNONNULL, found);
+        mv.visitInsn(POP);
+        faultArgs(pc);
+        lconst(id);
+        invoke(RuntimeRefs.UNKNOWN_HELPER);
+        mv.visitInsn(ATHROW);
+        mv.visitLabel(found);
+        invoke(RuntimeRefs.HELPER_FN);
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        invoke(RuntimeRefs.SET_DEPTH);
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, ctx);
+        for (int r = 1; r <= 5; r++) {
+            ld(r);
+        }
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.CALL_FN);
+        tryEnd(end);
+        st(0);
+        afterCall(false);
+        Label noTail = new Label();
+        mv.visitVarInsn(ALOAD, ctx);
+        invoke(RuntimeRefs.TAKE_TAIL_CALL);
+        mv.visitInsn(DUP);
+        mv.visitJumpInsn(IFNULL, noTail);
+        mv.visitVarInsn(ALOAD, S);
+        iconst(pc);
+        prog();
+        mv.visitVarInsn(ILOAD, DEPTH);
+        pushAllRegisters();
+        invoke(RuntimeRefs.TAIL_CALL);
+        returnAfterTailCall();
+        mv.visitLabel(noTail);
+        mv.visitInsn(POP);
+    }
+
+    void kfuncCall(int pc, int btfId) {
+        budgetCheck(pc);
+        Label found = new Label();
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "kfuncs", "L" + RuntimeRefs.KFUNC_BY_ID.owner() + ";");
+        iconst(btfId);
+        invoke(RuntimeRefs.KFUNC_BY_ID);
+        mv.visitInsn(DUP);
+        mv.visitJumpInsn(IFNONNULL, found);
+        mv.visitInsn(POP);
+        faultArgs(pc);
+        iconst(btfId);
+        invoke(RuntimeRefs.UNKNOWN_KFUNC);
+        mv.visitInsn(ATHROW);
+        mv.visitLabel(found);
+        invoke(RuntimeRefs.KFUNC_FN);
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        invoke(RuntimeRefs.SET_DEPTH);
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, ctx);
+        for (int r = 1; r <= 5; r++) {
+            ld(r);
+        }
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.CALL_FN);
+        tryEnd(end);
+        st(0);
+        afterCall(false);
+    }
+
+    void callx(int pc, int reg) {
+        budgetCheck(pc);
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETSTATIC, owner, "SELF", "L" + RuntimeRefs.JIT_CODE + ";");
+        ld(reg);
+        iconst(pc);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        pushAllRegisters();
+        invoke(RuntimeRefs.CALLX);
+        Label normal = new Label();
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "tailDone", "Z");
+        mv.visitJumpInsn(IFEQ, normal);
+        mv.visitVarInsn(ALOAD, S);
+        iconst(0);
+        mv.visitFieldInsn(PUTFIELD, RuntimeRefs.JIT_STATE, "tailDone", "Z");
+        returnAfterTailCall();
+        mv.visitLabel(normal);
+        st(0);
+        afterCall(true);
+    }
+
+    /** LD_ABS / LD_IND into r0. */
+    void legacyLoad(int pc, Insn i) {
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, S);
+        ld(6);
+        ld(i.src());
+        iconst(i.opcode());
+        iconst(i.imm());
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.LEGACY_LOAD);
+        tryEnd(end);
+        st(0);
+    }
+
+    /** ld_imm64 src=4: the function's address in the program's code region. */
+    void functionAddress(int pc, int dst, int target) {
+        prog();
+        mv.visitVarInsn(ALOAD, ctx);
+        invoke(RuntimeRefs.RUNTIME);
+        iconst(target);
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.FUNCTION_ADDRESS);
+        tryEnd(end);
+        st(dst);
+    }
+
+    // ---------------- memory ----------------
+
+    private void address(int base, int off) {
+        ld(base);
+        if (off != 0) {
+            lconst(off);
+            mv.visitInsn(LADD);
+        }
+    }
+
+    /** Whether {@code [r10 + off, +size)} lies in the stack at any frame depth. */
+    private static boolean constantStackSlot(int base, int off, int size) {
+        return base == 10 && off >= -ExecContext.FRAME_SIZE && off + size <= 0;
+    }
+
+    private static Ref loadRef(int size) {
+        switch (size) {
+            case 1: return RuntimeRefs.LD8;
+            case 2: return RuntimeRefs.LD16;
+            case 4: return RuntimeRefs.LD32;
+            default: return RuntimeRefs.LD64;
+        }
+    }
+
+    private static Ref storeRef(int size) {
+        switch (size) {
+            case 1: return RuntimeRefs.ST8;
+            case 2: return RuntimeRefs.ST16;
+            case 4: return RuntimeRefs.ST32;
+            default: return RuntimeRefs.ST64;
+        }
+    }
+
+    /** Sign-extends the loaded long on the stack from {@code size} bytes (0 = no). */
+    private void signExtend(int size) {
+        switch (size) {
+            case 1: mv.visitInsn(L2I); mv.visitInsn(I2B); mv.visitInsn(I2L); break;
+            case 2: mv.visitInsn(L2I); mv.visitInsn(I2S); mv.visitInsn(I2L); break;
+            case 4: mv.visitInsn(L2I); mv.visitInsn(I2L); break;
+            default: break;
+        }
+    }
+
+    /** {@code dst = *(size *)(base + off)}, sign-extended when {@code signed}. */
+    void load(int pc, int dst, int base, int off, int size, boolean signed) {
+        if (options.stackSlots() && constantStackSlot(base, off, size)) {
+            mv.visitVarInsn(ALOAD, stack);
+            mv.visitVarInsn(ILOAD, fpIndex);
+            iconst(off);
+            mv.visitInsn(IADD);
+            invoke(loadRef(size));
+        } else if (options.memoryWindows()) {
+            windowLoad(pc, base, off, size);
+        } else {
+            mv.visitVarInsn(ALOAD, mem);
+            address(base, off);
+            iconst(size);
+            Label end = tryStart(pc);
+            invoke(RuntimeRefs.LOAD);
+            tryEnd(end);
+        }
+        if (signed) {
+            signExtend(size);
+        }
+        st(dst);
+    }
+
+    /** Pushes the value to store (a long). */
+    interface Value {
+        void push();
+    }
+
+    /** {@code *(size *)(base + off) = value}. */
+    void store(int pc, int base, int off, int size, Value value) {
+        if (options.stackSlots() && constantStackSlot(base, off, size)) {
+            mv.visitVarInsn(ALOAD, stack);
+            mv.visitVarInsn(ILOAD, fpIndex);
+            iconst(off);
+            mv.visitInsn(IADD);
+            value.push();
+            invoke(storeRef(size));
+        } else if (options.memoryWindows()) {
+            windowStore(pc, base, off, size, value);
+        } else {
+            mv.visitVarInsn(ALOAD, mem);
+            address(base, off);
+            iconst(size);
+            value.push();
+            Label end = tryStart(pc);
+            invoke(RuntimeRefs.STORE);
+            tryEnd(end);
+        }
+    }
+
+    /** STX | ATOMIC, as the interpreter's {@code atomic}. */
+    void atomic(int pc, Insn i, int size) {
+        int op = i.imm();
+        if (op == dev.bpfvm.vm.isa.Opcodes.ATOMIC_CMPXCHG) {
+            mv.visitVarInsn(ALOAD, mem);
+            address(i.dst(), i.off());
+            iconst(size);
+            ld(0);
+            ld(i.src());
+            Label end = tryStart(pc);
+            invoke(RuntimeRefs.CMPXCHG);
+            tryEnd(end);
+            st(0);
+            return;
+        }
+        mv.visitVarInsn(ALOAD, mem);
+        address(i.dst(), i.off());
+        iconst(size);
+        iconst(op);
+        ld(i.src());
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.ATOMIC);
+        tryEnd(end);
+        if ((op & dev.bpfvm.vm.isa.Opcodes.FETCH) != 0) {
+            st(i.src());
+        } else {
+            mv.visitInsn(POP2);
+        }
+    }
+
+    // ---------------- memory windows (fast path for accesses through registers) ----------------
+    // Per base register a cached MemoryAccess.Window: lo (J), readEnd (J), writeEnd (J), data ([B), bias (I).
+
+    private static final int W_LO = 0;
+    private static final int W_READ_END = 2;
+    private static final int W_WRITE_END = 4;
+    private static final int W_DATA = 6;
+    private static final int W_BIAS = 7;
+    private static final int W_SIZE = 8;
+
+    private void allocateWindows() {
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
+            Insn i = an.valid(pc);
+            if (i == null) {
+                continue;
+            }
+            int base = memoryBase(i);
+            if (base >= 0 && windowSlot[base] == 0
+                    && !(options.stackSlots() && constantStackSlot(base, i.off(), accessSize(i)))) {
+                windowSlot[base] = nextLocal;
+                nextLocal += W_SIZE;
+            }
+        }
+        for (int r = 0; r < windowSlot.length; r++) {
+            int w = windowSlot[r];
+            if (w != 0) {
+                mv.visitInsn(ACONST_NULL);
+                mv.visitVarInsn(ASTORE, w + W_DATA);
+                mv.visitInsn(ICONST_0);
+                mv.visitVarInsn(ISTORE, w + W_BIAS);
+            }
+        }
+        invalidateWindows();
+    }
+
+    /** The base register of a plain load or store, or -1. */
+    private static int memoryBase(Insn i) {
+        int mode = dev.bpfvm.vm.isa.Opcodes.mode(i.opcode());
+        switch (i.cls()) {
+            case dev.bpfvm.vm.isa.Opcodes.LDX:
+                return mode == dev.bpfvm.vm.isa.Opcodes.MEM || mode == dev.bpfvm.vm.isa.Opcodes.MEMSX ? i.src() : -1;
+            case dev.bpfvm.vm.isa.Opcodes.ST:
+            case dev.bpfvm.vm.isa.Opcodes.STX:
+                return mode == dev.bpfvm.vm.isa.Opcodes.MEM ? i.dst() : -1;
+            default:
+                return -1;
+        }
+    }
+
+    private static int accessSize(Insn i) {
+        return dev.bpfvm.vm.isa.Opcodes.sizeBytes(dev.bpfvm.vm.isa.Opcodes.size(i.opcode()));
+    }
+
+    /** Forgets every window (after calls: a helper may have changed the address space). */
+    private void invalidateWindows() {
+        for (int w : windowSlot) {
+            if (w != 0) {
+                // lo = 1, ends = 0: no address is at least 1 and at most -size
+                mv.visitInsn(LCONST_1);
+                mv.visitVarInsn(LSTORE, w + W_LO);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_READ_END);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_WRITE_END);
+            }
+        }
+    }
+
+    /**
+     * Falls through if the access of {@code size} bytes at the address in {@code tmp} is
+     * covered by the window ({@code lo <= addr <= end - size}), else jumps to {@code miss}.
+     */
+    private void windowCovered(int w, int endSlot, int size, Label miss) {
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + W_LO);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFLT, miss);
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + endSlot);
+        lconst(size);
+        mv.visitInsn(LSUB);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFGT, miss);
+    }
+
+    private void windowRefill(int w) {
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitVarInsn(LLOAD, tmp);
+        invoke(RuntimeRefs.WINDOW);
+        String win = Type.getInternalName(MemoryAccess.Window.class);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "lo", "J");
+        mv.visitVarInsn(LSTORE, w + W_LO);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "readEnd", "J");
+        mv.visitVarInsn(LSTORE, w + W_READ_END);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "writeEnd", "J");
+        mv.visitVarInsn(LSTORE, w + W_WRITE_END);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "data", "[B");
+        mv.visitVarInsn(ASTORE, w + W_DATA);
+        mv.visitFieldInsn(GETFIELD, win, "bias", "I");
+        mv.visitVarInsn(ISTORE, w + W_BIAS);
+    }
+
+    /** Pushes data and index of a covered access: data[bias + (int) addr]. */
+    private void windowIndex(int w) {
+        mv.visitVarInsn(ALOAD, w + W_DATA);
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitInsn(L2I);
+        mv.visitVarInsn(ILOAD, w + W_BIAS);
+        mv.visitInsn(IADD);
+    }
+
+    private void windowLoad(int pc, int base, int off, int size) {
+        int w = windowSlot[base];
+        address(base, off);
+        mv.visitVarInsn(LSTORE, tmp);
+        Label miss = new Label();
+        Label done = new Label();
+        windowCovered(w, W_READ_END, size, miss);
+        windowIndex(w);
+        invoke(loadRef(size));
+        mv.visitJumpInsn(GOTO, done);
+        // slow: the checked access (faults exactly as the interpreter), then a new window
+        mv.visitLabel(miss);
+        mv.visitVarInsn(ALOAD, mem);
+        mv.visitVarInsn(LLOAD, tmp);
+        iconst(size);
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.LOAD);
+        tryEnd(end);
+        windowRefill(w);
+        mv.visitLabel(done);
+    }
+
+    private void windowStore(int pc, int base, int off, int size, Value value) {
+        int w = windowSlot[base];
+        address(base, off);
+        mv.visitVarInsn(LSTORE, tmp);
+        Label miss = new Label();
+        Label done = new Label();
+        windowCovered(w, W_WRITE_END, size, miss);
+        windowIndex(w);
+        value.push();
+        invoke(storeRef(size));
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(miss);
+        mv.visitVarInsn(ALOAD, mem);
+        mv.visitVarInsn(LLOAD, tmp);
+        iconst(size);
+        value.push();
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.STORE);
+        tryEnd(end);
+        windowRefill(w);
+        mv.visitLabel(done);
+    }
+}

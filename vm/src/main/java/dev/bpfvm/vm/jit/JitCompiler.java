@@ -1,0 +1,358 @@
+package dev.bpfvm.vm.jit;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.bpfvm.vm.exec.Program;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Compiles a {@link Program} into a hidden JVM class: one static method per BPF function (slot
+ * 0, every local-call target, every function-pointer target), registers as {@code long} locals,
+ * jumps as JVM branches. A function whose method would pass {@link EmitOptions#maxMethodBytes}
+ * (HotSpot does not compile methods above 8000 bytes) is split into pieces run by a small
+ * driver loop. Anything that still cannot be compiled is a {@link JitException}; the caller
+ * then keeps the program interpreted.
+ */
+public final class JitCompiler {
+    private JitCompiler() {}
+
+    static final String CLASS_NAME = "dev/bpfvm/vm/jit/BpfCode";
+    /** Most pieces a function may be split into before the compiler gives up. */
+    private static final int MAX_SPLIT_ROUNDS = 6;
+
+    static String functionName(int pc) {
+        return "f" + pc;
+    }
+
+    /** Compiles with the default fast paths. */
+    public static JitCode compile(Program p) {
+        return compile(p, EmitOptions.DEFAULT);
+    }
+
+    public static JitCode compile(Program p, EmitOptions options) {
+        long t0 = System.nanoTime();
+        CodeAnalysis an = new CodeAnalysis(p);
+        Map<Integer, Integer> chunkBytes = new HashMap<>();   // entry -> target bytes per piece, for split functions
+        for (int round = 0; ; round++) {
+            Generated g;
+            try {
+                g = generate(an, options, chunkBytes);
+            } catch (MethodTooLargeException e) {
+                throw new JitException(p.name(), "method " + e.getMethodName() + " too large ("
+                        + e.getCodeSize() + " bytes)", e);
+            } catch (RuntimeException e) {
+                throw new JitException(p.name(), "code generation failed: " + e, e);
+            }
+            if (g.tooLarge.isEmpty()) {
+                JitCode code = define(p, g.bytes);
+                code.stats(new CompileStats(an.entries.size(), g.methods, g.maxMethodBytes, g.bytes.length,
+                        System.nanoTime() - t0));
+                return code;
+            }
+            if (round == MAX_SPLIT_ROUNDS) {
+                throw new JitException(p.name(), "function at insn " + g.tooLarge.get(0)
+                        + " does not fit in methods of " + options.maxMethodBytes() + " bytes", null);
+            }
+            for (int entry : g.tooLarge) {
+                int previous = chunkBytes.getOrDefault(entry, options.maxMethodBytes());
+                chunkBytes.put(entry, previous / 2);
+            }
+        }
+    }
+
+    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge) {}
+
+    private static Generated generate(CodeAnalysis an, EmitOptions options, Map<Integer, Integer> chunkBytes) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override
+            protected String getCommonSuperClass(String a, String b) {
+                return "java/lang/Object";   // every local has one type; nothing relies on a merge
+            }
+        };
+        cw.visit(V17, ACC_FINAL | ACC_SUPER | ACC_SYNTHETIC, CLASS_NAME, null, RuntimeRefs.JIT_CODE, null);
+        cw.visitSource(an.prog.name(), null);
+        cw.visitField(ACC_STATIC | ACC_FINAL | ACC_PRIVATE, "PROG", "L" + RuntimeRefs.PROGRAM + ";", null, null).visitEnd();
+        cw.visitField(ACC_STATIC | ACC_FINAL | ACC_PRIVATE, "SELF", "L" + RuntimeRefs.JIT_CODE + ";", null, null).visitEnd();
+        emitClinit(cw);
+        emitInit(cw);
+        emitDispatch(cw, an);
+        int methods = 0;
+        int maxBytes = 0;
+        List<Integer> tooLarge = new ArrayList<>();
+        for (int entry : an.entries) {
+            BitSet body = an.reachable(entry);
+            Integer pieceBytes = chunkBytes.get(entry);
+            if (pieceBytes == null) {
+                // try it whole, measuring each slot; split it on the next round if too big
+                FunctionEmitter fe = emitFunction(cw, an, entry, body, options);
+                methods++;
+                maxBytes = Math.max(maxBytes, fe.codeSize);
+                if (fe.codeSize > options.maxMethodBytes()) {
+                    tooLarge.add(entry);
+                }
+                continue;
+            }
+            List<BitSet> pieces = partition(an, body, pieceBytes, options);
+            int k = 0;
+            boolean fits = true;
+            for (BitSet piece : pieces) {
+                BitSet entries = pieceEntries(an, entry, body, piece);
+                MethodVisitor mv = cw.visitMethod(ACC_STATIC | ACC_PRIVATE, chunkName(entry, k++),
+                        FunctionEmitter.CHUNK_DESC, null, null);
+                FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.CHUNK, piece,
+                        entries, options);
+                fe.emit();
+                methods++;
+                maxBytes = Math.max(maxBytes, fe.codeSize);
+                fits &= fe.codeSize <= options.maxMethodBytes();
+            }
+            emitDriver(cw, entry, pieces);
+            methods++;
+            if (!fits) {
+                tooLarge.add(entry);
+            }
+        }
+        cw.visitEnd();
+        if (!tooLarge.isEmpty()) {
+            return new Generated(null, methods, maxBytes, tooLarge);   // split and try again
+        }
+        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge);
+    }
+
+    private static FunctionEmitter emitFunction(ClassWriter cw, CodeAnalysis an, int entry, BitSet body,
+                                                EmitOptions options) {
+        MethodVisitor mv = cw.visitMethod(ACC_STATIC, functionName(entry), FunctionEmitter.FUNC_DESC, null, null);
+        BitSet entries = new BitSet();
+        entries.set(entry);
+        FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
+                options);
+        fe.emit();
+        return fe;
+    }
+
+    static String chunkName(int entry, int k) {
+        return "c" + entry + "_" + k;
+    }
+
+    /**
+     * Splits a function's slots, in order, into runs whose estimated code stays under the piece
+     * size (the estimate: each slot's bytes when the function was emitted whole).
+     */
+    private static List<BitSet> partition(CodeAnalysis an, BitSet body, int pieceBytes, EmitOptions options) {
+        // measure the function emitted whole, in a scratch class
+        ClassWriter scratch = new ClassWriter(0);
+        scratch.visit(V17, ACC_FINAL, CLASS_NAME, null, RuntimeRefs.JIT_CODE, null);
+        int entry = body.nextSetBit(0);
+        MethodVisitor mv = scratch.visitMethod(ACC_STATIC, "measure", FunctionEmitter.FUNC_DESC, null, null);
+        BitSet entries = new BitSet();
+        entries.set(entry);
+        FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
+                options);
+        fe.emit();
+        List<BitSet> pieces = new ArrayList<>();
+        BitSet current = new BitSet();
+        int start = 0;
+        for (int pc = body.nextSetBit(0); pc >= 0; ) {
+            int next = body.nextSetBit(pc + 1);
+            int end = next >= 0 ? fe.offsets[next] : fe.codeSize;
+            if (!current.isEmpty() && end - start > pieceBytes) {
+                pieces.add(current);
+                current = new BitSet();
+                start = fe.offsets[pc];
+            }
+            current.set(pc);
+            pc = next;
+        }
+        if (!current.isEmpty()) {
+            pieces.add(current);
+        }
+        return pieces;
+    }
+
+    /** Slots of a piece entered from outside it: the function entry and targets of other pieces' edges. */
+    private static BitSet pieceEntries(CodeAnalysis an, int entry, BitSet body, BitSet piece) {
+        BitSet entries = new BitSet();
+        if (piece.get(entry)) {
+            entries.set(entry);
+        }
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
+            if (piece.get(pc)) {
+                continue;
+            }
+            dev.bpfvm.vm.isa.Insn i = an.valid(pc);
+            if (i == null) {
+                continue;
+            }
+            int op = i.opcode();
+            if (dev.bpfvm.vm.isa.Opcodes.isCondJump(op) || op == dev.bpfvm.vm.isa.Opcodes.JA64
+                    || op == dev.bpfvm.vm.isa.Opcodes.GOTOL) {
+                int t = CodeAnalysis.jumpTarget(i, pc);
+                if (t >= 0 && t < an.slots && piece.get(t)) {
+                    entries.set(t);
+                }
+            }
+            if (CodeAnalysis.fallsThrough(i)) {
+                int t = pc + i.slots();
+                if (t < an.slots && piece.get(t)) {
+                    entries.set(t);
+                }
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * The method of a split function: runs the piece holding the current slot until the
+     * function's exit, with the registers and the count in an array.
+     */
+    private static void emitDriver(ClassWriter cw, int entry, List<BitSet> pieces) {
+        MethodVisitor mv = cw.visitMethod(ACC_STATIC, functionName(entry), FunctionEmitter.FUNC_DESC, null, null);
+        mv.visitCode();
+        int regs = 22;
+        int pc = 23;
+        mv.visitIntInsn(BIPUSH, 11);
+        mv.visitIntInsn(NEWARRAY, T_LONG);
+        mv.visitVarInsn(ASTORE, regs);
+        for (int r = 0; r < 10; r++) {
+            mv.visitVarInsn(ALOAD, regs);
+            mv.visitIntInsn(BIPUSH, r);
+            mv.visitVarInsn(LLOAD, 2 + 2 * r);
+            mv.visitInsn(LASTORE);
+        }
+        mv.visitVarInsn(ALOAD, regs);
+        mv.visitIntInsn(BIPUSH, 10);
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "ctx", "L" + RuntimeRefs.EXEC_CONTEXT + ";");
+        RuntimeRefs.GET_EXECUTED.emit(mv);
+        mv.visitInsn(LASTORE);
+        mv.visitLdcInsn(entry);
+        mv.visitVarInsn(ISTORE, pc);
+        Label loop = new Label();
+        Label check = new Label();
+        mv.visitLabel(loop);
+        Label[] calls = new Label[pieces.size()];
+        for (int k = 0; k < pieces.size(); k++) {
+            calls[k] = new Label();
+        }
+        for (int k = 1; k < pieces.size(); k++) {
+            mv.visitVarInsn(ILOAD, pc);
+            mv.visitLdcInsn(pieces.get(k).nextSetBit(0));
+            mv.visitJumpInsn(IF_ICMPLT, calls[k - 1]);
+        }
+        mv.visitJumpInsn(GOTO, calls[pieces.size() - 1]);
+        for (int k = 0; k < pieces.size(); k++) {
+            mv.visitLabel(calls[k]);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitVarInsn(ALOAD, regs);
+            mv.visitVarInsn(ILOAD, pc);
+            mv.visitMethodInsn(INVOKESTATIC, CLASS_NAME, chunkName(entry, k), FunctionEmitter.CHUNK_DESC, false);
+            mv.visitVarInsn(ISTORE, pc);
+            mv.visitJumpInsn(GOTO, check);
+        }
+        mv.visitLabel(check);
+        mv.visitVarInsn(ILOAD, pc);
+        mv.visitJumpInsn(IFGE, loop);
+        mv.visitVarInsn(ALOAD, regs);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(LALOAD);
+        mv.visitInsn(LRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private static void emitClinit(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
+        mv.visitCode();
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
+                "()Ljava/lang/invoke/MethodHandles$Lookup;", false);
+        mv.visitLdcInsn("_");
+        mv.visitLdcInsn(Type.getObjectType(RuntimeRefs.PROGRAM));
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "classData",
+                "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;)Ljava/lang/Object;", false);
+        mv.visitTypeInsn(CHECKCAST, RuntimeRefs.PROGRAM);
+        mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
+        mv.visitTypeInsn(NEW, CLASS_NAME);
+        mv.visitInsn(DUP);
+        mv.visitMethodInsn(INVOKESPECIAL, CLASS_NAME, "<init>", "()V", false);
+        mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "SELF", "L" + RuntimeRefs.JIT_CODE + ";");
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private static void emitInit(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, "<init>", "()V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETSTATIC, CLASS_NAME, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
+        mv.visitMethodInsn(INVOKESPECIAL, RuntimeRefs.JIT_CODE, "<init>", "(L" + RuntimeRefs.PROGRAM + ";)V", false);
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** {@code dispatch}: a switch over the function entries; other slots go to the interpreter. */
+    private static void emitDispatch(ClassWriter cw, CodeAnalysis an) {
+        String desc = "(L" + RuntimeRefs.JIT_STATE + ";IIJJJJJJJJJJ)J";
+        MethodVisitor mv = cw.visitMethod(0, "dispatch", desc, null, null);
+        mv.visitCode();
+        int[] keys = an.entries.stream().mapToInt(Integer::intValue).toArray();
+        Label[] cases = new Label[keys.length];
+        for (int k = 0; k < keys.length; k++) {
+            cases[k] = new Label();
+        }
+        Label other = new Label();
+        mv.visitVarInsn(ILOAD, 2);
+        mv.visitLookupSwitchInsn(other, keys, cases);
+        for (int k = 0; k < keys.length; k++) {
+            mv.visitLabel(cases[k]);
+            mv.visitVarInsn(ALOAD, 1);
+            mv.visitVarInsn(ILOAD, 3);
+            for (int r = 0; r < 10; r++) {
+                mv.visitVarInsn(LLOAD, 4 + 2 * r);
+            }
+            mv.visitMethodInsn(INVOKESTATIC, CLASS_NAME, functionName(keys[k]), FunctionEmitter.FUNC_DESC, false);
+            mv.visitInsn(LRETURN);
+        }
+        mv.visitLabel(other);
+        mv.visitVarInsn(ALOAD, 1);
+        mv.visitFieldInsn(GETSTATIC, CLASS_NAME, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
+        mv.visitVarInsn(ILOAD, 2);
+        mv.visitVarInsn(ILOAD, 3);
+        for (int r = 0; r < 10; r++) {
+            mv.visitVarInsn(LLOAD, 4 + 2 * r);
+        }
+        RuntimeRefs.INTERPRET.emit(mv);
+        mv.visitInsn(LRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Defines the class as a hidden class (unloadable with its code) and returns its instance. */
+    private static JitCode define(Program p, byte[] bytes) {
+        try {
+            MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, p, true);
+            return (JitCode) hidden.findStaticGetter(hidden.lookupClass(), "SELF", JitCode.class).invoke();
+        } catch (LinkageError e) {
+            throw new JitException(p.name(), "generated class rejected: " + e, e);
+        } catch (Throwable e) {
+            throw new JitException(p.name(), "cannot define generated class: " + e, e);
+        }
+    }
+
+    /** The generated class file, for tests and dumps. */
+    static byte[] classBytes(Program p, EmitOptions options) {
+        return generate(new CodeAnalysis(p), options, new HashMap<>()).bytes;
+    }
+}
