@@ -569,7 +569,9 @@ final class CallCheck {
             // a helper Linux has but this runtime does not implement
             throw env.fail("unknown func " + HelperNames.name(funcId) + "#" + funcId);
         }
-        if (!env.type.helperAllowed(spec, env.bpfCapable)) {
+        boolean perfmonOnly = env.bpfCapable && !env.allowPtrLeaks && !env.type.isTracing()
+                && HelperAvailability.BASE_PERFMON.contains(HelperAvailability.shortName(spec));
+        if (!env.type.helperAllowed(spec, env.bpfCapable) || perfmonOnly) {
             throw env.fail("program of this type cannot use helper " + spec.name() + "#" + funcId);
         }
         HelperProto proto = spec.proto();

@@ -142,10 +142,11 @@ final class Env {
         this.type = input.programType();
         this.log = new VerifierLog(Math.max(opts.logLevel(), 0), prog);
         boolean priv = !opts.unprivileged();
-        this.allowPtrLeaks = priv;
-        this.allowUninitStack = priv;
-        this.bypassSpecV1 = priv;
-        this.bypassSpecV4 = priv;
+        boolean perfmon = priv && opts.perfmon();
+        this.allowPtrLeaks = perfmon;
+        this.allowUninitStack = perfmon;
+        this.bypassSpecV1 = perfmon;
+        this.bypassSpecV4 = perfmon;
         this.bpfCapable = priv;
         boolean strict = opts.strictAlignment();
         if (opts.anyAlignment()) {

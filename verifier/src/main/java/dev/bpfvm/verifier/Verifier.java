@@ -82,6 +82,9 @@ public final class Verifier {
         if (!env.bpfCapable && !env.type.unprivilegedAllowed()) {
             throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_BPF");
         }
+        if (env.bpfCapable && !env.allowPtrLeaks && env.type.isTracing()) {
+            throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_PERFMON");
+        }
         new Cfg(env).run();
         Checker checker = new Checker(env);
         doCheckMain(env, checker);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * type: xdp                        program type (ProgramTypes.byName), default socket
  * map: NAME TYPE KEY VALUE MAX [flags=N] [lock=OFF] [timer=OFF] [frozen=HEX]
  * priv: unpriv                     run without CAP_BPF/CAP_PERFMON
- * options: strict any sleepable nogpl nobtf
+ * options: strict any sleepable nogpl nobtf noperfmon (CAP_BPF without CAP_PERFMON)
  * global: LABEL scalar|ctx|memN ...   (the function at LABEL is global with these BTF arguments)
  * expect: accept|reject
  * msg: text that must appear in the log (repeatable)
@@ -178,6 +178,10 @@ class CaseFileTest {
     }
 
     static VerifierResult run(Case c) {
+        return runWith(c, o -> o);
+    }
+
+    static VerifierResult runWith(Case c, java.util.function.UnaryOperator<VerifierOptions> adjust) {
         Vt vt = Vt.of(c.program()).type(c.type());
         for (MapInfo m : c.maps()) {
             vt.map(m);
@@ -186,6 +190,7 @@ class CaseFileTest {
         for (String opt : c.options()) {
             switch (opt) {
                 case "nobtf": vt.noFuncInfo(); break;
+                case "noperfmon": o = o.withPerfmon(false); break;
                 case "strict": o = o.withStrictAlignment(true); break;
                 case "any": o = o.withAnyAlignment(true); break;
                 case "sleepable": o = o.withSleepable(true); break;
@@ -194,7 +199,7 @@ class CaseFileTest {
                 default: throw new IllegalArgumentException("option " + opt);
             }
         }
-        vt.options(o);
+        vt.options(adjust.apply(o));
         for (String g : c.globals()) {
             String[] p = g.split("\\s+");
             List<FuncInfo.FuncArg> args = new ArrayList<>();
