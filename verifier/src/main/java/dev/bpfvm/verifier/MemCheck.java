@@ -798,8 +798,8 @@ final class MemCheck {
         long minOff = ptr.smin + off;
         long maxOff = ptr.smax + off + size;
         RegState value = valueRegno >= 0 ? env.reg(valueRegno) : null;
-        boolean writingZero = (value != null && value.isNull())
-                || (value == null && isStMem() && env.insn(env.insnIdx).imm() == 0);
+        // only a register holding zero keeps STACK_ZERO bytes (check_stack_write_var_off)
+        boolean writingZero = value != null && value.isNull();
         for (long i = minOff; i < maxOff; i++) {
             int slot = (int) (-i - 1);
             int spi = slot / REG_SIZE;
