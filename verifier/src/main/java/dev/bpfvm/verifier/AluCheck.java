@@ -143,12 +143,7 @@ final class AluCheck {
 
     /** Gives a scalar about to be copied an id, so bounds learned on one copy reach the other. */
     private void assignScalarIdBeforeMov(RegState src) {
-        if (src.type != RegType.SCALAR_VALUE) {
-            return;
-        }
-        if (src.id == 0 && !src.varOff.isConst()) {
-            src.id = env.newId();
-        }
+        env.assignScalarIdBeforeMov(src);
     }
 
     private void adjustRegMinMax(Insn insn, Checker c) {
@@ -167,11 +162,15 @@ final class AluCheck {
                     }
                     throw env.deny("R" + insn.dst() + " pointer " + aluString(opc) + " pointer prohibited");
                 }
+                c.precision.markReg(insn.dst());
                 adjustPtr(insn, src, dst, c);
                 return;
             } else if (ptr != null) {
+                c.precision.markReg(insn.src());
                 adjustPtr(insn, dst, src, c);
                 return;
+            } else if (dst.precise && env.bpfCapable) {
+                c.precision.markReg(insn.src());
             }
         } else {
             src = new RegState();
@@ -183,7 +182,21 @@ final class AluCheck {
             }
         }
         adjustScalar(insn, dst, src.copy());
-        dst.id = 0;
+        // r1 = r2; r1 += K: remember the delta, so bounds learned on r2 reach r1 (6.11)
+        boolean alu64 = cls(insn.opcode()) == ALU64;
+        if (env.bpfCapable && opc == ADD && alu64 && dst.id != 0 && src.varOff.isConst()
+                && src.smin == src.smax) {
+            long val = src.varOff.value();
+            if ((dst.id & RegState.ADD_CONST) != 0 || Long.compareUnsigned(val, Integer.MAX_VALUE) > 0) {
+                dst.off = 0;
+                dst.id = 0;
+            } else {
+                dst.id |= RegState.ADD_CONST;
+                dst.off = (int) val;
+            }
+        } else {
+            dst.id = 0;
+        }
     }
 
     // ---- scalar op scalar ----

@@ -280,6 +280,7 @@ final class CallCheck {
             throw env.deny("R" + regno + " unbounded memory access, use 'var &= const' or 'if (var < const)'");
         }
         helperMemAccess(regno - 1, reg.umax, write, zeroSizeAllowed, m);
+        env.precision.markReg(regno);
     }
 
     private void checkFuncArg(int arg, Meta meta, HelperProto proto) {
@@ -380,6 +381,7 @@ final class CallCheck {
                     throw env.deny("R" + regno + " is not a known constant'");
                 }
                 meta.memSize = (int) reg.varOff.value();
+                env.precision.markReg(regno);
                 break;
             case PTR_TO_CONST_STR:
                 checkConstStr(reg, regno);
@@ -567,7 +569,9 @@ final class CallCheck {
             // a helper Linux has but this runtime does not implement
             throw env.fail("unknown func " + HelperNames.name(funcId) + "#" + funcId);
         }
-        if (!env.type.helperAllowed(spec, env.bpfCapable)) {
+        boolean perfmonOnly = env.bpfCapable && !env.allowPtrLeaks && !env.type.isTracing()
+                && HelperAvailability.BASE_PERFMON.contains(HelperAvailability.shortName(spec));
+        if (!env.type.helperAllowed(spec, env.bpfCapable) || perfmonOnly) {
             throw env.fail("program of this type cannot use helper " + spec.name() + "#" + funcId);
         }
         HelperProto proto = spec.proto();
@@ -843,6 +847,13 @@ final class CallCheck {
         if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {
             throw env.fail("kernel subsystem misconfigured verifier");
         }
+        if (meta.func.equals("tail_call")) {
+            RegState key = env.reg(3);
+            if (key.type == RegType.SCALAR_VALUE && key.varOff.isConst()
+                    && Long.compareUnsigned(key.varOff.value(), meta.map.maxEntries()) < 0) {
+                env.precision.markReg(3);
+            }
+        }
     }
 
     private void checkMapFuncCompatibility(MapInfo map, String f, String name, int funcId) {
@@ -1097,6 +1108,10 @@ final class CallCheck {
         if (subprog < 0) {
             throw env.fail(Errno.EFAULT, "verifier bug. No program starts at insn " + target);
         }
+        if (env.subprogs.get(subprog).separate()) {
+            globalCall(subprog);
+            return;
+        }
         VerifierState state = env.cur;
         FuncState caller = state.cur();
         FuncState callee = setupFuncEntry(state, subprog, env.insnIdx);
@@ -1116,6 +1131,108 @@ final class CallCheck {
         }
     }
 
+    /**
+     * A call of a global function: its arguments must match its BTF prototype; the function
+     * itself is verified apart (once), and here it returns an unknown scalar.
+     */
+    private void globalCall(int subprog) {
+        Env.Subprog sp = env.subprogs.get(subprog);
+        VerifierState state = env.cur;
+        FuncState caller = state.cur();
+        boolean bad = false;
+        try {
+            checkGlobalArgs(sp);
+        } catch (Env.Reject r) {
+            bad = true;
+        }
+        if (state.activeLockPtr != null) {
+            throw env.fail("global function calls are not allowed while holding a lock,\nuse static function instead");
+        }
+        if (bad) {
+            throw env.fail("Caller passes invalid args into func#" + subprog + " ('" + sp.name + "')");
+        }
+        if (env.log.traces()) {
+            env.verbose("Func#" + subprog + " ('" + sp.name + "') is global and assumed valid.\n");
+        }
+        sp.called = true;
+        for (int i = 1; i <= 5; i++) {
+            caller.regs[i].markNotInit();
+            caller.regs[i].written = true;
+        }
+        env.markUnknown(caller.regs[0]);
+        caller.regs[0].written = true;
+    }
+
+    /** btf_check_func_arg_match: each argument register fits the prototype. */
+    private void checkGlobalArgs(Env.Subprog sp) {
+        for (int i = 0; i < sp.args.size(); i++) {
+            int regno = i + 1;
+            RegState reg = env.reg(regno);
+            FuncInfo.FuncArg arg = sp.args.get(i);
+            switch (arg.kind()) {
+                case SCALAR:
+                    if (reg.type != RegType.SCALAR_VALUE) {
+                        throw env.fail("R" + regno + " is not a scalar");
+                    }
+                    break;
+                case CTX:
+                    checkArgRegOff(reg, regno, false);
+                    if (reg.type != RegType.PTR_TO_CTX) {
+                        throw env.fail("arg#" + i + " expects pointer to ctx");
+                    }
+                    break;
+                case MEM:
+                    if (reg.isNull()) {
+                        break;
+                    }
+                    checkArgRegOff(reg, regno, false);
+                    if (reg.maybeNull() && !arg.nullable()) {
+                        throw env.fail("arg#" + i + " is expected to be non-NULL");
+                    }
+                    if (reg.maybeNull()) {
+                        // check_mem_reg checks the not-NULL case
+                        int saved = reg.flags;
+                        reg.flags &= ~RegState.MAYBE_NULL;
+                        try {
+                            helperMemAccess(regno, arg.memSize(), false, true, null);
+                            helperMemAccess(regno, arg.memSize(), true, true, null);
+                        } finally {
+                            reg.flags = saved;
+                        }
+                    } else {
+                        helperMemAccess(regno, arg.memSize(), false, true, null);
+                        helperMemAccess(regno, arg.memSize(), true, true, null);
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /** The argument registers a global function starts its own verification with. */
+    void initGlobalArgs(FuncState f, Env.Subprog sp) {
+        for (int i = 0; i < sp.args.size(); i++) {
+            RegState r = f.regs[i + 1];
+            FuncInfo.FuncArg arg = sp.args.get(i);
+            switch (arg.kind()) {
+                case CTX:
+                    r.markPointer(RegType.PTR_TO_CTX, 0);
+                    break;
+                case MEM:
+                    r.markPointer(RegType.PTR_TO_MEM, arg.nullable() ? RegState.MAYBE_NULL : 0);
+                    r.memSize = arg.memSize();
+                    if (arg.nullable()) {
+                        r.id = env.newId();
+                    }
+                    break;
+                default:
+                    env.markUnknown(r);
+                    break;
+            }
+        }
+    }
+
     /** prepare_func_exit: back to the caller (or to the callback-calling helper). */
     void prepareFuncExit() {
         VerifierState state = env.cur;
@@ -1130,6 +1247,7 @@ final class CallCheck {
             if (r0.type != RegType.SCALAR_VALUE) {
                 throw env.deny("R0 not a scalar value");
             }
+            env.precision.markReg(0);
             if (!(callee.callbackRetMin <= r0.smin && r0.smax <= callee.callbackRetMax)) {
                 throw invalidScalar(r0, callee.callbackRetMin, callee.callbackRetMax, "At callback return", "R0");
             }
@@ -1176,6 +1294,14 @@ final class CallCheck {
     void checkReturnCode() {
         checker.checkRegArg(0, Checker.Op.SRC);
         RegState r0 = env.reg(0);
+        if (env.cur.frames[0].subprogno != 0) {
+            // a global function verified apart returns a scalar to whoever calls it
+            if (r0.type != RegType.SCALAR_VALUE) {
+                throw env.fail("At subprogram exit the register R0 is not a scalar value ("
+                        + StatePrinter.typeStr(r0) + ")");
+            }
+            return;
+        }
         if (checker.isPointerValue(r0)) {
             throw env.deny("R0 leaks addr as return value");
         }
@@ -1194,6 +1320,7 @@ final class CallCheck {
         if (r0.type != RegType.SCALAR_VALUE) {
             throw env.fail(exitCtx + " the register R0 is not a known value (" + StatePrinter.typeStr(r0) + ")");
         }
+        env.precision.markReg(0);
         if (!(range[0] <= r0.smin && r0.smax <= range[1])) {
             throw invalidScalar(r0, range[0], range[1], exitCtx, "R0");
         }

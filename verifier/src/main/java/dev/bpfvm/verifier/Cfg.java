@@ -108,6 +108,7 @@ final class Cfg {
                 if (fi.insnOff() == s.start) {
                     s.name = fi.name();
                     s.global = fi.global() && k > 0;
+                    s.args = s.global ? fi.args() : null;
                 }
             }
         }

@@ -40,6 +40,7 @@ final class Checker {
     final AluCheck alu;
     final MemCheck mem;
     final CallCheck calls;
+    final Precision precision;
     private final Deque<Pushed> stack = new ArrayDeque<>();
     private final Map<Integer, List<Explored>> explored = new HashMap<>();
     /** Jump-history entries since the last checkpoint (bounds checkpoint distance like the kernel). */
@@ -50,6 +51,8 @@ final class Checker {
         this.alu = new AluCheck(env);
         this.mem = new MemCheck(env);
         this.calls = new CallCheck(env, this);
+        this.precision = new Precision(env);
+        env.precision = precision;
     }
 
     // ---- register argument checks ----
@@ -184,6 +187,7 @@ final class Checker {
             if (aux.jmpPoint) {
                 jmpHistory++;
             }
+            precision.arrived();
             if (env.log.level2() && doPrintState) {
                 env.verbose("\nfrom " + env.prevInsnIdx + " to " + env.insnIdx
                         + (env.cur.speculative ? " (speculative execution)" : "") + ":");
@@ -248,7 +252,7 @@ final class Checker {
                     if (code == CALLX || cls == JMP32) {
                         throw env.fail("BPF_CALL uses reserved fields");
                     }
-                    if (env.cur.activeLockPtr != null) {
+                    if (env.cur.activeLockPtr != null && insn.src() != PSEUDO_CALL) {
                         boolean allowed = insn.src() == PSEUDO_CALL_HELPER && calls.isHelper(insn.imm(), "spin_unlock");
                         if (!allowed) {
                             throw env.fail("function calls are not allowed while holding a lock");
@@ -478,6 +482,17 @@ final class Checker {
         }
         boolean jmp32 = cls(code) == JMP32;
         int pred = BranchLogic.isBranchTaken(dst, src, opc, jmp32);
+        if (pred >= 0) {
+            // the verifier decides the branch from these values: they must stay exact
+            if (dst.type == RegType.SCALAR_VALUE) {
+                precision.markReg(insn.dst());
+            }
+            if (regSrc && src.type == RegType.SCALAR_VALUE) {
+                precision.markReg(insn.src());
+            }
+        } else {
+            precision.linked(linkedRegs(thisBranch, dst, regSrc ? src : null));
+        }
         if (pred == 1) {
             if (!env.bypassSpecV1) {
                 VerifierState spec = pushStack(env.insnIdx + 1, env.insnIdx, true);
@@ -547,6 +562,34 @@ final class Checker {
         }
     }
 
+    /** collect_linked_regs: every register and spilled slot sharing a compared scalar's id. */
+    private static int[] linkedRegs(VerifierState st, RegState dst, RegState src) {
+        int dstId = dst.type == RegType.SCALAR_VALUE ? dst.id & ~RegState.ADD_CONST : 0;
+        int srcId = src != null && src.type == RegType.SCALAR_VALUE ? src.id & ~RegState.ADD_CONST : 0;
+        if (dstId == 0 && srcId == 0) {
+            return null;
+        }
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int f = 0; f <= st.curframe; f++) {
+            FuncState fs = st.frames[f];
+            for (int i = 0; i < 10; i++) {
+                RegState r = fs.regs[i];
+                int rid = r.id & ~RegState.ADD_CONST;
+                if (r.type == RegType.SCALAR_VALUE && rid != 0 && (rid == dstId || rid == srcId)) {
+                    out.add(Precision.linkedEntry(f, false, i));
+                }
+            }
+            for (int spi = 0; spi < fs.stack.size() && spi < 64; spi++) {
+                StackSlot sl = fs.stack.get(spi);
+                int sid = sl.spilled.id & ~RegState.ADD_CONST;
+                if (sl.isSpilledScalar() && sid != 0 && (sid == dstId || sid == srcId)) {
+                    out.add(Precision.linkedEntry(f, true, spi));
+                }
+            }
+        }
+        return out.size() > 1 ? out.stream().mapToInt(Integer::intValue).toArray() : null;
+    }
+
     boolean isPointerValue(RegState r) {
         return !env.allowPtrLeaks && r.type != RegType.SCALAR_VALUE;
     }
@@ -578,21 +621,44 @@ final class Checker {
 
     /** Copies what was learned about {@code known} into every scalar sharing its id. */
     private void syncLinkedRegs(VerifierState vs, RegState known) {
+        int base = known.id & ~RegState.ADD_CONST;
         for (int f = 0; f <= vs.curframe; f++) {
             FuncState fs = vs.frames[f];
             for (int i = 0; i < FP; i++) {
-                RegState r = fs.regs[i];
-                if (r != known && r.type == RegType.SCALAR_VALUE && r.id == known.id) {
-                    r.assign(known);
-                }
+                syncLinked(fs.regs[i], known, base);
             }
             for (StackSlot s : fs.stack) {
-                RegState r = s.spilled;
-                if (s.isSpill() && r != known && r.type == RegType.SCALAR_VALUE && r.id == known.id) {
-                    r.assign(known);
+                if (s.isSpill()) {
+                    syncLinked(s.spilled, known, base);
                 }
             }
         }
+    }
+
+    /** sync_linked_regs for one register: a copy of what was learned, shifted by its delta. */
+    private static void syncLinked(RegState r, RegState known, int base) {
+        if (r == known || r.type != RegType.SCALAR_VALUE || (r.id & ~RegState.ADD_CONST) != base) {
+            return;
+        }
+        boolean rDelta = (r.id & RegState.ADD_CONST) != 0;
+        boolean kDelta = (known.id & RegState.ADD_CONST) != 0;
+        boolean written = r.written;
+        if ((!rDelta && !kDelta) || r.off == known.off) {
+            r.assign(known);
+            r.written = written;
+            return;
+        }
+        int savedId = r.id;
+        int savedOff = r.off;
+        RegState delta = new RegState();
+        delta.markConst((long) savedOff - (long) known.off);
+        r.assign(known);
+        r.written = written;
+        r.id = savedId;
+        r.off = savedOff;
+        ScalarBounds.add32(r, delta);
+        ScalarBounds.add64(r, delta);
+        r.varOff = r.varOff.add(delta.varOff);
     }
 
     /** mark_ptr_not_null_reg. */
@@ -799,6 +865,8 @@ final class Checker {
                 if (env.aux[insnIdx].callsCallback) {
                     if (statesEqual(sl.state, cur, Exact.RANGE_WITHIN, insnIdx)) {
                         sl.hits++;
+                        precision.arrived();
+                        precision.propagate(sl.state);
                         return true;
                     }
                     skipLoopCheck = true;
@@ -821,6 +889,8 @@ final class Checker {
                 }
             } else if (statesEqual(sl.state, cur, Exact.NOT_EXACT, insnIdx)) {
                 sl.hits++;
+                precision.arrived();
+                precision.propagate(sl.state);
                 return true;
             }
             if (miss) {
@@ -852,17 +922,26 @@ final class Checker {
         VerifierState saved = cur.copy();
         saved.insnIdx = insnIdx;
         saved.branches = 1;
+        saved.lastInsnIdx = env.prevInsnIdx;
         list.add(0, new Explored(saved));
         cur.parent = saved;
         cur.dfsDepth = saved.dfsDepth + 1;
+        cur.firstInsnIdx = insnIdx;
+        cur.history = new java.util.ArrayList<>();
         jmpHistory = 0;
         for (int f = 0; f <= cur.curframe; f++) {
             FuncState fs = cur.frames[f];
             for (RegState r : fs.regs) {
                 r.written = false;
+                if (env.bpfCapable && r.type == RegType.SCALAR_VALUE) {
+                    r.precise = false;
+                }
             }
             for (StackSlot s : fs.stack) {
                 s.spilled.written = false;
+                if (env.bpfCapable && s.isSpilledScalar()) {
+                    s.spilled.precise = false;
+                }
             }
         }
         return false;
@@ -951,7 +1030,7 @@ final class Checker {
         if (old.type != RegType.SCALAR_VALUE || cur.type != RegType.SCALAR_VALUE) {
             return;
         }
-        if (regsExact(old, cur, ids)) {
+        if (old.precise || cur.precise || regsExact(old, cur, ids)) {
             return;
         }
         boolean written = cur.written;
@@ -1019,6 +1098,12 @@ final class Checker {
         }
         switch (old.type) {
             case SCALAR_VALUE:
+                if (!old.precise && env.bpfCapable && exact == Exact.NOT_EXACT) {
+                    return true;
+                }
+                if ((old.id & RegState.ADD_CONST) != (cur.id & RegState.ADD_CONST)) {
+                    return false;
+                }
                 return rangeWithin(old, cur) && old.varOff.contains(cur.varOff) && ids.checkScalar(old.id, cur.id);
             case PTR_TO_MAP_KEY:
             case PTR_TO_MAP_VALUE:

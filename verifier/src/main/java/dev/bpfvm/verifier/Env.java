@@ -37,6 +37,16 @@ final class Env {
         String name;
         boolean global;
         boolean changesPktData;
+        /** A global function's arguments from BTF; null verifies it like a static one. */
+        java.util.List<FuncInfo.FuncArg> args;
+        /** A global function some verified code calls (it must then be verified itself). */
+        boolean called;
+        boolean verified;
+
+        /** Verified apart and assumed valid at call sites. */
+        boolean separate() {
+            return global && args != null;
+        }
     }
 
     /** Per-instruction facts ({@code struct bpf_insn_aux_data}). */
@@ -104,6 +114,8 @@ final class Env {
     VerifierState cur;
     int insnIdx;
     int prevInsnIdx = -1;
+    /** Precision tracking of the running check. */
+    Precision precision;
     int idGen;
 
     // statistics
@@ -130,10 +142,11 @@ final class Env {
         this.type = input.programType();
         this.log = new VerifierLog(Math.max(opts.logLevel(), 0), prog);
         boolean priv = !opts.unprivileged();
-        this.allowPtrLeaks = priv;
-        this.allowUninitStack = priv;
-        this.bypassSpecV1 = priv;
-        this.bypassSpecV4 = priv;
+        boolean perfmon = priv && opts.perfmon();
+        this.allowPtrLeaks = perfmon;
+        this.allowUninitStack = perfmon;
+        this.bypassSpecV1 = perfmon;
+        this.bypassSpecV4 = perfmon;
         this.bpfCapable = priv;
         boolean strict = opts.strictAlignment();
         if (opts.anyAlignment()) {
@@ -240,6 +253,21 @@ final class Env {
 
     int newId() {
         return ++idGen;
+    }
+
+    /** assign_scalar_id_before_mov: a scalar about to be copied gets an id linking the copies. */
+    void assignScalarIdBeforeMov(RegState src) {
+        if (src.type != RegType.SCALAR_VALUE) {
+            return;
+        }
+        if ((src.id & RegState.ADD_CONST) != 0) {
+            // a register already linked with a delta cannot take another one
+            src.id = 0;
+            src.off = 0;
+        }
+        if (src.id == 0 && !src.varOff.isConst()) {
+            src.id = newId();
+        }
     }
 
     Subprog subprogOf(FuncState f) {

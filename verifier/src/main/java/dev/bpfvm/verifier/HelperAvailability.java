@@ -113,6 +113,12 @@ final class HelperAvailability {
         all.addAll(XDP);
         all.addAll(CGROUP);
         all.addAll(SOCK_ADDR);
+        all.addAll(NetProgramTypes.LWT_HELPERS);
+        all.addAll(NetProgramTypes.LWT_XMIT_HELPERS);
+        all.addAll(NetProgramTypes.SK_SKB_HELPERS);
+        all.addAll(NetProgramTypes.SK_MSG_HELPERS);
+        all.addAll(NetProgramTypes.SOCK_OPS_HELPERS);
+        all.addAll(NetProgramTypes.SYSCTL_HELPERS);
         all.addAll(Set.of("sock_map_update", "sock_hash_update", "msg_redirect_map", "msg_redirect_hash",
                 "sk_redirect_map", "sk_redirect_hash", "sk_select_reuseport", "msg_pull_data",
                 "msg_push_data", "msg_pop_data", "lwt_push_encap", "lwt_seg6_store_bytes",

@@ -286,6 +286,18 @@ final class MemCheck {
                     env.markUnknown(regs[valueRegno]);
                 }
                 break;
+            case PTR_TO_FLOW_KEYS:
+                if (write && valueRegno >= 0 && isPointerValue(valueRegno)) {
+                    throw env.deny("R" + valueRegno + " leaks addr into flow keys");
+                }
+                checkPtrOffReg(reg, regno, false);
+                if (off < 0 || (long) off + size > FLOW_KEYS_SIZE) {
+                    throw env.deny("invalid access to flow keys off=" + off + " size=" + size);
+                }
+                if (read && valueRegno >= 0) {
+                    env.markUnknown(regs[valueRegno]);
+                }
+                break;
             case PTR_TO_SOCKET:
             case PTR_TO_SOCK_COMMON:
             case PTR_TO_TCP_SOCK:
@@ -344,6 +356,9 @@ final class MemCheck {
             }
         }
     }
+
+    /** {@code sizeof(struct bpf_flow_keys)}. */
+    static final int FLOW_KEYS_SIZE = 56;
 
     /** The kernel struct behind a map type ({@code map->ops->map_btf_id}), or null for none. */
     static String mapStructName(MapInfo map) {
@@ -584,6 +599,7 @@ final class MemCheck {
                     if (64 - Long.numberOfLeadingZeros(reg.umax) > size * 8) {
                         dst.id = 0;
                     }
+                    env.precision.stackAccess(state.frameno, spi);
                 } else {
                     int spillCnt = 0;
                     int zeroCnt = 0;
@@ -618,6 +634,7 @@ final class MemCheck {
                 RegState dst = cur.regs[dstRegno];
                 dst.assign(reg);
                 dst.written = true;
+                env.precision.stackAccess(state.frameno, spi);
             } else if (!env.allowPtrLeaks && reg.type != RegType.SCALAR_VALUE) {
                 throw env.deny("leaking pointer from stack off " + off);
             }
@@ -653,7 +670,7 @@ final class MemCheck {
         }
         if (zeros == maxOff - minOff) {
             dst.markConstZero();
-            dst.precise = true;
+            dst.precise = !env.bpfCapable;
         } else {
             env.markUnknown(dst);
         }
@@ -713,17 +730,19 @@ final class MemCheck {
         env.markStackScratched(spi);
         if (reg != null && off % REG_SIZE == 0 && reg.type == RegType.SCALAR_VALUE && env.bpfCapable) {
             boolean fits = 64 - Long.numberOfLeadingZeros(reg.umax) <= 8 * size;
-            if (fits && reg.id == 0 && !reg.varOff.isConst()) {
-                reg.id = env.newId();
+            if (fits) {
+                env.assignScalarIdBeforeMov(reg);
             }
             saveRegisterState(ss, reg, size);
             if (!fits) {
                 ss.spilled.id = 0;
             }
+            env.precision.stackAccess(state.frameno, spi);
         } else if (reg == null && off % REG_SIZE == 0 && isStMem() && env.bpfCapable) {
             RegState tmp = new RegState();
             tmp.markConst(env.insn(env.insnIdx).imm());
             saveRegisterState(ss, tmp, size);
+            env.precision.stackAccess(state.frameno, spi);
         } else if (reg != null && spillable(reg.type)) {
             if (size != REG_SIZE) {
                 env.log.lineInfo(env.insnIdx, "; ");
@@ -733,6 +752,7 @@ final class MemCheck {
                 throw env.fail("cannot spill pointers to stack into stack frame of the caller");
             }
             saveRegisterState(ss, reg, size);
+            env.precision.stackAccess(state.frameno, spi);
         } else {
             byte type = StackSlot.MISC;
             ss.spilled.type = RegType.NOT_INIT;
@@ -778,8 +798,8 @@ final class MemCheck {
         long minOff = ptr.smin + off;
         long maxOff = ptr.smax + off + size;
         RegState value = valueRegno >= 0 ? env.reg(valueRegno) : null;
-        boolean writingZero = (value != null && value.isNull())
-                || (value == null && isStMem() && env.insn(env.insnIdx).imm() == 0);
+        // only a register holding zero keeps STACK_ZERO bytes (check_stack_write_var_off)
+        boolean writingZero = value != null && value.isNull();
         for (long i = minOff; i < maxOff; i++) {
             int slot = (int) (-i - 1);
             int spi = slot / REG_SIZE;

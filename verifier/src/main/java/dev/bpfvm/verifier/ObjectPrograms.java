@@ -61,7 +61,9 @@ public final class ObjectPrograms {
         List<FuncInfo> funcs = new ArrayList<>();
         if (object.hasBtf()) {
             for (FunctionSpec f : spec.functions()) {
-                funcs.add(new FuncInfo(f.start(), f.name(), f.global() && f.start() != 0));
+                boolean global = f.global() && f.start() != 0;
+                List<FuncInfo.FuncArg> args = global ? globalArgs(object.btf(), f.btfId(), rules) : null;
+                funcs.add(new FuncInfo(f.start(), f.name(), global, args));
             }
         }
         return VerifierInput.builder(program.program(), rules)
@@ -72,6 +74,101 @@ public final class ObjectPrograms {
                 .options(opts)
                 .kernelTypes(types)
                 .build();
+    }
+
+    /**
+     * The arguments of a global function from its BTF prototype (btf_prepare_func_args):
+     * integers are scalars, a pointer to the program type's context struct is the context,
+     * a pointer to anything sized is memory of that size that may be NULL. Null when the
+     * prototype has something else; the function is then verified like a static one.
+     */
+    static List<FuncInfo.FuncArg> globalArgs(Btf btf, int funcId, ProgramTypeRules rules) {
+        if (btf == null || funcId <= 0 || !(btf.type(funcId) instanceof BtfType.Func f)
+                || !(btf.resolved(f.type()) instanceof BtfType.FuncProto proto) || proto.params().size() > 5) {
+            return null;
+        }
+        List<FuncInfo.FuncArg> out = new ArrayList<>();
+        for (BtfType.Param p : proto.params()) {
+            BtfType t = btf.resolved(p.type());
+            if (t instanceof BtfType.Int || t instanceof BtfType.Enumeration) {
+                out.add(FuncInfo.FuncArg.scalar());
+                continue;
+            }
+            if (!(t instanceof BtfType.Ptr ptr)) {
+                return null;
+            }
+            int target = btf.resolve(ptr.type());
+            BtfType pt = btf.type(target);
+            if (pt instanceof BtfType.Composite c && c.name().equals(contextStruct(rules))) {
+                out.add(FuncInfo.FuncArg.ctx());
+            } else if (pt instanceof BtfType.Void && voidPointerIsContext(rules)) {
+                out.add(FuncInfo.FuncArg.ctx());
+            } else if (pt instanceof BtfType.Int || pt instanceof BtfType.Enumeration
+                    || pt instanceof BtfType.Composite || pt instanceof BtfType.Array) {
+                try {
+                    out.add(FuncInfo.FuncArg.mem((int) btf.size(target), true));
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            } else {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /** The uapi struct a program type's context pointer points to. */
+    static String contextStruct(ProgramTypeRules rules) {
+        switch (rules.kernelType()) {
+            case "BPF_PROG_TYPE_SOCKET_FILTER":
+            case "BPF_PROG_TYPE_SCHED_CLS":
+            case "BPF_PROG_TYPE_SCHED_ACT":
+            case "BPF_PROG_TYPE_CGROUP_SKB":
+            case "BPF_PROG_TYPE_LWT_IN":
+            case "BPF_PROG_TYPE_LWT_OUT":
+            case "BPF_PROG_TYPE_LWT_XMIT":
+            case "BPF_PROG_TYPE_LWT_SEG6LOCAL":
+            case "BPF_PROG_TYPE_SK_SKB":
+            case "BPF_PROG_TYPE_FLOW_DISSECTOR":
+                return "__sk_buff";
+            case "BPF_PROG_TYPE_XDP":
+                return "xdp_md";
+            case "BPF_PROG_TYPE_CGROUP_SOCK":
+                return "bpf_sock";
+            case "BPF_PROG_TYPE_CGROUP_SOCK_ADDR":
+                return "bpf_sock_addr";
+            case "BPF_PROG_TYPE_SOCK_OPS":
+                return "bpf_sock_ops";
+            case "BPF_PROG_TYPE_SK_MSG":
+                return "sk_msg_md";
+            case "BPF_PROG_TYPE_CGROUP_DEVICE":
+                return "bpf_cgroup_dev_ctx";
+            case "BPF_PROG_TYPE_CGROUP_SYSCTL":
+                return "bpf_sysctl";
+            case "BPF_PROG_TYPE_PERF_EVENT":
+                return "bpf_perf_event_data";
+            case "BPF_PROG_TYPE_KPROBE":
+                return "pt_regs";
+            case "BPF_PROG_TYPE_RAW_TRACEPOINT":
+                return "bpf_raw_tracepoint_args";
+            default:
+                return "";
+        }
+    }
+
+    private static boolean voidPointerIsContext(ProgramTypeRules rules) {
+        switch (rules.kernelType()) {
+            case "BPF_PROG_TYPE_KPROBE":
+            case "BPF_PROG_TYPE_TRACEPOINT":
+            case "BPF_PROG_TYPE_RAW_TRACEPOINT":
+            case "BPF_PROG_TYPE_PERF_EVENT":
+            case "BPF_PROG_TYPE_TRACING":
+            case "BPF_PROG_TYPE_LSM":
+            case "BPF_PROG_TYPE_SYSCALL":
+                return true;
+            default:
+                return false;
+        }
     }
 
     /** The program type model for a program's section, or null when bpfvm has none. */
@@ -103,6 +200,26 @@ public final class ObjectPrograms {
                 return ProgramTypes.CGROUP_SOCK;
             case CGROUP_SOCK_ADDR:
                 return ProgramTypes.CGROUP_SOCK_ADDR;
+            case LWT_IN:
+                return ProgramTypes.LWT_IN;
+            case LWT_OUT:
+                return ProgramTypes.LWT_OUT;
+            case LWT_XMIT:
+                return ProgramTypes.LWT_XMIT;
+            case LWT_SEG6LOCAL:
+                return ProgramTypes.LWT_SEG6LOCAL;
+            case SK_SKB:
+                return ProgramTypes.SK_SKB;
+            case SK_MSG:
+                return ProgramTypes.SK_MSG;
+            case SOCK_OPS:
+                return ProgramTypes.SOCK_OPS;
+            case CGROUP_DEVICE:
+                return ProgramTypes.CGROUP_DEVICE;
+            case CGROUP_SYSCTL:
+                return ProgramTypes.CGROUP_SYSCTL;
+            case FLOW_DISSECTOR:
+                return ProgramTypes.FLOW_DISSECTOR;
             case LSM:
                 return ProgramTypes.btfTracing("lsm", spec.attachTo(), types);
             case TRACING:

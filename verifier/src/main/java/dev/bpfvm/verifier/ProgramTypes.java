@@ -569,9 +569,31 @@ public final class ProgramTypes {
         return null;
     }
 
+    /** {@code BPF_PROG_TYPE_LWT_IN}. */
+    public static final ProgramTypeRules LWT_IN = NetProgramTypes.LWT_IN;
+    /** {@code BPF_PROG_TYPE_LWT_OUT}. */
+    public static final ProgramTypeRules LWT_OUT = NetProgramTypes.LWT_OUT;
+    /** {@code BPF_PROG_TYPE_LWT_XMIT}: direct packet writes too. */
+    public static final ProgramTypeRules LWT_XMIT = NetProgramTypes.LWT_XMIT;
+    /** {@code BPF_PROG_TYPE_LWT_SEG6LOCAL}. */
+    public static final ProgramTypeRules LWT_SEG6LOCAL = NetProgramTypes.LWT_SEG6LOCAL;
+    /** {@code BPF_PROG_TYPE_SK_SKB}. */
+    public static final ProgramTypeRules SK_SKB = NetProgramTypes.SK_SKB;
+    /** {@code BPF_PROG_TYPE_SK_MSG}. */
+    public static final ProgramTypeRules SK_MSG = NetProgramTypes.SK_MSG;
+    /** {@code BPF_PROG_TYPE_SOCK_OPS}. */
+    public static final ProgramTypeRules SOCK_OPS = NetProgramTypes.SOCK_OPS;
+    /** {@code BPF_PROG_TYPE_CGROUP_DEVICE}. */
+    public static final ProgramTypeRules CGROUP_DEVICE = NetProgramTypes.CGROUP_DEVICE;
+    /** {@code BPF_PROG_TYPE_CGROUP_SYSCTL}. */
+    public static final ProgramTypeRules CGROUP_SYSCTL = NetProgramTypes.CGROUP_SYSCTL;
+    /** {@code BPF_PROG_TYPE_FLOW_DISSECTOR}. */
+    public static final ProgramTypeRules FLOW_DISSECTOR = NetProgramTypes.FLOW_DISSECTOR;
+
     private static final List<ProgramTypeRules> ALL = List.of(SOCKET_FILTER, CGROUP_SKB_INGRESS,
             CGROUP_SKB_EGRESS, SCHED_CLS, SCHED_ACT, XDP, KPROBE, TRACEPOINT, RAW_TRACEPOINT, TP_BTF,
-            FENTRY, FEXIT, SYSCALL, CGROUP_ITER, CGROUP_SOCK, CGROUP_SOCK_ADDR, PERF_EVENT);
+            FENTRY, FEXIT, SYSCALL, CGROUP_ITER, CGROUP_SOCK, CGROUP_SOCK_ADDR, PERF_EVENT, LWT_IN, LWT_OUT,
+            LWT_XMIT, LWT_SEG6LOCAL, SK_SKB, SK_MSG, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, FLOW_DISSECTOR);
 
     public static List<ProgramTypeRules> all() {
         return ALL;
@@ -640,7 +662,29 @@ public final class ProgramTypes {
                 return btfTracing(head, "", KernelTypes.emulated());
             case "perf_event":
                 return PERF_EVENT;
+            case "lwt_in":
+                return LWT_IN;
+            case "lwt_out":
+                return LWT_OUT;
+            case "lwt_xmit":
+                return LWT_XMIT;
+            case "lwt_seg6local":
+                return LWT_SEG6LOCAL;
+            case "sk_skb":
+                return SK_SKB;
+            case "sk_msg":
+                return SK_MSG;
+            case "sockops":
+                return SOCK_OPS;
+            case "flow_dissector":
+                return FLOW_DISSECTOR;
             case "cgroup":
+                if (n.equals("cgroup/dev")) {
+                    return CGROUP_DEVICE;
+                }
+                if (n.equals("cgroup/sysctl")) {
+                    return CGROUP_SYSCTL;
+                }
                 if (n.startsWith("cgroup/sock") && !n.startsWith("cgroup/sockops") && !n.startsWith("cgroup/sockopt")
                         || n.equals("cgroup/post_bind4") || n.equals("cgroup/post_bind6")) {
                     return CGROUP_SOCK;

@@ -34,6 +34,11 @@ public final class RegState {
     int u32max = -1;
     /** Identity shared by copies: null checks and packet ranges propagate through it. */
     int id;
+    /**
+     * BPF_ADD_CONST in {@link #id}: this scalar is a linked register plus the constant in
+     * {@link #off} ({@code r1 = r2; r1 += 4} keeps r1 linked to r2 with delta 4).
+     */
+    static final int ADD_CONST = 1 << 31;
     /** Acquired reference this pointer holds, 0 if none. */
     int refObjId;
     /** For map pointers: the map. */

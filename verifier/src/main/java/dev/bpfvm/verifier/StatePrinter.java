@@ -109,7 +109,10 @@ final class StatePrinter {
         sb.append('(');
         Sep s = new Sep(sb);
         if (r.id != 0) {
-            s.a().append("id=").append(r.id);
+            s.a().append("id=").append(r.id & ~RegState.ADD_CONST);
+            if ((r.id & RegState.ADD_CONST) != 0) {
+                sb.append(r.off >= 0 ? "+" : "").append(r.off);
+            }
         }
         if (r.refObjId != 0) {
             s.a().append("ref_obj_id=").append(r.refObjId);

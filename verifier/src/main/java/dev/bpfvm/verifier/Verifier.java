@@ -82,10 +82,57 @@ public final class Verifier {
         if (!env.bpfCapable && !env.type.unprivilegedAllowed()) {
             throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_BPF");
         }
+        if (env.bpfCapable && !env.allowPtrLeaks && env.type.isTracing()) {
+            throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_PERFMON");
+        }
         new Cfg(env).run();
         Checker checker = new Checker(env);
         doCheckMain(env, checker);
+        doCheckSubprogs(env);
         checkMaxStackDepth(env);
+    }
+
+    /**
+     * do_check_subprogs: every global function that verified code calls is verified on its
+     * own, for any arguments matching its prototype, until no new one is called.
+     */
+    private static void doCheckSubprogs(Env env) {
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (int i = 1; i < env.subprogs.size(); i++) {
+                Env.Subprog sp = env.subprogs.get(i);
+                if (!sp.separate() || !sp.called || sp.verified) {
+                    continue;
+                }
+                sp.verified = true;
+                again = true;
+                Checker checker = new Checker(env);
+                env.log.resetLineInfo();
+                if (env.log.traces()) {
+                    env.verbose("Validating " + sp.name + "() func#" + i + "...\n");
+                }
+                VerifierState state = new VerifierState();
+                FuncState f = new FuncState();
+                checker.calls.initFuncState(f, FuncState.MAIN_CALLSITE, 0, i);
+                state.frames[0] = f;
+                state.curframe = 0;
+                state.branches = 1;
+                checker.calls.initGlobalArgs(f, sp);
+                env.cur = state;
+                env.insnIdx = sp.start;
+                env.prevInsnIdx = -1;
+                env.log.prevLogPos = 0;
+                state.firstInsnIdx = sp.start;
+                checker.doCheck();
+                if (!env.log.level2()) {
+                    env.log.reset(0);
+                }
+                if (env.log.traces()) {
+                    env.verbose("Func#" + i + " ('" + sp.name + "') is safe for any args that match its prototype\n");
+                }
+            }
+        }
     }
 
     private static void doCheckMain(Env env, Checker checker) {

@@ -12,9 +12,12 @@ package dev.bpfvm.verifier;
  * @param sleepable       {@code BPF_F_SLEEPABLE}: the program may call sleepable helpers
  * @param gplCompatible   the program's license is GPL-compatible
  * @param printer         how instructions are printed in the log
+ * @param perfmon         with privileges: CAP_PERFMON (or CAP_SYS_ADMIN) too; false is CAP_BPF
+ *                        alone, which still refuses pointer leaks, uninitialized stack reads and
+ *                        Spectre-unsafe pointer arithmetic, and the tracing helpers
  */
 public record VerifierOptions(int logLevel, boolean unprivileged, boolean strictAlignment, boolean anyAlignment,
-        boolean sleepable, boolean gplCompatible, InsnPrinter printer) {
+        boolean sleepable, boolean gplCompatible, InsnPrinter printer, boolean perfmon) {
 
     public VerifierOptions {
         if (logLevel < 0 || logLevel > 2) {
@@ -27,34 +30,46 @@ public record VerifierOptions(int logLevel, boolean unprivileged, boolean strict
 
     /** Privileged, log level 1, GPL, default alignment. */
     public static VerifierOptions defaults() {
-        return new VerifierOptions(1, false, false, false, false, true, InsnPrinter.kernel());
+        return new VerifierOptions(1, false, false, false, false, true, InsnPrinter.kernel(), true);
     }
 
     public VerifierOptions withLogLevel(int level) {
-        return new VerifierOptions(level, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible, printer);
+        return new VerifierOptions(level, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible, printer, perfmon);
     }
 
     public VerifierOptions withUnprivileged(boolean u) {
-        return new VerifierOptions(logLevel, u, strictAlignment, anyAlignment, sleepable, gplCompatible, printer);
+        return new VerifierOptions(logLevel, u, strictAlignment, anyAlignment, sleepable, gplCompatible, printer, perfmon);
     }
 
     public VerifierOptions withStrictAlignment(boolean s) {
-        return new VerifierOptions(logLevel, unprivileged, s, anyAlignment, sleepable, gplCompatible, printer);
+        return new VerifierOptions(logLevel, unprivileged, s, anyAlignment, sleepable, gplCompatible, printer, perfmon);
     }
 
     public VerifierOptions withAnyAlignment(boolean a) {
-        return new VerifierOptions(logLevel, unprivileged, strictAlignment, a, sleepable, gplCompatible, printer);
+        return new VerifierOptions(logLevel, unprivileged, strictAlignment, a, sleepable, gplCompatible, printer, perfmon);
     }
 
     public VerifierOptions withSleepable(boolean s) {
-        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, s, gplCompatible, printer);
+        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, s, gplCompatible, printer, perfmon);
     }
 
     public VerifierOptions withGplCompatible(boolean g) {
-        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, g, printer);
+        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, g, printer, perfmon);
+    }
+
+    /** With privileges, whether CAP_PERFMON is held as well as CAP_BPF. */
+    public VerifierOptions withPerfmon(boolean p) {
+        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible,
+                printer, p);
+    }
+
+    /** The historical constructor: privileges, when granted, include CAP_PERFMON. */
+    public VerifierOptions(int logLevel, boolean unprivileged, boolean strictAlignment, boolean anyAlignment,
+            boolean sleepable, boolean gplCompatible, InsnPrinter printer) {
+        this(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible, printer, true);
     }
 
     public VerifierOptions withPrinter(InsnPrinter p) {
-        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible, p);
+        return new VerifierOptions(logLevel, unprivileged, strictAlignment, anyAlignment, sleepable, gplCompatible, p, perfmon);
     }
 }

@@ -29,6 +29,12 @@ final class VerifierState {
     int insnIdx;
     int callbackUnrollDepth;
     int dfsDepth;
+    /** First instruction of this state's segment of the path (since its parent checkpoint). */
+    int firstInsnIdx;
+    /** For a checkpoint: the last instruction of the segment that led to it. */
+    int lastInsnIdx = -1;
+    /** Non-sequential steps and stack accesses of the segment, for precision backtracking. */
+    java.util.ArrayList<Precision.Hist> history = new java.util.ArrayList<>();
 
     VerifierState copy() {
         VerifierState s = new VerifierState();
@@ -46,6 +52,9 @@ final class VerifierState {
         s.insnIdx = insnIdx;
         s.callbackUnrollDepth = callbackUnrollDepth;
         s.dfsDepth = dfsDepth;
+        s.firstInsnIdx = firstInsnIdx;
+        s.lastInsnIdx = lastInsnIdx;
+        s.history = new java.util.ArrayList<>(history);
         return s;
     }
 

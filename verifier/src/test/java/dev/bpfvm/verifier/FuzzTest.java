@@ -79,7 +79,7 @@ class FuzzTest {
         Random rnd = new Random(Long.getLong("fuzz.seed", 20240601));
         List<ProgramTypeRules> types = ProgramTypes.all();
         int accepted = 0;
-        for (int n = 0, max = Integer.getInteger("fuzz.n", 4000); n < max; n++) {
+        for (int n = 0, max = Integer.getInteger("fuzz.n", 1500); n < max; n++) {
             int len = 1 + rnd.nextInt(24);
             List<Insn> insns = new ArrayList<>();
             for (int i = 0; i < len; i++) {
@@ -107,7 +107,7 @@ class FuzzTest {
                 vt.map(m);
             }
             List<Insn> base = vt.insns();
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < 2; k++) {
                 List<Insn> insns = new ArrayList<>(base);
                 int edits = 1 + rnd.nextInt(3);
                 for (int e = 0; e < edits; e++) {

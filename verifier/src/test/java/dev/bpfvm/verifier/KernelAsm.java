@@ -98,6 +98,27 @@ final class KernelAsm {
 
     private record Pending(int index, int lineNo, String label, int kind) {}
 
+    /** The slot of each label of the program text. */
+    static Map<String, Integer> labels(String text) {
+        Map<String, Integer> labels = new HashMap<>();
+        int pc = 0;
+        for (String rawLine : text.split("\n", -1)) {
+            String l = stripComment(rawLine).trim();
+            while (true) {
+                Matcher m = Pattern.compile("^([A-Za-z_.][A-Za-z0-9_.]*):(.*)$").matcher(l);
+                if (!m.matches()) {
+                    break;
+                }
+                labels.put(m.group(1), pc);
+                l = m.group(2).trim();
+            }
+            if (!l.isEmpty()) {
+                pc += l.endsWith(" ll") ? 2 : 1;
+            }
+        }
+        return labels;
+    }
+
     static List<Insn> assemble(String text, Names names) {
         List<String> lines = new ArrayList<>();
         List<Integer> lineNos = new ArrayList<>();

@@ -22,6 +22,7 @@ final class Vt {
     private final HelperRegistry helpers = TestHelpers.helpers();
     private final KfuncRegistry kfuncs = TestHelpers.kfuncs();
     private boolean funcInfo = true;
+    private final Map<String, List<FuncInfo.FuncArg>> globals = new java.util.HashMap<>();
 
     private Vt(String text) {
         this.text = text;
@@ -113,6 +114,12 @@ final class Vt {
         return k.btfId();
     }
 
+    /** Declares the function at {@code label} global, with these BTF arguments. */
+    Vt global(String label, List<FuncInfo.FuncArg> args) {
+        globals.put(label, args);
+        return this;
+    }
+
     Vt noFuncInfo() {
         this.funcInfo = false;
         return this;
@@ -137,11 +144,30 @@ final class Vt {
         return out;
     }
 
+    private List<FuncInfo> withGlobals(List<FuncInfo> infos) {
+        if (globals.isEmpty()) {
+            return infos;
+        }
+        Map<String, Integer> labels = KernelAsm.labels(text);
+        List<FuncInfo> out = new ArrayList<>();
+        for (FuncInfo fi : infos) {
+            FuncInfo f = fi;
+            for (Map.Entry<String, List<FuncInfo.FuncArg>> g : globals.entrySet()) {
+                Integer at = labels.get(g.getKey());
+                if (at != null && at == fi.insnOff()) {
+                    f = new FuncInfo(fi.insnOff(), g.getKey(), true, g.getValue());
+                }
+            }
+            out.add(f);
+        }
+        return out;
+    }
+
     VerifierInput input() {
         List<Insn> insns = insns();
         Program p = new Program("test", insns, lines);
         return VerifierInput.builder(p, type).helpers(helpers).kfuncs(kfuncs).maps(MapResolver.byFd(maps))
-                .funcInfo(funcInfo ? funcInfo(insns) : List.of()).options(options).build();
+                .funcInfo(funcInfo ? withGlobals(funcInfo(insns)) : List.of()).options(options).build();
     }
 
     VerifierResult run() {
