@@ -202,9 +202,9 @@ public final class EmulatedKernel {
         return actor;
     }
 
-    /** The verifier hook object loading and BPF_PROG_LOAD of linked programs call ({@link ProgramVerifier#ACCEPT} by default). */
+    /** The verifier hook object loading and BPF_PROG_LOAD of linked programs call ({@link ProgramVerifier#KERNEL} by default; null restores it). */
     public void verifier(ProgramVerifier v) {
-        this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.ACCEPT : v);
+        this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.KERNEL : v);
     }
 
     public ProgramVerifier verifier() {
