@@ -23,11 +23,11 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {
-            "Verifies programs of a BPF object as the Linux 6.12 verifier would, with the emulated",
-            "kernel's helpers, kfuncs and BTF. Prints NAME: accepted (N insns processed) or",
-            "NAME: rejected: <the verifier's error line>, after the verifier log of a rejected program",
-            "(of every program with --log-level). Exit 0 when all are accepted, 1 when one is",
-            "rejected, 2 when the object cannot be loaded."})
+            "Verifies programs of a BPF object as the Linux 6.12 verifier would, with the",
+            "emulated kernel's helpers, kfuncs and BTF. Prints NAME: accepted (N insns",
+            "processed) or NAME: rejected: <error line>, after the log of a rejected program",
+            "(without --all) or of every program (with --log-level). Exit 0 when all are",
+            "accepted, 1 when one is rejected, 2 when the object cannot be loaded."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 
