@@ -16,14 +16,22 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** testrun.c: one program per context kind, through BPF_PROG_TEST_RUN. */
+/** testrun.c: one program per context kind, through BPF_PROG_TEST_RUN; every build of it must give the same results. */
+@ParameterizedClass
+@ValueSource(strings = {"testrun.o", "testrun.v1.o", "testrun.v2.o", "testrun.v4.o", "testrun.clang14.o", "testrun.clang15.o"})
 class TestRunProgramsTest {
+    @Parameter
+    String object;
+
     private BpfObject obj;
 
     @BeforeEach
     void open() {
-        obj = TestRunObjects.open("testrun.o");
+        obj = TestRunObjects.open(object);
     }
 
     @AfterEach
