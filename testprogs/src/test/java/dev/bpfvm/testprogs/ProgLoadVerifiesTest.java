@@ -8,6 +8,7 @@ import dev.bpfvm.kernel.load.ProgramVerifier;
 import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.BpfProcess;
 import dev.bpfvm.kernel.syscall.ProgLoadRejectedException;
+import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.vm.Errno;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +31,18 @@ class ProgLoadVerifiesTest {
                 .hasMessageEndingWith(": At program exit the register R0 has smin=0 smax=4294967295 "
                         + "should have been in [0, 1]");
         assertThat(bpf.progIds()).isEmpty();
+        assertThat(kernel.programs()).isEmpty();
+    }
+
+    @Test
+    void anUnprivilegedLoadOfATypeNeedingCapBpfIsEperm() {
+        kernel.verifier(ProgramVerifier.kernel(VerifierOptions.defaults().withUnprivileged(true)));
+        assertThatThrownBy(() -> bpf.objectLoad(proc, "testrun.o", TestObjects.bytes("testrun.o")))
+                .isInstanceOfSatisfying(ProgLoadRejectedException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM); // as bpf_prog_load without CAP_BPF
+                    assertThat(e.rejection().program()).isEqualTo("tc_rewrite");
+                    assertThat(e.log()).startsWith("program type BPF_PROG_TYPE_SCHED_CLS requires CAP_BPF\n");
+                });
         assertThat(kernel.programs()).isEmpty();
     }
 
