@@ -8,6 +8,7 @@ import dev.bpfvm.verifier.VerifierException;
 import dev.bpfvm.verifier.VerifierInput;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.object.AttachType;
@@ -42,6 +43,10 @@ final class Verification {
             in = ObjectPrograms.input(object, l, rt.helpers(), rt.kfuncs(), options, KernelTypes.emulated());
         } catch (VerifierException e) {
             return rejection(e);
+        } catch (RuntimeException e) {
+            // what the verifier would call its own internal error: a rejection, never a stack trace
+            String msg = "verifier internal error: " + e;
+            return new VerifierResult(false, msg + "\n", msg, Errno.EFAULT, 0, 0, 0, 0, 0, -1, null, List.of());
         }
         return Verifier.verify(in);
     }
