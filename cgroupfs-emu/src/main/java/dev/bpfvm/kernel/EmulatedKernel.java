@@ -202,7 +202,10 @@ public final class EmulatedKernel {
         return actor;
     }
 
-    /** The verifier hook object loading and BPF_PROG_LOAD of linked programs call ({@link ProgramVerifier#KERNEL} by default; null restores it). */
+    /**
+     * The verifier object loading calls for every program ({@link ProgramVerifier#KERNEL}, the
+     * real verifier, by default; null restores it).
+     */
     public void verifier(ProgramVerifier v) {
         this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.KERNEL : v);
     }

@@ -197,7 +197,11 @@ public final class Bpf {
 
     // ---------------------------------------------------------------- programs
 
-    /** BPF_PROG_LOAD: runs the verifier hook; the program holds a reference on each map in {@code mapFds}. */
+    /**
+     * BPF_PROG_LOAD of linked code; the program holds a reference on each map in {@code mapFds}.
+     * The verifier is not run here: it runs on the linked program in {@link #objectLoad} (raw
+     * code has no relocation table for it to resolve maps with).
+     */
     public int progLoad(BpfProcess p, ProgLoad a) {
         check(p, BpfCmd.PROG_LOAD, a);
         List<MapObject> used = new ArrayList<>();
