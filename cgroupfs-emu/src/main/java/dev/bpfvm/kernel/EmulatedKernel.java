@@ -202,9 +202,12 @@ public final class EmulatedKernel {
         return actor;
     }
 
-    /** The verifier hook object loading and BPF_PROG_LOAD of linked programs call ({@link ProgramVerifier#ACCEPT} by default). */
+    /**
+     * The verifier object loading calls for every program ({@link ProgramVerifier#KERNEL}, the
+     * real verifier, by default; null restores it).
+     */
     public void verifier(ProgramVerifier v) {
-        this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.ACCEPT : v);
+        this.loadOptions = loadOptions.withVerifier(v == null ? ProgramVerifier.KERNEL : v);
     }
 
     public ProgramVerifier verifier() {

@@ -64,6 +64,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new DemoCommand(io));
         cl.addSubcommand(new TestRunCommand(io));
         cl.addSubcommand(new MapCommand(io));
+        cl.addSubcommand(new VerifyCommand(io));
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setParameterExceptionHandler((ex, args) -> {

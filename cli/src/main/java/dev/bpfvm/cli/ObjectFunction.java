@@ -7,7 +7,9 @@ import dev.bpfvm.vm.elf.ElfLoader;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.mem.Region;
+import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.Linker;
+import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.MapSpec;
 import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ProgramSpec;
@@ -28,9 +30,11 @@ import java.util.Map;
 final class ObjectFunction {
     /**
      * The linked function, the global data regions it may write, and whether it uses maps (whose
-     * contents, unlike the globals, cannot be put back after a warm-up).
+     * contents, unlike the globals, cannot be put back after a warm-up), with the linked program and
+     * its object for the verifier.
      */
-    record Linked(Program program, String name, List<Region> globals, boolean usesMaps) {}
+    record Linked(Program program, String name, List<Region> globals, boolean usesMaps, LinkedProgram linked,
+                  ObjectSpec object) {}
 
     private ObjectFunction() {}
 
@@ -43,9 +47,12 @@ final class ObjectFunction {
         ObjectFunctions all = ElfLoader.loadFunctions(fileName, bytes);
         ProgramSpec spec = pick(file, all, name);
         if (spec.relocs().values().stream().anyMatch(r -> r instanceof Reloc.MapRef)) {
-            BpfObject live = BpfObject.load(all.object(), fileName, LoadOptions.defaults().withRuntime(rt));
-            Program p = all.object().program(spec.name()) != null ? live.program(spec.name()).program() : live.linkFunction(spec).program();
-            return new Linked(p, spec.name(), List.of(), true);
+            // no verifier at load: bpfvm run verifies only the chosen function, and only with --verify
+            BpfObject live = BpfObject.load(all.object(), fileName,
+                    LoadOptions.defaults().withRuntime(rt).withVerify(false));
+            LinkedProgram l = all.object().program(spec.name()) != null ? live.program(spec.name()).linked()
+                    : live.linkFunction(spec);
+            return new Linked(l.program(), spec.name(), List.of(), true, l, all.object());
         }
         Map<String, Region> regions = new HashMap<>();
         List<Region> globals = new ArrayList<>();
@@ -81,7 +88,8 @@ final class ObjectFunction {
         };
         boolean core = spec.relocs().values().stream().anyMatch(r -> r instanceof Reloc.CoreRef);
         Linker linker = new Linker(all.object(), resolver, core ? KernelBtf.get() : null);
-        return new Linked(linker.link(spec).program(), spec.name(), globals, false);
+        LinkedProgram l = linker.link(spec);
+        return new Linked(l.program(), spec.name(), globals, false, l, all.object());
     }
 
     private static boolean uses(ProgramSpec spec, String map) {

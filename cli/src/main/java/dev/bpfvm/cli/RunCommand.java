@@ -1,5 +1,7 @@
 package dev.bpfvm.cli;
 
+import dev.bpfvm.verifier.VerifierOptions;
+import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
@@ -65,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Instructions one run may execute (default ${DEFAULT-VALUE}).")
     long budget;
 
-    @Option(names = "--verify", description = "Runs the verifier on the function first.")
+    @Option(names = "--verify", description = "Runs the verifier on the function first (raw code and .text"
+            + " functions as BPF_PROG_TYPE_SYSCALL: r1 is a buffer); a rejection prints the log and exits 1.")
     boolean verify;
 
     @Option(names = "--json", description = "Prints one JSON object instead of lines.")
@@ -105,20 +108,32 @@ final class RunCommand implements Callable<Integer> {
         Program p;
         List<Region> globals = new ArrayList<>();
         boolean usesMaps = false;
+        VerifierResult verdict = null;
         if (ProgramFiles.isElf(bytes)) {
             ObjectFunction.Linked linked = ObjectFunction.link(file.toString(), file.getFileName().toString(), bytes,
                     prog, rt);
             p = linked.program();
             globals.addAll(linked.globals());
             usesMaps = linked.usesMaps();
+            if (verify) {
+                verdict = Verification.verify(linked.object(), linked.linked(), rt, VerifierOptions.defaults());
+            }
         } else {
             if (prog != null) {
                 throw new CliException("--prog is only for BPF object files (.o)");
             }
             p = ProgramFiles.load(file);
+            if (verify) {
+                verdict = Verification.verify(p, rt, VerifierOptions.defaults());
+            }
         }
-        if (verify) {
-            throw new CliException("--verify: the verifier is not available in this build");
+        if (verdict != null && !verdict.accepted()) {
+            io.err().print(verdict.log());
+            String where = ProgramFiles.isElf(bytes) ? file + ": " + p.name() : file.toString();
+            throw new CliException(where + ": rejected by the verifier"
+                    + (verdict.errorInsn() >= 0 ? " at insn " + verdict.errorInsn() : "")
+                    + (verdict.errorLine() != null ? " (" + verdict.errorLine() + ")" : "") + ": " + verdict.message(),
+                    Main.EXIT_CHECK_FAILED);
         }
         Jit jit = null;
         if (tier != TierPolicy.INTERP) {

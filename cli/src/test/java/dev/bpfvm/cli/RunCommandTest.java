@@ -22,6 +22,35 @@ class RunCommandTest {
             + "7b 01 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
 
     @Test
+    void verifyChecksRawCodeAsASyscallProgramBeforeRunning() throws Exception {
+        Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
+        CliRun ok = CliRun.of("run", p.toString(), "--verify", "--tier", "interp");
+        assertThat(ok.out()).startsWith("retval: 42\n");
+        assertThat(ok.code()).isZero();
+        // r1 is the memory, read like a syscall program's context
+        Path read = dir.resolve("read.s");
+        Files.writeString(read, "ldxdw r0, [r1+0]\nexit\n");
+        CliRun mem = CliRun.of("run", read.toString(), "--verify", "--tier", "interp", "--mem-hex",
+                "01 00 00 00 00 00 00 00");
+        assertThat(mem.out()).startsWith("retval: 1\n");
+        Path noRet = dir.resolve("noret.s");
+        Files.writeString(noRet, "mov r1, 1\nexit\n");
+        CliRun bad = CliRun.of("run", noRet.toString(), "--verify");
+        assertThat(bad.err()).isEqualTo("""
+                0: R1=ctx() R10=fp0
+                ; mov r1, 1 @ noret.s:1
+                0: (b7) r1 = 1                        ; R1_w=1
+                ; exit @ noret.s:2
+                1: (95) exit
+                R0 !read_ok
+                processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+                """ + "bpfvm: " + noRet + ": rejected by the verifier at insn 1 (noret.s:2): R0 !read_ok\n");
+        assertThat(bad.out()).isEmpty();
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(CliRun.of("run", noRet.toString()).code()).isZero(); // no verifier without --verify
+    }
+
+    @Test
     void printsRetvalAndDuration() throws Exception {
         Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
         CliRun r = CliRun.of("run", p.toString());
@@ -103,9 +132,6 @@ class RunCommandTest {
                 + "'--tier': unknown tier 'fast' (expected interp, jit or auto) (see 'bpfvm run --help')\n");
         assertThat(CliRun.of("run", p.toString(), "--budget", "0").err())
                 .isEqualTo("bpfvm: --budget must be at least 1 (got 0)\n");
-        CliRun verify = CliRun.of("run", p.toString(), "--verify");
-        assertThat(verify.err()).isEqualTo("bpfvm: --verify: the verifier is not available in this build\n");
-        assertThat(verify.code()).isEqualTo(2);
         assertThat(CliRun.of("run", p.toString(), "--mem-hex", "1").err())
                 .isEqualTo("bpfvm: bad hex in --mem-hex: '1' (token 1) has an odd number of digits\n");
         assertThat(CliRun.of("run", p.toString(), "--mem-hex", "00", "--mem-in", p.toString()).err())

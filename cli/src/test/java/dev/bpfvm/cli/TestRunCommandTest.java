@@ -29,6 +29,19 @@ class TestRunCommandTest {
     }
 
     @Test
+    void theVerifierRunsUnlessNoVerify() {
+        String core = Path.of("../testprogs/src/main/resources/bpf/core.o").toString();
+        CliRun r = CliRun.of("test-run", core, "--prog", "core_reads");
+        assertThat(r.err()).isEqualTo("bpfvm: core.o: program core_iter: rejected at insn 7 (core.c:51): At program "
+                + "exit the register R0 has smin=0 smax=4294967295 should have been in [0, 1]\n");
+        assertThat(r.out()).isEmpty();
+        assertThat(r.code()).isEqualTo(2);
+        CliRun skipped = CliRun.of("test-run", core, "--prog", "core_reads", "--no-verify");
+        // loaded without the verifier: the run itself happens (and faults without a ctx)
+        assertThat(skipped.err()).startsWith("bpfvm: program core_reads: insn 0 (core.c:31): invalid memory read");
+    }
+
+    @Test
     void allProgramsArePrefixedAndFailuresGoToStderr() {
         CliRun r = CliRun.of("test-run", TESTRUN, "--all", "--data-hex", UDP);
         assertThat(r.out()).matches("(?s)sock_count: retval: 4194334\nsock_count: duration: \\d+ ns\n"

@@ -7,19 +7,20 @@ import dev.bpfvm.kernel.load.BpfLoadException;
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.LoadOptions;
 import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.kernel.load.ProgramRejectedException;
 import dev.bpfvm.kernel.testrun.TestRunOptions;
 import dev.bpfvm.kernel.testrun.TestRunResult;
 import dev.bpfvm.vm.BpfException;
+import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.mem.Region;
-import java.util.OptionalLong;
-import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.spi.BpfMapException;
 import dev.bpfvm.vm.spi.MapAttr;
 import dev.bpfvm.vm.spi.MapType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class LoadPipelineTest {
@@ -106,7 +107,9 @@ class LoadPipelineTest {
         BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
         Region active = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "bpf_prog_active", new byte[4])
                 .readOnly().build());
-        LoadOptions o = LoadOptions.defaults().withRuntime(rt)
+        // not verified: this bare runtime lacks the rstat kfuncs, so use_kfuncs' unguarded weak call
+        // to css_rstat_updated is reachable and Linux would reject it ("kernel btf_id 0 is not a function")
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withVerify(false)
                 .withKsyms(n -> n.equals("bpf_prog_active") ? OptionalLong.of(active.address()) : OptionalLong.empty());
         try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
             assertThat(obj.program("use_kconfig").testRun(TestRunOptions.defaults()).retval()).isZero();
@@ -122,7 +125,9 @@ class LoadPipelineTest {
 
     @Test
     void aMissingKsymFailsTheLoadNamingIt() {
-        assertThatThrownBy(() -> BpfObject.open("externs.o", TestRunObjects.bytes("externs.o")))
+        // not verified: use_kfuncs (linked first) would be rejected for its missing weak kfunc, as below
+        assertThatThrownBy(() -> BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"),
+                LoadOptions.defaults().withVerify(false)))
                 .isInstanceOf(LoaderException.class)
                 .hasMessageContaining("extern (ksym) 'bpf_prog_active': not found in kernel");
     }
@@ -131,13 +136,34 @@ class LoadPipelineTest {
     void weakKfuncsMissingFromTheRuntimeAreNull() {
         BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
         Region cgrp = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[256]).build());
-        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withKsyms(n -> OptionalLong.of(cgrp.address()));
+        // not verified: with neither rstat kfunc the else branch's weak call is reachable, which Linux
+        // rejects; this test checks the linker's NULL for missing weak kfuncs at run time
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withVerify(false)
+                .withKsyms(n -> OptionalLong.of(cgrp.address()));
         try (BpfObject obj = BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o)) {
             // neither rstat kfunc is registered: both weak calls are skipped; the program returns 0
             TestRunResult r = obj.program("use_kfuncs").testRun(
                     TestRunOptions.ctx(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}));
             assertThat(r.retval()).isZero();
         }
+    }
+
+    @Test
+    void aVerifierRejectionFailsTheOpenWithTheLogAndSourceLine() {
+        BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
+        Region cgrp = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "cgroup", new byte[256]).build());
+        LoadOptions o = LoadOptions.defaults().withRuntime(rt).withKsyms(n -> OptionalLong.of(cgrp.address()));
+        assertThatThrownBy(() -> BpfObject.open("externs.o", TestRunObjects.bytes("externs.o"), o))
+                .isInstanceOfSatisfying(ProgramRejectedException.class, e -> {
+                    assertThat(e.program()).isEqualTo("use_kfuncs");
+                    assertThat(e.insnIdx()).isEqualTo(17);
+                    assertThat(e.sourceLine()).isEqualTo("externs.c:40");
+                    assertThat(e.verifierMessage()).isEqualTo("kernel btf_id 0 is not a function");
+                    assertThat(e.errno()).isEqualTo(Errno.EINVAL); // fetch_kfunc_meta returns -EINVAL
+                    assertThat(e.log()).contains("17: (85) call ").endsWith(" mark_read 0\n");
+                })
+                .hasMessage("externs.o: program use_kfuncs: rejected at insn 17 (externs.c:40): "
+                        + "kernel btf_id 0 is not a function");
     }
 
     @Test
@@ -161,7 +187,7 @@ class LoadPipelineTest {
     @Test
     void verifierRejectionFreesEveryMap() {
         List<MapView> seen = new ArrayList<>();
-        LoadOptions reject = LoadOptions.defaults().withVerifier((p, rt) -> {
+        LoadOptions reject = LoadOptions.defaults().withVerifier((o, p, rt) -> {
             throw new IllegalStateException("R0 !read_ok");
         });
         assertThatThrownBy(() -> BpfObject.open("globals.o", TestRunObjects.bytes("globals.o"), reject))

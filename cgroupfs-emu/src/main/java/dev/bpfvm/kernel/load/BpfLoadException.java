@@ -6,7 +6,7 @@ import dev.bpfvm.vm.LoaderException;
  * An object could not be turned into live maps and programs. The message names the object,
  * then the map or program, then what went wrong; nothing of the object stays alive.
  */
-public final class BpfLoadException extends LoaderException {
+public class BpfLoadException extends LoaderException {
     private static final long serialVersionUID = 1L;
 
     private final String program;

@@ -6,6 +6,7 @@ import dev.bpfvm.maps.ArrayOfMapsMap;
 import dev.bpfvm.maps.HashOfMapsMap;
 import dev.bpfvm.maps.Maps;
 import dev.bpfvm.maps.ProgArrayMap;
+import dev.bpfvm.verifier.VerifierException;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.btf.Btf;
@@ -319,7 +320,9 @@ public final class BpfObject implements AutoCloseable {
             }
             if (options.verify()) {
                 try {
-                    options.verifier().verify(linked, runtime);
+                    options.verifier().verify(spec, linked, runtime);
+                } catch (VerifierException e) {
+                    throw new ProgramRejectedException(file, p.name(), e);
                 } catch (BpfLoadException e) {
                     throw e;
                 } catch (RuntimeException e) {

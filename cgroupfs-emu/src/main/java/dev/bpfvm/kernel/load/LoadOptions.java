@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * @param cpus     virtual CPUs of a new runtime (ignored with {@link #runtime})
  * @param clock    nanosecond clock of a new runtime, or null for the real one
  * @param verify   whether programs pass through {@link #verifier} before they run
- * @param verifier the verifier hook ({@link ProgramVerifier#ACCEPT} until the verifier is wired)
+ * @param verifier the verifier hook (default {@link ProgramVerifier#KERNEL})
  * @param kconfig  values of {@code __kconfig} externs
  * @param ksyms    addresses of {@code __ksym} kernel variables (empty = none exists)
  * @param runtime  an existing runtime to load into (the emulated kernel's), or null for a new one
@@ -29,9 +29,9 @@ public record LoadOptions(int cpus, LongSupplier clock, boolean verify, ProgramV
         }
     }
 
-    /** 4 CPUs, real clock, verification on (with the default hook), default Kconfig, no ksyms, a new runtime. */
+    /** 4 CPUs, real clock, verification on (the real verifier, {@link ProgramVerifier#KERNEL}), default Kconfig, no ksyms, a new runtime. */
     public static LoadOptions defaults() {
-        return new LoadOptions(BpfRuntime.DEFAULT_CPUS, null, true, ProgramVerifier.ACCEPT, Kconfig.defaults(),
+        return new LoadOptions(BpfRuntime.DEFAULT_CPUS, null, true, ProgramVerifier.KERNEL, Kconfig.defaults(),
                 name -> OptionalLong.empty(), null);
     }
 

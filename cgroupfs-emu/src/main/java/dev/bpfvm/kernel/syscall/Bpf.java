@@ -8,6 +8,7 @@ import dev.bpfvm.kernel.iter.CgroupIterOrder;
 import dev.bpfvm.kernel.iter.CgroupIterator;
 import dev.bpfvm.kernel.iter.SeqFile;
 import dev.bpfvm.kernel.load.BpfObject;
+import dev.bpfvm.kernel.load.ProgramRejectedException;
 import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.kernel.load.MapView;
 import dev.bpfvm.kernel.testrun.TestRun;
@@ -196,7 +197,11 @@ public final class Bpf {
 
     // ---------------------------------------------------------------- programs
 
-    /** BPF_PROG_LOAD: runs the verifier hook; the program holds a reference on each map in {@code mapFds}. */
+    /**
+     * BPF_PROG_LOAD of linked code; the program holds a reference on each map in {@code mapFds}.
+     * The verifier is not run here: it runs on the linked program in {@link #objectLoad} (raw
+     * code has no relocation table for it to resolve maps with).
+     */
     public int progLoad(BpfProcess p, ProgLoad a) {
         check(p, BpfCmd.PROG_LOAD, a);
         List<MapObject> used = new ArrayList<>();
@@ -224,13 +229,16 @@ public final class Bpf {
      * Loads an object file as libbpf's {@code bpf_object__load} does with the kernel: every
      * map created (MAP_CREATE), every program linked, verified (the kernel's verifier hook) and
      * loaded (PROG_LOAD), each with an fd in {@code p}. Each program holds all the object's
-     * maps. EINVAL with the loader's message when the file is bad or a program is refused.
+     * maps. EINVAL with the loader's message when the file is bad; a verifier rejection is a
+     * {@link ProgLoadRejectedException} with the verifier's errno (EACCES or EINVAL) and log.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes) {
         check(p, BpfCmd.PROG_LOAD, file);
         BpfObject obj;
         try {
             obj = BpfObject.open(file, bytes, kernel.loadOptions());
+        } catch (ProgramRejectedException e) {
+            throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
             throw new KernelException(Errno.EINVAL, e.getMessage());
         }

@@ -1,0 +1,63 @@
+package dev.bpfvm.cli;
+
+import dev.bpfvm.verifier.KernelTypes;
+import dev.bpfvm.verifier.ObjectPrograms;
+import dev.bpfvm.verifier.ProgramTypes;
+import dev.bpfvm.verifier.Verifier;
+import dev.bpfvm.verifier.VerifierException;
+import dev.bpfvm.verifier.VerifierInput;
+import dev.bpfvm.verifier.VerifierOptions;
+import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.exec.Program;
+import dev.bpfvm.vm.object.AttachType;
+import dev.bpfvm.vm.object.LinkedProgram;
+import dev.bpfvm.vm.object.ObjectSpec;
+import dev.bpfvm.vm.object.ProgramSpec;
+import dev.bpfvm.vm.object.ProgramType;
+import java.util.List;
+
+/**
+ * Runs the verifier for the CLI. Programs of a known type use their type's rules; code with no
+ * program type (raw {@code .s}/{@code .bin} code, a global function of {@code .text}) is verified
+ * as a sleepable {@code BPF_PROG_TYPE_SYSCALL} program, the kernel's type whose context is a plain
+ * buffer: r1 may be read and written at any aligned offset below 64 KiB (the verifier does not
+ * know the buffer's real length; the run-time bounds checks still hold). The length in r2 is not modelled (r2 is
+ * uninitialized to the verifier, as for every program type).
+ */
+final class Verification {
+    private Verification() {}
+
+    /** Verifies a linked program of an object; a type bpfvm cannot verify is a rejection. */
+    static VerifierResult verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
+        LinkedProgram l = linked;
+        if (linked.spec().type() == ProgramType.UNSPEC) {
+            ProgramSpec s = linked.spec();
+            l = new LinkedProgram(new ProgramSpec(s.name(), s.section(), ProgramType.SYSCALL, AttachType.NONE,
+                    s.attachTo(), s.flags() | ProgramSpec.BPF_F_SLEEPABLE, s.insns(), s.relocs(), s.functions(), s.lines(), s.license()),
+                    linked.program(), linked.relocs(), linked.core(), linked.poisoned());
+        }
+        VerifierInput in;
+        try {
+            in = ObjectPrograms.input(object, l, rt.helpers(), rt.kfuncs(), options, KernelTypes.emulated());
+        } catch (VerifierException e) {
+            return rejection(e);
+        } catch (RuntimeException e) {
+            // what the verifier would call its own internal error: a rejection, never a stack trace
+            String msg = "verifier internal error: " + e;
+            return new VerifierResult(false, msg + "\n", msg, Errno.EFAULT, 0, 0, 0, 0, 0, -1, null, List.of());
+        }
+        return Verifier.verify(in);
+    }
+
+    /** Verifies raw code (no object): syscall rules, no maps. */
+    static VerifierResult verify(Program program, BpfRuntime rt, VerifierOptions options) {
+        return Verifier.verify(VerifierInput.builder(program, ProgramTypes.SYSCALL).helpers(rt.helpers())
+                .kfuncs(rt.kfuncs()).options(options.withSleepable(true)).kernelTypes(KernelTypes.emulated()).build());
+    }
+
+    private static VerifierResult rejection(VerifierException e) {
+        return new VerifierResult(false, e.log(), e.reason(), e.errno(), 0, 0, 0, 0, 0, e.insnIdx(), null, List.of());
+    }
+}
