@@ -54,6 +54,10 @@ final class TestRunCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Prints each executed instruction and the registers it changed (stderr).")
     boolean trace;
 
+    @Option(names = "--source", description = "With --trace: C source lines, memory read and written, helper calls"
+            + " with their arguments and results.")
+    boolean source;
+
     TestRunCommand(Io io) {
         this.io = io;
     }
@@ -66,7 +70,11 @@ final class TestRunCommand implements Callable<Integer> {
         }
         TestRunOptions options = inputs.options();
         try (BpfObject obj = ObjectRuns.open(file, inputs.noVerify)) {
-            options = options.withTrace(ObjectRuns.trace(io.err(), obj), trace);
+            if (source && !trace) {
+                throw new CliException("--source needs --trace");
+            }
+            options = options.withTrace(source ? new SourceTrace(io.err(), obj.runtime(), ObjectRuns.symbols(obj.runtime()))
+                    : ObjectRuns.trace(io.err(), obj), trace);
             List<BpfProgram> progs;
             if (which.all) {
                 progs = obj.programs();
