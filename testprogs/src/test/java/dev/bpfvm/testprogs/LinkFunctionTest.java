@@ -10,16 +10,19 @@ import dev.bpfvm.vm.exec.ExecContext;
 import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ProgramType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link BpfObject#linkFunction}: a global function of .text, linked against the object's live maps. */
 class LinkFunctionTest {
-    @Test
-    void aTextFunctionUsesTheObjectsMap() {
-        ObjectFunctions f = ElfLoader.loadFunctions("rawfunc.o", TestObjects.bytes("rawfunc.o"));
+    @ParameterizedTest
+    @ValueSource(strings = {"rawfunc.o", "rawfunc.v1.o", "rawfunc.v2.o", "rawfunc.v4.o", "rawfunc.clang14.o",
+            "rawfunc.clang15.o", "rawfunc.clang16.o"})
+    void aTextFunctionUsesTheObjectsMap(String object) {
+        ObjectFunctions f = ElfLoader.loadFunctions(object, TestObjects.bytes(object));
         assertThat(f.object().programs()).isEmpty();
         assertThat(f.function("count_in_map").type()).isEqualTo(ProgramType.UNSPEC);
-        try (BpfObject obj = BpfObject.load(f.object(), "rawfunc.o", LoadOptions.defaults())) {
+        try (BpfObject obj = BpfObject.load(f.object(), object, LoadOptions.defaults())) {
             LinkedProgram linked = obj.linkFunction(f.function("count_in_map"));
             assertThat(linked.name()).isEqualTo("count_in_map");
             ExecContext ctx = obj.runtime().newContext(0);

@@ -17,7 +17,6 @@ import java.util.OptionalLong;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.spi.BpfMapException;
 import dev.bpfvm.vm.spi.MapAttr;
-import dev.bpfvm.vm.spi.MapType;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,36 +71,6 @@ class LoadPipelineTest {
     }
 
     @Test
-    void mapsObjectCreatesEveryMapAndFillsSlots() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            assertThat(obj.map("hash").type()).isEqualTo(MapType.HASH);
-            assertThat(obj.map("outer_array").map().type()).isEqualTo(MapType.ARRAY_OF_MAPS);
-            // jumps[1] = tail_b, so an odd skb->len tail-calls tail_b (returns 2), even: tail_a (1)
-            byte[] odd = new byte[14 + 7];
-            byte[] even = new byte[14 + 8];
-            TestRunResult r1 = obj.program("use_maps").testRun(TestRunOptions.data(odd));
-            TestRunResult r2 = obj.program("use_maps").testRun(TestRunOptions.data(even));
-            assertThat(r1.retval()).isEqualTo(2);
-            assertThat(r2.retval()).isEqualTo(1);
-            assertThat(obj.map("array").lookupLong(0)).hasValue(2);
-            byte[] v = obj.map("hash").lookup(new byte[4]);
-            assertThat(v).isNull();                                      // hash had no element 0
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(7)).containsExactly(7, 0, 0, 0);
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(8)).containsExactly(8, 0, 0, 0);
-        }
-    }
-
-    @Test
-    void mapInMapSlotsAreFilled() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 8]));
-            assertThat(obj.map("inner_a").lookupLong(0)).hasValue(1);      // through outer_array[0]
-            assertThat(obj.map("inner_b").lookupLong(0)).hasValue(0);
-            assertThat(obj.map("queue").map().type()).isEqualTo(MapType.QUEUE);
-        }
-    }
-
-    @Test
     void kconfigAndKsymsAreResolved() {
         BpfRuntime rt = BpfObject.newRuntime(LoadOptions.defaults());
         Region active = rt.memory().register(Region.of(Region.Kind.KERNEL_OBJECT, "bpf_prog_active", new byte[4])
@@ -137,14 +106,6 @@ class LoadPipelineTest {
             TestRunResult r = obj.program("use_kfuncs").testRun(
                     TestRunOptions.ctx(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}));
             assertThat(r.retval()).isZero();
-        }
-    }
-
-    @Test
-    void programsRunOnTheChosenCpu() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 9]).withCpu(3));
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(9)).containsExactly(0, 0, 0, 9);
         }
     }
 

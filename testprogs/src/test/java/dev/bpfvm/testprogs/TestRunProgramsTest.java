@@ -4,8 +4,6 @@ import static dev.bpfvm.junit.BpfAssertions.assertThat;
 import static dev.bpfvm.junit.BpfAssertions.assertThatRun;
 import static dev.bpfvm.junit.BpfAssertions.assertThatThrownBy;
 
-import dev.bpfvm.junit.BpfObjectFile;
-import dev.bpfvm.junit.BpfTest;
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.MapView;
 import dev.bpfvm.kernel.testrun.TestRunException;
@@ -16,18 +14,30 @@ import dev.bpfvm.vm.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** testrun.c: one program per context kind, through BPF_PROG_TEST_RUN (a fresh object per test from the extension). */
-@BpfTest
-@BpfObjectFile("testrun.o")
+/** testrun.c: one program per context kind, through BPF_PROG_TEST_RUN; every build of it must give the same results. */
+@ParameterizedClass
+@ValueSource(strings = {"testrun.o", "testrun.v1.o", "testrun.v2.o", "testrun.v4.o", "testrun.clang14.o", "testrun.clang15.o"})
 class TestRunProgramsTest {
+    @Parameter
+    String object;
+
     private BpfObject obj;
 
     @BeforeEach
-    void open(BpfObject obj) {
-        this.obj = obj;
+    void open() {
+        obj = TestRunObjects.open(object);
+    }
+
+    @AfterEach
+    void close() {
+        obj.close();
     }
 
     private static byte[] hello() {
