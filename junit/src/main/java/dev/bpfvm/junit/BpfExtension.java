@@ -110,8 +110,8 @@ public final class BpfExtension implements ParameterResolver {
         throw new ParameterResolutionException("BPF object " + name + " not found; tried " + String.join(", ", tried));
     }
 
-    /** One test's kernel and objects; the store closes it when the test ends. */
-    static final class TestState implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    /** One test's kernel and objects; the store closes it (an AutoCloseable value) when the test ends. */
+    static final class TestState implements AutoCloseable {
         final DeterministicClock clock;
         private final BpfTest settings;
         private final ExtensionContext ec;

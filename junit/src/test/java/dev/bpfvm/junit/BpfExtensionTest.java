@@ -1,6 +1,7 @@
 package dev.bpfvm.junit;
 
 import static dev.bpfvm.junit.BpfAssertions.assertThat;
+import static dev.bpfvm.junit.BpfAssertions.assertThatThrownBy;
 
 import dev.bpfvm.kernel.EmulatedKernel;
 import dev.bpfvm.kernel.load.BpfObject;
@@ -46,6 +47,8 @@ class BpfExtensionTest {
     @Order(2)
     void eachTestGetsAFreshObject(BpfObject obj, @BpfMapName("counts") MapView counts) {
         assertThat(obj).isNotSameAs(previous);
+        assertThatThrownBy(() -> previous.map("counts")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("object counter is closed");                    // closed after its test
         assertThat(counts).hasSize(0);
     }
 
