@@ -58,6 +58,10 @@ final class TestRunCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Prints each executed instruction and the registers it changed (stderr).")
     boolean trace;
 
+    @Option(names = "--source", description = "With --trace: C source lines, memory read and written, helper calls"
+            + " with their arguments and results.")
+    boolean source;
+
     TestRunCommand(Io io) {
         this.io = io;
     }
@@ -66,6 +70,9 @@ final class TestRunCommand implements Callable<Integer> {
     public Integer call() {
         TestRunOptions options = inputs.options();
         try (BpfObject obj = ObjectRuns.open(file, inputs.noVerify)) {
+            if (source && !trace) {
+                throw new CliException("--source needs --trace");
+            }
             Jit jit = tier == TierPolicy.INTERP ? null : Jit.install(obj.runtime(), JitOptions.of(tier)
                     .warnings(w -> io.err().println("bpfvm: warning: stays interpreted: " + w)));
             try {
@@ -80,7 +87,8 @@ final class TestRunCommand implements Callable<Integer> {
 
     private int runAll(BpfObject obj, TestRunOptions options, Jit jit) {
         {
-            options = options.withTrace(ObjectRuns.trace(io.err(), obj), trace);
+            options = options.withTrace(source ? new SourceTrace(io.err(), obj.runtime(), ObjectRuns.symbols(obj.runtime()))
+                    : ObjectRuns.trace(io.err(), obj), trace);
             List<BpfProgram> progs;
             if (which.all) {
                 progs = obj.programs();

@@ -17,7 +17,6 @@ import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.spi.BpfMapException;
 import dev.bpfvm.vm.spi.MapAttr;
-import dev.bpfvm.vm.spi.MapType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -69,36 +68,6 @@ class LoadPipelineTest {
                     .isInstanceOf(BpfMapException.class)
                     .satisfies(e -> assertThat(((BpfException) e).errno()).isEqualTo(Errno.EPERM));
             assertThat(obj.map(".data").map().frozen()).isFalse();
-        }
-    }
-
-    @Test
-    void mapsObjectCreatesEveryMapAndFillsSlots() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            assertThat(obj.map("hash").type()).isEqualTo(MapType.HASH);
-            assertThat(obj.map("outer_array").map().type()).isEqualTo(MapType.ARRAY_OF_MAPS);
-            // jumps[1] = tail_b, so an odd skb->len tail-calls tail_b (returns 2), even: tail_a (1)
-            byte[] odd = new byte[14 + 7];
-            byte[] even = new byte[14 + 8];
-            TestRunResult r1 = obj.program("use_maps").testRun(TestRunOptions.data(odd));
-            TestRunResult r2 = obj.program("use_maps").testRun(TestRunOptions.data(even));
-            assertThat(r1.retval()).isEqualTo(2);
-            assertThat(r2.retval()).isEqualTo(1);
-            assertThat(obj.map("array").lookupLong(0)).hasValue(2);
-            byte[] v = obj.map("hash").lookup(new byte[4]);
-            assertThat(v).isNull();                                      // hash had no element 0
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(7)).containsExactly(7, 0, 0, 0);
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(8)).containsExactly(8, 0, 0, 0);
-        }
-    }
-
-    @Test
-    void mapInMapSlotsAreFilled() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 8]));
-            assertThat(obj.map("inner_a").lookupLong(0)).hasValue(1);      // through outer_array[0]
-            assertThat(obj.map("inner_b").lookupLong(0)).hasValue(0);
-            assertThat(obj.map("queue").map().type()).isEqualTo(MapType.QUEUE);
         }
     }
 
@@ -164,14 +133,6 @@ class LoadPipelineTest {
                 })
                 .hasMessage("externs.o: program use_kfuncs: rejected at insn 17 (externs.c:40): "
                         + "kernel btf_id 0 is not a function");
-    }
-
-    @Test
-    void programsRunOnTheChosenCpu() {
-        try (BpfObject obj = TestRunObjects.open("maps.o")) {
-            obj.program("use_maps").testRun(TestRunOptions.data(new byte[14 + 9]).withCpu(3));
-            assertThat(obj.map("percpu_hash").lookupPerCpuLong(9)).containsExactly(0, 0, 0, 9);
-        }
     }
 
     @Test

@@ -1,7 +1,8 @@
 package dev.bpfvm.testprogs;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.bpfvm.junit.BpfAssertions.assertThat;
+import static dev.bpfvm.junit.BpfAssertions.assertThatRun;
+import static dev.bpfvm.junit.BpfAssertions.assertThatThrownBy;
 
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.MapView;
@@ -82,8 +83,8 @@ class TestRunProgramsTest {
     void socketFilterSeesTheIpHeaderAndSkbFields() {
         byte[] frame = hello();                                      // 47 bytes, skb->len 33
         TestRunResult r = obj.program("sock_count").testRun(TestRunOptions.data(frame).withCtx(new byte[192]));
-        assertThat(r.retval()).isEqualTo(64L << 16 | 33);             // ttl, PACKET_HOST, len
-        assertThat(obj.map("proto_bytes").lookupLong(17)).hasValue(33);
+        assertThat(r).hasRetval(64L << 16 | 33);                      // ttl, PACKET_HOST, len
+        assertThat(obj.map("proto_bytes")).containsEntry(17, 33);
         byte[] expected = frame.clone();
         expected[12] = 0;                                            // the Ethernet header comes back zeroed
         expected[13] = 0;
@@ -179,7 +180,7 @@ class TestRunProgramsTest {
     void xdpAdjustsHeadAndTail() {
         byte[] frame = hello();
         TestRunResult r = obj.program("xdp_tag").testRun(TestRunOptions.data(frame));
-        assertThat(r.retval()).isEqualTo(3);                          // XDP_TX
+        assertThat(r).hasRetval(3);                                   // XDP_TX
         byte[] expected = new byte[4 + frame.length - 2];
         expected[0] = (byte) 0xde;
         expected[1] = (byte) 0xad;
@@ -188,6 +189,8 @@ class TestRunProgramsTest {
         System.arraycopy(frame, 0, expected, 4, frame.length - 2);
         assertThat(r.dataOut()).isEqualTo(expected);
         assertThat(obj.map("xdp_stats").lookupPerCpuLong(3)).containsExactly(1, 0, 0, 0);
+        assertThat(obj.map("xdp_stats")).containsEntry(3, 1);        // per-CPU: the sum
+        assertThatRun(obj.program("xdp_tag"), TestRunOptions.data(frame)).hasRetval(3);
     }
 
     @Test

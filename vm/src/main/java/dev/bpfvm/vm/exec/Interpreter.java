@@ -73,6 +73,9 @@ public final class Interpreter {
         long[] imms = prog.imms;
         int pc = entryPc;
         int at = entryPc;
+        if (tracing) {
+            ctx.trace().enter(prog, entryPc, regs);
+        }
         try {
             for (;;) {
                 if (pc < 0 || pc >= code.length) {
