@@ -20,7 +20,7 @@ import java.util.Arrays;
  * {@code BPF_PROG_TEST_RUN}: builds the context a program type gets, runs the program
  * {@code repeat} times on one virtual CPU, and reports what Linux's {@code net/bpf/test_run.c}
  * reports: retval (u32), data_out, ctx_out, average duration. The checks of the inputs follow
- * Linux's, with its errnos ({@link TestRunException}). See TESTRUN-NOTES.md for where bpfvm
+ * Linux's, with its errnos ({@link TestRunException}). See ARCHITECTURE.md (Loading pipeline and test-run) for where bpfvm
  * goes beyond Linux (kprobe, tracepoint and fentry programs run directly on {@code ctx_in}).
  */
 public final class TestRun {
