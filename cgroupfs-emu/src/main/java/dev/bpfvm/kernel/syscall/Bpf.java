@@ -234,6 +234,15 @@ public final class Bpf {
         } catch (LoaderException e) {
             throw new KernelException(Errno.EINVAL, e.getMessage());
         }
+        // every map and program passes its own check before anything gets an fd
+        for (MapView m : obj.maps()) {
+            check(p, BpfCmd.MAP_CREATE, m.map());
+        }
+        for (BpfProgram bp : obj.programs()) {
+            ProgramSpec ps = bp.spec();
+            check(p, BpfCmd.PROG_LOAD, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), null));
+        }
         Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
         Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
         for (MapView m : obj.maps()) {
