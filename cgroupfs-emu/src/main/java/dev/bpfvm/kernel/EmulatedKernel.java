@@ -154,6 +154,10 @@ public final class EmulatedKernel {
             checkFile("read", path);
             return text(bpf.catPinned(path));
         }
+        if (bpf.cgroupPinned(path)) {
+            checkFile("read", path);
+            return text(bpf.catCgroupPin(path));
+        }
         return read(path);
     }
 
@@ -291,6 +295,9 @@ public final class EmulatedKernel {
         try {
             int slash = rel.lastIndexOf('/');
             String name = rel.substring(slash + 1);
+            if (bpf.cgroupPinned(path)) {
+                return true;
+            }
             if (CgroupTree.FILES.contains(name)) {
                 tree.lookup(slash == 0 ? "/" : rel.substring(0, slash));
             } else {
@@ -352,6 +359,7 @@ public final class EmulatedKernel {
         String rel = requireCgroupPath(path);
         checkFile("rmdir", path);
         tree.rmdir(rel);
+        bpf.unpinCgroupDir(path);
         fileSecurity.removed(path);
     }
 
@@ -374,6 +382,7 @@ public final class EmulatedKernel {
         int slash = rel.lastIndexOf('/');
         String file = rel.substring(slash + 1);
         if (!CgroupTree.FILES.contains(file)) {
+            tree.lookup(rel); // ENOENT for a name that is neither a file nor a cgroup
             throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
         checkFile("read", path);

@@ -28,7 +28,7 @@ import java.util.function.Function;
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
  * load OBJ.o [as NAME]
  * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
- * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | bpffs mkdir PATH
+ * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | bpffs mkdir PATH
  * cat PATH | map dump NAME/MAP | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
  * expect TEXT | expect-error ERRNO
@@ -342,6 +342,11 @@ public final class Scenario {
                     fd = f;
                 }
                 bpf.objPin(proc, fd, w[3]);
+                return "";
+            }
+            case "pin prog": {
+                need(n, w, 4, "pin prog NAME/PROG PATH");
+                bpf.objPin(proc, progFd(n, w[2]), w[3]);
                 return "";
             }
             case "pin map": {

@@ -22,6 +22,8 @@ import java.util.TreeMap;
 public final class FileModes implements FileSecurity {
     public static final String CGROUP_MOUNT = "/sys/fs/cgroup";
     public static final String BPF_MOUNT = "/sys/fs/bpf";
+    /** Pins that bpf_sys_bpf makes in cgroup directories (Bpf.CGROUP_PIN_PREFIX). */
+    public static final String BPF_PIN_PREFIX = "cgroup.bpf_";
 
     /** What the filesystems hold: whether a path exists and whether it is a directory. */
     public interface Lookup {
@@ -90,6 +92,11 @@ public final class FileModes implements FileSecurity {
             return lookup.isDirectory(p) ? new Inode(0755, 0, 0) : new Inode(0600, 0, 0);
         }
         String name = p.substring(p.lastIndexOf('/') + 1);
+        if (name.startsWith(BPF_PIN_PREFIX)) {
+            // a bpf_sys_bpf pin in a cgroup directory: readable by the directory's owner only
+            Inode dir = inode(parentOf(p));
+            return new Inode(0400, dir.uid(), dir.gid());
+        }
         return CgroupTree.FILES.contains(name) ? new Inode(0644, 0, 0) : new Inode(0755, 0, 0);
     }
 

@@ -157,7 +157,7 @@ public final class LinuxBpfSecurity implements BpfSecurity {
             case OBJ_PIN: {
                 String path = (String) attr;
                 files.checkCreate(t, path);
-                if (!pinned.test(path)) {
+                if (path.startsWith(FileModes.BPF_MOUNT + "/") && !pinned.test(path)) {
                     files.created(t, path, false);
                 }
                 break;

@@ -73,10 +73,15 @@ public final class Bpf {
     private final Map<Integer, ProgObject> progs = new TreeMap<>();
     private final Map<Integer, LinkObject> links = new TreeMap<>();
     private int nextLinkId = 1;
+    /** The process that loaded each program (by program id): bpf_sys_bpf acts as it. */
+    private final Map<Integer, BpfProcess> loaders = new HashMap<>();
+    /** Pins inside cgroup directories, made by bpf_sys_bpf (a bpfvm extension; Linux pins only on bpffs). */
+    private final Map<String, Refcounted> cgroupPins = new TreeMap<>();
     private volatile BpfSecurity security = BpfSecurity.ALLOW_ALL;
 
     public Bpf(EmulatedKernel kernel) {
         this.kernel = kernel;
+        SysBpf.register(this, kernel);
     }
 
     public Bpffs bpffs() {
@@ -211,12 +216,14 @@ public final class Bpf {
             ProgObject o = new ProgObject(lp, used, this::forget);
             o.get();
             progs.put(lp.id(), o);
+            loaders.put(lp.id(), p);
             return install(p, o);
         }
     }
 
     private synchronized void forget(ProgObject o) {
         progs.remove(o.id());
+        loaders.remove(o.id());
         kernel.unload(o.prog);
     }
 
@@ -330,6 +337,77 @@ public final class Bpf {
             throw new KernelException(Errno.EINVAL, path + " is a pinned " + o.kind() + ", not an iterator");
         }
         return l.iterator.cat();
+    }
+
+    /** The process that loaded program {@code progId} (null once unloaded). */
+    synchronized BpfProcess loader(int progId) {
+        return loaders.get(progId);
+    }
+
+    /**
+     * OBJ_PIN into a cgroup directory, as only {@code bpf_sys_bpf} may (bpfvm extension for seed
+     * Idea II): the name must start with {@code cgroup.bpf_} (else EPERM, as any pin outside
+     * bpffs), the directory must be an online cgroup (ENOENT), the name free (EEXIST).
+     */
+    void objPinInCgroup(BpfProcess p, int fd, String path, String dirPath) {
+        check(p, BpfCmd.OBJ_PIN, path);
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (!name.startsWith(CGROUP_PIN_PREFIX)) {
+            throw new KernelException(Errno.EPERM, path + " is not on bpffs and not a " + CGROUP_PIN_PREFIX + "* file");
+        }
+        kernel.cgroup(dirPath);
+        Object o = p.get(fd);
+        if (!(o instanceof MapObject || o instanceof ProgObject || o instanceof LinkObject)) {
+            throw new KernelException(Errno.EINVAL, "fd " + fd + " cannot be pinned");
+        }
+        synchronized (this) {
+            if (cgroupPins.containsKey(path)) {
+                throw new KernelException(Errno.EEXIST, path + " exists");
+            }
+            ((Refcounted) o).get();
+            cgroupPins.put(path, (Refcounted) o);
+        }
+    }
+
+    /** Names of bpf_sys_bpf pins in a cgroup directory start with this. */
+    public static final String CGROUP_PIN_PREFIX = "cgroup.bpf_";
+
+    /** Whether a pin exists at this cgroupfs path. */
+    public synchronized boolean cgroupPinned(String path) {
+        return cgroupPins.containsKey(path);
+    }
+
+    /** Reads a pin in a cgroup directory as {@code cat} does (see {@link #catPinned}). ENOENT. */
+    public byte[] catCgroupPin(String path) {
+        Refcounted o;
+        synchronized (this) {
+            o = cgroupPins.get(path);
+        }
+        if (o == null) {
+            throw new KernelException(Errno.ENOENT, "nothing at " + path);
+        }
+        if (!(o instanceof LinkObject l) || l.iterator == null) {
+            throw new KernelException(Errno.EINVAL, path + " is a pinned " + o.kind() + ", not an iterator");
+        }
+        return l.iterator.cat();
+    }
+
+    /** Drops the pins in a removed cgroup directory (kernfs removes its files with it). */
+    public void unpinCgroupDir(String dirPath) {
+        List<Refcounted> dropped = new ArrayList<>();
+        synchronized (this) {
+            var it = cgroupPins.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (e.getKey().startsWith(dirPath + "/") && e.getKey().indexOf('/', dirPath.length() + 1) < 0) {
+                    dropped.add(e.getValue());
+                    it.remove();
+                }
+            }
+        }
+        for (Refcounted o : dropped) {
+            o.put();
+        }
     }
 
     // ---------------------------------------------------------------- links
