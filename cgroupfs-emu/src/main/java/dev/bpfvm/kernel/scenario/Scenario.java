@@ -28,8 +28,8 @@ import java.util.function.Function;
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
  * load OBJ.o [as NAME]
  * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
- * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | bpffs mkdir PATH
- * cat PATH | map dump NAME/MAP | run NAME/PROG [data-hex=HEX]
+ * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
+ * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
  * expect TEXT | expect-error ERRNO
  * user add NAME uid=N [gid=N] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]   a login shell of that user
@@ -344,6 +344,11 @@ public final class Scenario {
                 bpf.objPin(proc, fd, w[3]);
                 return "";
             }
+            case "pin fd": {
+                need(n, w, 4, "pin fd FD PATH");
+                bpf.objPin(proc, number(n, w[2]), w[3]);
+                return "";
+            }
             case "pin prog": {
                 need(n, w, 4, "pin prog NAME/PROG PATH");
                 bpf.objPin(proc, progFd(n, w[2]), w[3]);
@@ -352,6 +357,15 @@ public final class Scenario {
             case "pin map": {
                 need(n, w, 4, "pin map NAME/MAP PATH");
                 bpf.objPin(proc, mapFd(n, w[2]), w[3]);
+                return "";
+            }
+            case "map update": {
+                need(n, w, 5, "map update NAME/MAP key-hex=HEX value-hex=HEX");
+                Map<String, String> o = options(n, w, 3, "key-hex", "value-hex");
+                if (!o.containsKey("key-hex") || !o.containsKey("value-hex")) {
+                    throw script(n, "usage: map update NAME/MAP key-hex=HEX value-hex=HEX");
+                }
+                bpf.mapUpdateElem(proc, mapFd(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
                 return "";
             }
             case "map dump": {

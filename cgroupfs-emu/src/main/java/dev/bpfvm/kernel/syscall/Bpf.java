@@ -99,6 +99,17 @@ public final class Bpf {
     }
 
     private void check(BpfProcess p, BpfCmd cmd, Object attr) {
+        // security_bpf(cmd, attr, size) runs first, as in __sys_bpf; attr is not marshalled (NULL, size 0)
+        int lsm = kernel.tracing().runLsm("bpf", cmd.value(), 0, 0);
+        if (lsm != 0) {
+            Errno e = Errno.EPERM;
+            try {
+                e = lsm < 0 ? Errno.of(-lsm) : Errno.EPERM;
+            } catch (IllegalArgumentException unknown) {
+                // an errno we do not name: report EPERM
+            }
+            throw new KernelException(e, "lsm/bpf denied " + cmd.kernelName() + " (" + lsm + ")");
+        }
         security.check(p, cmd, attr);
     }
 
@@ -433,7 +444,7 @@ public final class Bpf {
         check(p, BpfCmd.LINK_CREATE, opts);
         ProgObject po = progOf(p, progFd);
         LoadedProgram lp = po.prog;
-        if (attachType != lp.attachType() && lp.type() == ProgramType.TRACING) {
+        if (attachType != lp.attachType() && (lp.type() == ProgramType.TRACING || lp.type() == ProgramType.LSM)) {
             throw new KernelException(Errno.EINVAL, "attach type " + attachType + " does not match program "
                     + lp.name() + "'s " + lp.attachType());
         }
@@ -478,6 +489,8 @@ public final class Bpf {
                 return new AttachPoint(AttachPoint.Kind.TRACEPOINT, to.startsWith("cgroup/") ? to.substring(7) : to);
             case RAW_TRACEPOINT:
                 return new AttachPoint(AttachPoint.Kind.RAW_TP, to);
+            case LSM:
+                return new AttachPoint(AttachPoint.Kind.LSM, to);
             case TRACING:
                 switch (lp.attachType()) {
                     case TRACE_FENTRY:
