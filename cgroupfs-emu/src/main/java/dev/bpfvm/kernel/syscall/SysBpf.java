@@ -119,6 +119,9 @@ public final class SysBpf {
             }
         } catch (KernelException e) {
             return e.errno().negative();
+        } catch (BpfException e) {
+            // an unreadable attr, path or iter_info: the copy from the program's memory fails
+            return Errno.EFAULT.negative();
         }
     }
 
