@@ -73,4 +73,36 @@ class SysBpfAndLsmTest extends KernelTesting {
         bpf.linkDetach(proc, link);
         assertThat(bpf.mapCreate(proc, MapAttr.builder(MapType.HASH, 4, 4, 4).build())).isEqualTo(5);
     }
+
+    @Test
+    void lsmBpfReadsTheAttrFields() {
+        // deny MAP_CREATE of map_type 9 (LRU_HASH) and LINK_CREATE whose prog_fd is 3; attr size is 128
+        int lsm = bpf.progLoad(proc, new Bpf.ProgLoad("types", ProgramType.LSM, AttachType.LSM_MAC, "bpf", false,
+                assemble("types", """
+                        ldxdw r2, [r1+8]
+                        ldxdw r5, [r1+16]
+                        mov r0, -22
+                        jne r5, 128, +7
+                        ldxdw r4, [r1+0]
+                        ldxw r3, [r2+0]
+                        mov r0, 0
+                        jne r4, 0, +1
+                        jeq r3, 9, +2
+                        jne r4, 28, +2
+                        jne r3, 3, +1
+                        mov r0, -1
+                        exit
+                        """), null));
+        bpf.attachAuto(proc, lsm, Bpf.LinkOpts.NONE);
+        assertThat(bpf.mapCreate(proc, MapAttr.builder(MapType.HASH, 4, 4, 4).build())).isEqualTo(5);
+        assertThatThrownBy(() -> bpf.mapCreate(proc, MapAttr.builder(MapType.LRU_HASH, 4, 4, 4).build()))
+                .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        int prog = bpf.progLoad(proc, new Bpf.ProgLoad("t", ProgramType.TRACING, AttachType.TRACE_FENTRY, "cgroup_mkdir",
+                false, assemble("t", "mov r0, 0\nexit"), null));
+        assertThat(prog).isEqualTo(6);
+        bpf.attachAuto(proc, prog, Bpf.LinkOpts.NONE);
+        assertThatThrownBy(() -> bpf.attachAuto(proc, lsm, Bpf.LinkOpts.NONE))
+                .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        assertThat(bpf.linkIds()).hasSize(2);
+    }
 }

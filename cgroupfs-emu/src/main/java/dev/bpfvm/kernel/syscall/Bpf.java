@@ -98,9 +98,75 @@ public final class Bpf {
         return processes.computeIfAbsent(pid, BpfProcess::new);
     }
 
+    /** LINK_CREATE's arguments as the security hooks see them. */
+    public record LinkCreate(int progFd, AttachType attachType, LinkOpts opts) {}
+
+    /** Size of the {@code union bpf_attr} prefix that lsm/bpf programs are given. */
+    public static final int LSM_ATTR_SIZE = 128;
+
+    /**
+     * The fields of {@code union bpf_attr} an lsm/bpf program can read, at Linux's offsets:
+     * MAP_CREATE map_type, key_size, value_size, max_entries, map_flags; PROG_LOAD prog_type,
+     * prog_flags (BPF_F_SLEEPABLE), prog_name, expected_attach_type; OBJ_PIN/OBJ_GET pathname;
+     * LINK_CREATE prog_fd, target_fd, attach_type. Everything else reads as zero.
+     */
+    private static byte[] lsmAttr(Object attr, long pathAddr) {
+        byte[] b = new byte[LSM_ATTR_SIZE];
+        if (attr instanceof MapAttr a) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, a.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, a.keySize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, a.valueSize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, a.maxEntries());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, a.flags());
+        } else if (attr instanceof BpfMap m) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, m.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, m.keySize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, m.valueSize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, m.maxEntries());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, m.flags());
+        } else if (attr instanceof ProgLoad pl) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, pl.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 44, 4, pl.sleepable() ? 1 << 4 : 0);
+            byte[] name = pl.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            System.arraycopy(name, 0, b, 48, Math.min(15, name.length));
+            AttachType at = pl.expectedAttachType();
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 68, 4, at == null || at == AttachType.NONE ? 0 : at.value());
+        } else if (attr instanceof String) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 8, pathAddr);
+        } else if (attr instanceof LinkCreate lc) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, lc.progFd());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, lc.opts() == null ? 0 : lc.opts().cgroupFd());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, lc.attachType() == null ? 0 : lc.attachType().value());
+        }
+        return b;
+    }
+
+    private int runLsmBpf(BpfCmd cmd, Object attr) {
+        if (!kernel.tracing().has(AttachPoint.Kind.LSM, "bpf")) {
+            return 0;
+        }
+        var memory = kernel.runtime().memory();
+        dev.bpfvm.vm.mem.Region path = null;
+        if (attr instanceof String s) {
+            byte[] z = java.util.Arrays.copyOf(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), s.length() + 1);
+            path = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT, "pathname", z)
+                    .readOnly().build());
+        }
+        dev.bpfvm.vm.mem.Region a = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT,
+                "bpf_attr", lsmAttr(attr, path == null ? 0 : path.address(0))).readOnly().build());
+        try {
+            return kernel.tracing().runLsm("bpf", cmd.value(), a.address(0), LSM_ATTR_SIZE);
+        } finally {
+            memory.unregister(a);
+            if (path != null) {
+                memory.unregister(path);
+            }
+        }
+    }
+
     private void check(BpfProcess p, BpfCmd cmd, Object attr) {
-        // security_bpf(cmd, attr, size) runs first, as in __sys_bpf; attr is not marshalled (NULL, size 0)
-        int lsm = kernel.tracing().runLsm("bpf", cmd.value(), 0, 0);
+        // security_bpf(cmd, attr, size) runs first, as in __sys_bpf
+        int lsm = runLsmBpf(cmd, attr);
         if (lsm != 0) {
             Errno e = Errno.EPERM;
             try {
@@ -441,7 +507,7 @@ public final class Bpf {
      * root) in its order. EINVAL when {@code attachType} differs from the program's.
      */
     public int linkCreate(BpfProcess p, int progFd, AttachType attachType, LinkOpts opts) {
-        check(p, BpfCmd.LINK_CREATE, opts);
+        check(p, BpfCmd.LINK_CREATE, new LinkCreate(progFd, attachType, opts));
         ProgObject po = progOf(p, progFd);
         LoadedProgram lp = po.prog;
         if (attachType != lp.attachType() && (lp.type() == ProgramType.TRACING || lp.type() == ProgramType.LSM)) {
