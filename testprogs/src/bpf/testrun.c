@@ -141,22 +141,27 @@ int cg_ingress(struct __sk_buff *skb)
 	return skb->len < 1000 ? 1 : 0;
 }
 
-/* fentry: the traced function's arguments from the u64 context. */
+/* fentry: the traced function's arguments from the u64 context. Linux wants fentry and fexit
+ * programs to return 0, and a map value must not point into the context: copy first. */
 SEC("fentry/cgroup_attach_task")
 int fentry_args(unsigned long long *ctx)
 {
 	__u32 k0 = 0, k1 = 1, k2 = 2;
-	bpf_map_update_elem(&seen, &k0, &ctx[0], BPF_ANY);
-	bpf_map_update_elem(&seen, &k1, &ctx[1], BPF_ANY);
-	bpf_map_update_elem(&seen, &k2, &ctx[2], BPF_ANY);
-	return ctx[2] ? 7 : 3;
+	__u64 a0 = ctx[0], a1 = ctx[1], a2 = ctx[2];
+	bpf_map_update_elem(&seen, &k0, &a0, BPF_ANY);
+	bpf_map_update_elem(&seen, &k1, &a1, BPF_ANY);
+	bpf_map_update_elem(&seen, &k2, &a2, BPF_ANY);
+	return 0;
 }
 
 /* fexit: arguments, then the return value after them. */
 SEC("fexit/cgroup_attach_task")
 int fexit_ret(unsigned long long *ctx)
 {
-	return (int)ctx[3] + 100;
+	__u32 k = 7;
+	__u64 ret = ctx[3] + 100;
+	bpf_map_update_elem(&seen, &k, &ret, BPF_ANY);
+	return 0;
 }
 
 /* raw tracepoint: struct bpf_raw_tracepoint_args. */

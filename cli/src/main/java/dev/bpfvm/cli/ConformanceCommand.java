@@ -1,5 +1,6 @@
 package dev.bpfvm.cli;
 
+import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.TraceSink;
 import java.io.IOException;
@@ -25,7 +26,7 @@ final class ConformanceCommand implements Callable<Integer> {
             description = "The input memory: hex bytes separated by blanks, e.g. \"00  01  ff  \".")
     String memHex;
 
-    @Option(names = "--elf", description = "stdin holds an ELF object (not supported yet).")
+    @Option(names = "--elf", description = "stdin holds a BPF ELF object (in hex) whose function 'main' is run.")
     boolean elf;
 
     ConformanceCommand(Io io) {
@@ -34,9 +35,6 @@ final class ConformanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (elf) {
-            throw new CliException("--elf: ELF objects are not supported yet");
-        }
         byte[] mem = memHex == null ? new byte[0] : HexBytes.parse(memHex, "the memory argument");
         String text;
         try {
@@ -48,8 +46,12 @@ final class ConformanceCommand implements Callable<Integer> {
         if (code.length == 0) {
             throw new CliException("empty program on stdin");
         }
-        Program p = Program.of("stdin", code);
-        RawRun run = new RawRun(mem, new TraceSink() {
+        if (elf && !ProgramFiles.isElf(code)) {
+            throw new CliException("--elf: the program on stdin is not an ELF object");
+        }
+        BpfRuntime rt = RawRun.runtime();
+        Program p = elf ? ObjectFunction.link("stdin", "stdin.o", code, "main", rt).program() : Program.of("stdin", code);
+        RawRun run = new RawRun(rt, mem, new TraceSink() {
             @Override
             public void printk(String line) {
                 io.err().println("bpf_trace_printk: " + line);

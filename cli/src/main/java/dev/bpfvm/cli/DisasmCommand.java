@@ -2,6 +2,7 @@ package dev.bpfvm.cli;
 
 import dev.bpfvm.vm.asm.Disassembler;
 import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ObjectReport;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
@@ -34,7 +35,8 @@ final class DisasmCommand implements Callable<Integer> {
             description = "kernel (default) or asm.")
     Syntax syntax;
 
-    @Option(names = "--prog", paramLabel = "NAME", description = "Only this program of a .o file.")
+    @Option(names = "--prog", paramLabel = "NAME",
+            description = "Only this program (or global function, .text ones included) of a .o file.")
     String prog;
 
     @Option(names = "--source", description = "With a .o file: print source lines from BTF line info.")
@@ -65,10 +67,11 @@ final class DisasmCommand implements Callable<Integer> {
         if (syntax != Syntax.kernel) {
             throw new CliException("--syntax asm is not available for BPF object files");
         }
-        ObjectSpec o = ProgramFiles.object(file);
+        ObjectFunctions functions = ProgramFiles.functions(file);
+        ObjectSpec o = functions.object();
         List<ProgramSpec> progs = o.programs();
         if (prog != null) {
-            ProgramSpec p = o.program(prog);
+            ProgramSpec p = functions.function(prog);   // a program, or a global function of .text
             if (p == null) {
                 throw new CliException(file + ": no program named '" + prog + "' (programs: "
                         + String.join(", ", o.programs().stream().map(ProgramSpec::name).toList()) + ")");

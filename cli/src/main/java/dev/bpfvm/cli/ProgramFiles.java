@@ -10,6 +10,7 @@ import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.isa.InsnCodec;
+import dev.bpfvm.vm.object.ObjectFunctions;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.HelperSpec;
@@ -64,6 +65,15 @@ final class ProgramFiles {
             throw new CliException(file + ": not an ELF object file");
         }
         return ElfLoader.load(file.getFileName().toString(), bytes);
+    }
+
+    /** A BPF ELF object with a program for each global function ({@link ElfLoader#loadFunctions}). */
+    static ObjectFunctions functions(Path file) {
+        byte[] bytes = read(file);
+        if (!isElf(bytes)) {
+            throw new CliException(file + ": not an ELF object file");
+        }
+        return ElfLoader.loadFunctions(file.getFileName().toString(), bytes);
     }
 
     /** Helper names for listings. */

@@ -19,10 +19,30 @@ final class RawRun {
     private final Region memory;
 
     RawRun(byte[] mem, TraceSink trace) {
-        this.runtime = new BpfRuntime(Helpers.defaultRegistry());
+        this(new BpfRuntime(Helpers.defaultRegistry()), mem, trace);
+    }
+
+    /** A raw run in {@code runtime} (one from {@link #runtime()}, maybe with a tiering installed). */
+    RawRun(BpfRuntime runtime, byte[] mem, TraceSink trace) {
+        this.runtime = runtime;
         this.ctx = runtime.newContext(0).trace(trace, false);
         this.memory = mem.length == 0 ? null
                 : runtime.memory().register(Region.of(Region.Kind.MEMORY, "mem", mem.clone()).build());
+    }
+
+    /** A runtime with every helper bpfvm has, no kfuncs. */
+    static BpfRuntime runtime() {
+        return new BpfRuntime(Helpers.defaultRegistry());
+    }
+
+    /** The memory region, or null when there is none. */
+    Region region() {
+        return memory;
+    }
+
+    /** The tier that ran the last run. */
+    dev.bpfvm.vm.exec.Tier lastTier() {
+        return ctx.lastTier();
     }
 
     /** r1: the memory's address, or 0. */

@@ -2,6 +2,7 @@ package dev.bpfvm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bpfvm.testprogs.TestObjects;
 import org.junit.jupiter.api.Test;
 
 /** The plugin protocol exactly as bpf_conformance_runner drives it. */
@@ -86,10 +87,21 @@ class ConformanceCommandTest {
     }
 
     @Test
-    void elfIsNotSupportedYet() {
+    void elfRunsFunctionMainOfText() {
         CliRun r = CliRun.withStdin(MOV42, "conformance", "--elf");
-        assertThat(r.err()).isEqualTo("bpfvm: --elf: ELF objects are not supported yet\n");
+        assertThat(r.err()).isEqualTo("bpfvm: --elf: the program on stdin is not an ELF object\n");
         assertThat(r.code()).isEqualTo(2);
+        // calls.o has no function main: the error lists what it has
+        CliRun none = CliRun.withStdin(HexBytes.format(TestObjects.bytes("calls.o")), "conformance", "--elf");
+        assertThat(none.err()).isEqualTo("bpfvm: stdin: no program or global function named 'main' "
+                + "(functions: global_add, calls_main [socket], calls_loop [syscall])\n");
+        assertThat(none.code()).isEqualTo(2);
+        // rawfunc.o's main (in .text) calls a static function of .text: r0 = r2 * 2 + 1
+        String main = HexBytes.format(TestObjects.bytes("rawfunc.o"));
+        CliRun ok = CliRun.withStdin(main, "01  02  03  ", "conformance --elf");
+        assertThat(ok.err()).isEmpty();
+        assertThat(ok.out()).isEqualTo("7\n");
+        assertThat(ok.code()).isZero();
     }
 
     @Test
@@ -124,7 +136,7 @@ class ConformanceCommandTest {
         // older runners: always a memory argument (maybe empty), options as one argument
         assertThat(CliRun.withStdin(prog, "", "conformance").out()).isEqualTo("0\n");
         assertThat(CliRun.withStdin(prog, "", "conformance --elf").err())
-                .isEqualTo("bpfvm: --elf: ELF objects are not supported yet\n");
+                .isEqualTo("bpfvm: --elf: the program on stdin is not an ELF object\n");
         assertThat(CliRun.withStdin(prog, "01  ", "conformance --jit").err())
                 .isEqualTo("bpfvm: Unknown option: '--jit' (see 'bpfvm conformance --help')\n");
     }

@@ -59,7 +59,11 @@ class RunCommandTest {
     void jsonIsOneObject() throws Exception {
         Path p = bin("p.bin", "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00");
         CliRun r = CliRun.of("run", p.toString(), "--json", "--repeat", "3");
-        assertThat(r.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 3\\}\n");
+        assertThat(r.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 3, \"tier\": \"interp\", "
+                + "\"compile_ns\": null, \"instructions\": 2\\}\n");
+        CliRun jit = CliRun.of("run", p.toString(), "--json", "--tier", "jit");
+        assertThat(jit.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 1, \"tier\": \"jit\", "
+                + "\"compile_ns\": \\d+, \"instructions\": 2\\}\n");
     }
 
     @Test
@@ -92,7 +96,16 @@ class RunCommandTest {
         Path empty = bin("empty.bin", "");
         assertThat(CliRun.of("run", empty.toString()).err()).isEqualTo("bpfvm: " + empty + ": empty program\n");
         Path elf = bin("x.o", "7f 45 4c 46 02 01 01 00");
-        assertThat(CliRun.of("run", elf.toString()).err()).isEqualTo("bpfvm: " + elf + ": ELF objects are not supported yet\n");
+        assertThat(CliRun.of("run", elf.toString()).err()).isEqualTo("bpfvm: x.o: not an ELF file (bad magic)\n");
+        assertThat(CliRun.of("run", p.toString(), "--prog", "f").err())
+                .isEqualTo("bpfvm: --prog is only for BPF object files (.o)\n");
+        assertThat(CliRun.of("run", p.toString(), "--tier", "fast").err()).isEqualTo("bpfvm: Invalid value for option "
+                + "'--tier': unknown tier 'fast' (expected interp, jit or auto) (see 'bpfvm run --help')\n");
+        assertThat(CliRun.of("run", p.toString(), "--budget", "0").err())
+                .isEqualTo("bpfvm: --budget must be at least 1 (got 0)\n");
+        CliRun verify = CliRun.of("run", p.toString(), "--verify");
+        assertThat(verify.err()).isEqualTo("bpfvm: --verify: the verifier is not available in this build\n");
+        assertThat(verify.code()).isEqualTo(2);
         assertThat(CliRun.of("run", p.toString(), "--mem-hex", "1").err())
                 .isEqualTo("bpfvm: bad hex in --mem-hex: '1' (token 1) has an odd number of digits\n");
         assertThat(CliRun.of("run", p.toString(), "--mem-hex", "00", "--mem-in", p.toString()).err())
@@ -135,5 +148,9 @@ class RunCommandTest {
         CliRun r = CliRun.of("run", p.toString(), "--repeat", "2");
         assertThat(r.out()).startsWith("retval: 3\n");
         assertThat(r.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
+        // jit's warm-up runs print nothing: only the timed runs do
+        CliRun jit = CliRun.of("run", p.toString(), "--repeat", "2", "--tier", "jit");
+        assertThat(jit.out()).matches("retval: 3\nduration: \\d+ ns\ncompile: \\d+ ns\n");
+        assertThat(jit.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
     }
 }

@@ -12,8 +12,11 @@ import java.util.List;
 /**
  * bpfvm's own compiled test objects, from the classpath ({@code /bpf/NAME.o}, built from
  * {@code testprogs/src/bpf} by {@code testprogs/build.sh}): {@code NAME.o} is the
- * {@code -mcpu=v3} build, {@code NAME.v2.o} and {@code NAME.v4.o} the other builds where their
- * code differs, {@code NAME.vmlinux.o} a program built against a full {@code vmlinux.h}.
+ * {@code -mcpu=v3} build, {@code NAME.v1.o}, {@code NAME.v2.o} and {@code NAME.v4.o} the other
+ * builds where their code differs, {@code NAME.nog.o} built without {@code -g},
+ * {@code NAME.clang14.o}, {@code NAME.clang15.o}, {@code NAME.clang16.o} built with older compilers where that
+ * differs, {@code NAME.vmlinux.o} a program built against a full {@code vmlinux.h}. Objects under
+ * Objects bpfvm must refuse are test resources of testprogs ({@code unsupported/}).
  */
 public final class TestObjects {
     private TestObjects() {}

@@ -53,7 +53,7 @@ class CgroupStatsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cgroup_stats.o", "cgroup_stats.vmlinux.o"})
+    @ValueSource(strings = {"cgroup_stats.o", "cgroup_stats.vmlinux.o", "cgroup_stats.clang14.o"})
     void hierarchicalTotalsAddUp(String file) {
         setUp(file);
         String x = pin("/a/a1/x", CgroupIterOrder.SELF_ONLY, "x");
@@ -84,7 +84,7 @@ class CgroupStatsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cgroup_stats.o", "cgroup_stats.vmlinux.o"})
+    @ValueSource(strings = {"cgroup_stats.o", "cgroup_stats.vmlinux.o", "cgroup_stats.clang14.o"})
     void countsOfARemovedCgroupStayInItsParent(String file) {
         setUp(file);
         String all = pin("/b", CgroupIterOrder.DESCENDANTS_POST, "b");

@@ -1,6 +1,7 @@
 package dev.bpfvm.testprogs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.isa.Insn;
@@ -15,6 +16,7 @@ import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.Pinning;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.ProgramType;
+import dev.bpfvm.vm.object.SourceRef;
 import dev.bpfvm.vm.object.Reloc;
 import dev.bpfvm.vm.object.VariableSpec;
 import dev.bpfvm.vm.spi.MapType;
@@ -318,27 +320,201 @@ class ObjectSpecTest {
         assertThat(o.btf().count()).isEqualTo(185);
     }
 
+    /** The other builds of a program: other -mcpu, without -g, older compilers. */
+    private static final String OTHER_BUILD = "\\.(v[124]|nog|gline|clang1[456])\\.o$";
+
+    private static String mapSummary(MapSpec m) {
+        return m.name() + " " + m.type() + " " + m.keySize() + " " + m.valueSize() + " " + m.maxEntries() + " "
+                + m.flags() + " " + m.numaNode() + " " + m.pinning() + " " + m.mapExtra() + " " + m.section() + " "
+                + m.frozen() + " " + m.slots() + " " + (m.innerMap() == null ? "-" : mapSummary(m.innerMap())) + " "
+                + m.contents().stream().map(e -> HexFormat.of().formatHex(e.key()) + "=" + HexFormat.of().formatHex(e.value()))
+                        .toList();
+    }
+
+    /**
+     * A program's references, sorted, without BTF type ids (they differ between compilers) and
+     * enumerator values (clang before 15 writes no enum signedness; see enumSignednessPerCompiler).
+     */
+    private static List<String> references(ProgramSpec p, boolean withCore) {
+        return p.relocs().values().stream().filter(r -> withCore || !(r instanceof Reloc.CoreRef))
+                .map(r -> r.describe().replaceAll("\\[\\d+\\] ", "").replaceAll("(::\\w+) = -?\\d+$", "$1")).sorted().toList();
+    }
+
     @Test
-    void otherCpuVersionsDescribeTheSameObject() {
+    void otherBuildsDescribeTheSameObject() {
+        int compared = 0;
         for (String name : TestObjects.names()) {
-            String base = name.replaceAll("\\.v[24]\\.o$", ".o");
+            String base = name.replaceAll(OTHER_BUILD, ".o");
             if (base.equals(name)) {
                 continue;
             }
+            compared++;
             ObjectSpec v = TestObjects.load(name);
-            ObjectSpec v3 = TestObjects.load(base);
-            assertThat(v.programs()).as(name).extracting(p -> p.name() + " " + p.section() + " " + p.type())
-                    .isEqualTo(v3.programs().stream().map(p -> p.name() + " " + p.section() + " " + p.type()).toList());
-            assertThat(v.maps()).as(name).extracting(MapSpec::name).isEqualTo(v3.maps().stream().map(MapSpec::name).toList());
-            assertThat(v.externs()).as(name).extracting(ExternSpec::name)
-                    .isEqualTo(v3.externs().stream().map(ExternSpec::name).toList());
+            ObjectSpec o = TestObjects.load(base);
+            boolean nog = name.endsWith(".nog.o") || name.endsWith(".gline.o");
+            assertThat(v.license()).as(name).isEqualTo(o.license());
+            assertThat(v.kernelVersion()).as(name).isEqualTo(o.kernelVersion());
+            assertThat(v.programs()).as(name).extracting(ProgramSpec::name)
+                    .isEqualTo(o.programs().stream().map(ProgramSpec::name).toList());
+            for (ProgramSpec p : o.programs()) {
+                ProgramSpec q = v.program(p.name());
+                String what = name + " " + p.name();
+                assertThat(q.section() + " " + q.type() + " " + q.attachType() + " '" + q.attachTo() + "' " + q.flags())
+                        .as(what).isEqualTo(p.section() + " " + p.type() + " " + p.attachType() + " '" + p.attachTo()
+                                + "' " + p.flags());
+                assertThat(q.functions()).as(what).extracting(f -> f.name() + " " + f.section() + " " + f.global())
+                        .isEqualTo(p.functions().stream().map(f -> f.name() + " " + f.section() + " " + f.global()).toList());
+                // without -g clang silently drops CO-RE relocations (the accesses keep the compiled offsets)
+                assertThat(references(q, !nog)).as(what).isEqualTo(references(p, !nog));
+                if (nog) {
+                    assertThat(references(q, true)).as(what).isEqualTo(references(p, false));
+                    assertThat(q.lines()).as(what).isEmpty();
+                    assertThat(q.functions()).as(what).allSatisfy(f -> assertThat(f.btfId()).isZero());
+                }
+            }
+            assertThat(v.maps()).as(name).extracting(ObjectSpecTest::mapSummary)
+                    .isEqualTo(o.maps().stream().map(ObjectSpecTest::mapSummary).toList());
+            assertThat(v.externs()).as(name).extracting(e -> e.name() + " " + e.kind() + " " + e.weak() + " " + e.type()
+                    + " " + e.offset() + " " + e.size() + " " + e.kconfig()).isEqualTo(o.externs().stream().map(e -> e.name()
+                    + " " + e.kind() + " " + e.weak() + " " + e.type() + " " + e.offset() + " " + e.size() + " "
+                    + e.kconfig()).toList());
+            assertThat(v.variables()).as(name).extracting(x -> x.name() + " " + x.section() + " " + x.offset() + " "
+                    + x.size() + " " + x.global()).isEqualTo(o.variables().stream()
+                    .map(x -> x.name() + " " + x.section() + " " + x.offset() + " " + x.size() + " " + x.global()).toList());
+            for (int i = 0; i < v.variables().size(); i++) {
+                // untyped where the build has no DATASEC for the section (no -g; clang-14's .rodata.str1.1)
+                String type = v.variables().get(i).type();
+                assertThat(type).as(name).isIn(nog ? List.of("") : List.of("", o.variables().get(i).type()));
+            }
+            assertThat(v.btf() == null).as(name).isEqualTo(nog || o.btf() == null);
         }
+        assertThat(compared).isEqualTo(44);
+    }
+
+    /** Without -g: no BTF, so no line info, no function BTF ids and untyped variables, but the same code. */
+    @Test
+    void objectsBuiltWithoutDebugInfo() {
+        ObjectSpec nog = TestObjects.load("calls.nog.o");
+        ObjectSpec g = TestObjects.load("calls.o");
+        assertThat(nog.btf()).isNull();
+        for (ProgramSpec p : g.programs()) {
+            ProgramSpec q = nog.program(p.name());
+            assertThat(q.insns()).isEqualTo(p.insns());
+            assertThat(q.relocs()).isEqualTo(p.relocs());
+            assertThat(q.functions()).isEqualTo(p.functions().stream()
+                    .map(f -> new FunctionSpec(f.name(), f.section(), f.start(), f.length(), 0, f.global())).toList());
+            assertThat(q.lines()).isEmpty();
+            assertThat(q.sourceLine(0)).isNull();
+            assertThat(q.sourceFile()).isNull();
+        }
+        // clang-14 -gline-tables-only: BTF FUNCs without prototypes, dropped as libbpf does (nothing needs it)
+        assertThat(dev.bpfvm.vm.elf.ElfFile.parse("calls.gline.o", TestObjects.bytes("calls.gline.o")).section(".BTF"))
+                .isNotNull();
+        ObjectSpec gline = TestObjects.load("calls.gline.o");
+        assertThat(gline.btf()).isNull();
+        assertThat(gline.warnings()).containsExactly(".BTF and .BTF.ext ignored (nothing in the object needs BTF):"
+                + " .BTF: type [1] FUNC 'global_add': prototype [0] is a UNKN, not a FUNC_PROTO");
+        assertThat(gline.programs()).extracting(ProgramSpec::insns).isEqualTo(nog.programs().stream().map(ProgramSpec::insns).toList());
+        assertThat(gline.program("calls_main").functions()).isEqualTo(nog.program("calls_main").functions());
+        ObjectSpec globals = TestObjects.load("globals.nog.o");
+        assertThat(globals.variables()).containsExactly(
+                new VariableSpec("counter", ".data", 0, 4, "", 0, true),
+                new VariableSpec("pair", ".data", 8, 16, "", 0, true),
+                new VariableSpec("threshold", ".rodata", 0, 4, "", 0, true),
+                new VariableSpec("greeting", ".rodata", 4, 8, "", 0, true),
+                new VariableSpec("use_globals.____fmt", ".rodata", 12, 16, "", 0, false),
+                new VariableSpec("custom_counter", ".data.counters", 0, 4, "", 0, true),
+                new VariableSpec("custom_limit", ".rodata.limits", 0, 2, "", 0, true),
+                new VariableSpec("calls", ".bss", 0, 4, "", 0, false),
+                new VariableSpec("hits", ".bss", 8, 8, "", 0, true),
+                new VariableSpec("hist", ".bss", 16, 32, "", 0, true),
+                new VariableSpec("scratch", ".bss.scratch", 0, 16, "", 0, true));
+        assertThat(globals.maps()).extracting(MapSpec::btfValueTypeId).containsOnly(0);
+        // sections.c reads contexts through preserve_access_index structs: without -g, no CO-RE records
+        assertThat(relocs(TestObjects.load("sections.o").program("kprobe_prog"))).containsExactly(
+                Map.entry(0, "CO-RE byte_off <byte_off> [32] struct pt_regs.di (0:14 @ offset 112)"));
+        assertThat(TestObjects.load("sections.nog.o").program("kprobe_prog").relocs()).isEmpty();
+    }
+
+    /** What older compilers do differently in our programs: more line info records, no BTF for unused typedefs. */
+    @Test
+    void olderCompilers() {
+        assertThat(TestObjects.load("calls.clang14.o").program("calls_loop").lines()).hasSize(20);
+        assertThat(TestObjects.load("calls.clang16.o").program("calls_loop").lines()).hasSize(20);
+        assertThat(TestObjects.load("calls.o").program("calls_loop").lines()).hasSize(19);
+        // clang-19 gives the jump after a weak kfunc's address (if (kfunc)) a line record of its own; clang-14 does not
+        assertThat(TestObjects.load("externs.o").program("use_kfuncs").lines()).extracting(SourceRef::insn)
+                .containsExactly(0, 1, 2, 5, 6, 8, 9, 16, 18, 20, 22, 24, 25, 27);
+        assertThat(TestObjects.load("externs.clang14.o").program("use_kfuncs").lines()).extracting(SourceRef::insn)
+                .containsExactly(0, 1, 2, 5, 6, 9, 16, 18, 20, 22, 25, 27);
+        assertThat(TestObjects.load("externs.clang14.o").program("use_kfuncs").sourceLine(8).text())
+                .isEqualTo("\t\tif (cgroup_rstat_updated)");
+        ObjectSpec old = TestObjects.load("sections.clang14.o");
+        assertThat(old.btf().count()).isEqualTo(106);
+        assertThat(TestObjects.load("sections.o").btf().count()).isEqualTo(109);
+        assertThat(TestObjects.load("sections.clang15.o").btf().count()).isEqualTo(112);
+        assertThat(old.program("cg_connect4").functions()).containsExactly(
+                new FunctionSpec("cg_connect4", "cgroup/connect4", 0, 2, 95, true));
+        // clang-14 and clang-16 keep their local jump labels (LBB*) as symbols: not functions, not variables
+        assertThat(TestObjects.load("maps.clang14.o").program("use_maps").functions()).extracting(FunctionSpec::name)
+                .containsExactly("use_maps");
+    }
+
+    /**
+     * compat.c by compiler: clang before 15 writes no enum signedness in BTF (a negative enumerator
+     * reads as its unsigned 32 bits) and no DATASEC for string literal sections.
+     */
+    @Test
+    void enumSignednessPerCompiler() {
+        ObjectSpec old = TestObjects.load("compat.clang14.o");
+        ObjectSpec o = TestObjects.load("compat.o");
+        assertThat(relocs(old.program("compat_prog"))).containsEntry(8,
+                "CO-RE enumval_value <enumval_value> [5] enum cgroup_subsys_id___neg::memory_cgrp_id = 4294967291");
+        assertThat(relocs(o.program("compat_prog"))).containsEntry(8,
+                "CO-RE enumval_value <enumval_value> [5] enum cgroup_subsys_id___neg::memory_cgrp_id = -5");
+        assertThat(relocs(TestObjects.load("compat.clang15.o").program("compat_prog"))).containsEntry(8,
+                "CO-RE enumval_value <enumval_value> [5] enum cgroup_subsys_id___neg::memory_cgrp_id = -5");
+        // the compiler loads -5 either way
+        assertThat(old.program("compat_prog").slots()[8]).isEqualTo(Insn.lddw(4, 0, -5L));
+        assertThat(o.program("compat_prog").slots()[8]).isEqualTo(Insn.lddw(4, 0, -5L));
+        assertThat(old.variables()).extracting(v -> v.name() + " " + v.section() + "+" + v.offset() + " " + v.type())
+                .containsExactly("level .data+0 volatile enum level", "second .data+8 __u64",
+                        "compat_prog.word .rodata.str1.1+0 ", "first .bss+0 __u32", "out .bss+8 __s64[6]",
+                        "bump.bumps .bss+56 __u32");
+        // clang-19 describes the string literal section in BTF too (clang-14 leaves it to the symbols)
+        assertThat(o.variables()).filteredOn(v -> v.name().equals("compat_prog.word")).extracting(VariableSpec::type)
+                .containsExactly("const char[7]");
+        assertThat(o.map(".rodata.str1.1").btfValueTypeId()).isPositive();
+        assertThat(old.map(".rodata.str1.1").btfValueTypeId()).isZero();
+    }
+
+    /** Test resources, not in index.txt: objects bpfvm must refuse. */
+    private static byte[] unsupported(String name) throws java.io.IOException {
+        try (java.io.InputStream in = ObjectSpecTest.class.getResourceAsStream("/unsupported/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Objects bpfvm cannot load get a clear loader error that says why. */
+    @Test
+    void unsupportedObjectsAreRejectedClearly() throws java.io.IOException {
+        byte[] maps = unsupported("maps.nog.o");
+        assertThatThrownBy(() -> dev.bpfvm.vm.elf.ElfLoader.load("maps.nog.o", maps))
+                .isInstanceOf(dev.bpfvm.vm.elf.ElfFormatException.class)
+                .hasMessage("maps.nog.o: section '.maps': BTF-defined maps need BTF, but the object has none"
+                        + " (compile with -g)");
+        byte[] externs = unsupported("externs.nog.o");
+        assertThatThrownBy(() -> dev.bpfvm.vm.elf.ElfLoader.load("externs.nog.o", externs))
+                .isInstanceOf(dev.bpfvm.vm.object.RelocationException.class)
+                .hasMessage("externs.nog.o: extern 'bpf_rcu_read_lock' needs BTF to be resolved, but the"
+                        + " object has none (compile with -g)");
     }
 
     @Test
     void everyObjectHasLineInfoWithTextForEveryProgramStart() {
         for (String name : TestObjects.names()) {
             ObjectSpec o = TestObjects.load(name);
+            assertThat(o.warnings()).as(name).hasSize(name.equals("calls.gline.o") ? 1 : 0);
             for (ProgramSpec p : o.programs()) {
                 if (o.btf() == null) {
                     assertThat(p.lines()).as(name).isEmpty();
@@ -350,6 +526,10 @@ class ObjectSpecTest {
                 assertThat(first.text()).as(name).isNotBlank();
                 for (FunctionSpec f : p.functions()) {
                     assertThat(p.lineStartingAt(f.start())).as(name + " " + f.name()).isNotNull();
+                    // the func info's BTF id names this function, whatever the compiler numbered it
+                    assertThat(o.btf().type(f.btfId())).as(name + " " + f.name())
+                            .isInstanceOfSatisfying(dev.bpfvm.vm.btf.BtfType.Func.class,
+                                    fn -> assertThat(fn.name()).isEqualTo(f.name()));
                 }
             }
         }

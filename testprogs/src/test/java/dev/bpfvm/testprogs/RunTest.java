@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Loads, links and runs the test objects in the interpreter: the loader's output must compute the right things. */
 class RunTest {
     @ParameterizedTest
-    @ValueSource(strings = {"calls.o", "calls.v2.o", "calls.v4.o"})
+    @ValueSource(strings = {"calls.o", "calls.v1.o", "calls.v2.o", "calls.v4.o", "calls.nog.o", "calls.gline.o", "calls.clang14.o", "calls.clang16.o"})
     void subprogramsAndCallbacks(String object) {
         Loaded l = Loaded.of(object);
         Region skb = l.object(Region.Kind.CTX, "skb", 192);
@@ -22,7 +22,7 @@ class RunTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"globals.o", "globals.v2.o"})
+    @ValueSource(strings = {"globals.o", "globals.v2.o", "globals.nog.o", "globals.clang14.o"})
     void globalVariablesInEverySection(String object) {
         Loaded l = Loaded.of(object);
         Region skb = l.object(Region.Kind.CTX, "skb", 192);
@@ -42,7 +42,7 @@ class RunTest {
 
     /** Emulated kernel objects laid out by the kernel BTF, read through CO-RE. */
     @ParameterizedTest
-    @ValueSource(strings = {"core.o", "core.v2.o", "core.v4.o"})
+    @ValueSource(strings = {"core.o", "core.v2.o", "core.v4.o", "core.clang14.o"})
     void coreReadsOfKernelObjects(String object) {
         Loaded l = Loaded.of(object);
         Region kn = l.object(Region.Kind.KERNEL_OBJECT, "kernfs_node", KernelBtf.sizeOf("kernfs_node"));
@@ -82,7 +82,7 @@ class RunTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"externs.o", "externs.v2.o", "externs.v4.o"})
+    @ValueSource(strings = {"externs.o", "externs.v2.o", "externs.v4.o", "externs.clang14.o"})
     void kconfigKsymsAndKfuncs(String object) {
         Loaded l = Loaded.of(object);
         assertThat(l.run("use_kconfig", 0)).isEqualTo(0);
@@ -102,6 +102,23 @@ class RunTest {
         assertThat(l.programs.get("use_kfuncs").poisoned()).containsOnly(java.util.Map.entry(
                 l.programs.get("use_kfuncs").poisoned().firstKey(),
                 "call to unresolved weak kfunc 'bpf_no_such_kfunc' (it does not exist in this kernel)"));
+    }
+
+    /** compat.c: what older compilers encode differently must compute the same. */
+    @ParameterizedTest
+    @ValueSource(strings = {"compat.o", "compat.v2.o", "compat.v4.o", "compat.clang14.o", "compat.clang15.o", "compat.clang16.o"})
+    void negativeEnumeratorsStaticsAndStrings(String object) {
+        Loaded l = Loaded.of(object);
+        assertThat(l.run("compat_prog", 0)).isEqualTo(0);
+        long[] out = new long[6];
+        for (int i = 0; i < 6; i++) {
+            out[i] = l.global(".bss", 8 + 8 * i, 8);
+        }
+        // the kernel's memory_cgrp_id, it exists, a negative enumerator, statics, a string literal
+        assertThat(out).containsExactly(4, 1, -2, 6, 7, 'o');
+        assertThat(l.global(".bss", 0, 4)).isEqualTo(1);     // first
+        assertThat(l.global(".bss", 56, 4)).isEqualTo(5);    // bump.bumps
+        assertThat(l.global(".data", 8, 8)).isEqualTo(6);    // second
     }
 
     @Test

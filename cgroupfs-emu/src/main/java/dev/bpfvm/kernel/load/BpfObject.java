@@ -283,7 +283,8 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    private void linkPrograms() {
+    /** A linker against this object's live maps, the options' ksyms and the runtime's kfuncs. */
+    private Linker linker() {
         SymbolResolver base = new SymbolResolver() {
             @Override
             public long mapAddress(String map) {
@@ -302,8 +303,11 @@ public final class BpfObject implements AutoCloseable {
         };
         // kfuncs resolve only to what the runtime's registry implements (ids are kernel BTF ids), so a
         // __weak kfunc bpfvm lacks is NULL and a strong one fails here, not at its first call
+        return new Linker(spec, SymbolResolver.withKfuncs(base, runtime.kfuncs()), KernelBtf.get());
+    }
 
-        Linker linker = new Linker(spec, SymbolResolver.withKfuncs(base, runtime.kfuncs()), KernelBtf.get());
+    private void linkPrograms() {
+        Linker linker = linker();
         for (ProgramSpec p : spec.programs()) {
             LinkedProgram linked;
             try {
@@ -389,6 +393,21 @@ public final class BpfObject implements AutoCloseable {
     /** Programs in the object's order. */
     public List<BpfProgram> programs() {
         return Collections.unmodifiableList(new ArrayList<>(programs.values()));
+    }
+
+    /**
+     * Links another function of this object (not one of its programs: e.g. a global function of
+     * {@code .text}, from {@link dev.bpfvm.vm.elf.ElfLoader#loadFunctions}) against this object's
+     * live maps, exactly as programs are linked; it is not verified. For raw runs ({@code bpfvm run}).
+     */
+    public LinkedProgram linkFunction(ProgramSpec function) {
+        try {
+            return linker().link(function);
+        } catch (LoaderException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BpfLoadException(file, function.name(), null, "cannot link: " + e.getMessage(), e);
+        }
     }
 
     /** The map with this name ({@code .data}, {@code .rodata}, ... for global data). */

@@ -62,6 +62,26 @@ public final class BtfExt {
         return coreRelos.getOrDefault(section, List.of());
     }
 
+    /**
+     * Whether a {@code .BTF.ext} section, read only as far as its header, may hold CO-RE
+     * relocations: a header long enough for the CO-RE fields with a non-empty CO-RE part, or a
+     * header too damaged to tell.
+     */
+    public static boolean mayHaveCoreRelos(byte[] data) {
+        if (data.length < 24) {
+            return true;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        if ((bb.getShort(0) & 0xffff) != MAGIC) {
+            return true;
+        }
+        long hdrLen = bb.getInt(4) & 0xffffffffL;
+        if (hdrLen < 32) {
+            return hdrLen < 24 || hdrLen > data.length;
+        }
+        return hdrLen > data.length || bb.getInt(28) != 0;
+    }
+
     /** Parses {@code .BTF.ext}; {@code btf} supplies the strings and the type ids to check. */
     public static BtfExt parse(String file, byte[] data, Btf btf) {
         ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

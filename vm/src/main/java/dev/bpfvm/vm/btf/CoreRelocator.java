@@ -54,7 +54,24 @@ public final class CoreRelocator {
      * @param reason    why it is poisoned (null otherwise)
      */
     public record Result(CoreSpec localSpec, CoreSpec targetSpec, long origValue, long newValue, int origSize,
-                         int newSize, boolean validate, boolean poison, boolean failMemSizeAdjust, String reason) {}
+                         int newSize, boolean validate, boolean poison, boolean failMemSizeAdjust, String reason) {
+        /**
+         * Whether a 64-bit instruction value is the compiler's original value. Besides
+         * {@code origValue} itself, a 32-bit enum value the BTF does not call signed also matches
+         * sign-extended: clang before 15 writes no signedness for enums (BTF kind_flag) but loads
+         * a negative enumerator sign-extended.
+         */
+        public boolean isOrigValue(long insnValue) {
+            if (insnValue == origValue) {
+                return true;
+            }
+            if (localSpec == null || localSpec.kind() != CoreKind.ENUMVAL_VALUE || localSpec.accesses().isEmpty()) {
+                return false;
+            }
+            return localSpec.btf().type(localSpec.accesses().get(0).typeId()) instanceof BtfType.Enum e
+                    && !e.signed() && insnValue == (long) (int) origValue;
+        }
+    }
 
     /** Resolves one relocation; a relocation that cannot even be interpreted is a {@link BtfException}. */
     public Result resolve(CoreRelo relo) {

@@ -71,6 +71,7 @@ final class ObjectReader {
     private final Map<Integer, Map<Long, String>> mapsByOffset = new HashMap<>();
     private final List<MapSpec> maps = new ArrayList<>();
     private final Map<String, SourceLine> lineCache = new HashMap<>();
+    private final List<String> warnings = new ArrayList<>();
 
     ObjectReader(String file, byte[] bytes, ElfLoader.Options options) {
         this.file = file;
@@ -92,7 +93,7 @@ final class ObjectReader {
         collectRelocations();
         List<ProgramSpec> programs = buildPrograms(license);
         return new ObjectSpec(ElfLoader.objectName(file), programs, maps, variables(),
-                List.copyOf(externs.values()), license, version, btf);
+                List.copyOf(externs.values()), license, version, btf, warnings);
     }
 
     // ---------------------------------------------------------------- sections
@@ -156,15 +157,55 @@ final class ObjectReader {
 
     // ---------------------------------------------------------------- BTF
 
+    /**
+     * Loads .BTF and .BTF.ext. As libbpf, BTF that does not load is dropped when nothing in the
+     * object needs it (no BTF-defined maps, no externs, no CO-RE relocations): clang's
+     * {@code -gline-tables-only} output, for one, has FUNCs without prototypes (clang-14 writes
+     * type 0, clang-19 garbage). The object then loads as one built without -g. A bad .BTF.ext
+     * alone drops only the .BTF.ext (function and line info), as libbpf.
+     */
     private void loadBtf() {
         if (btfSec == null) {
             return;
         }
-        Btf raw = Btf.parse(file, elf.data(btfSec));
-        btf = fixDataSecs(raw);
-        if (btfExtSec != null) {
-            ext = BtfExt.parse(file, elf.data(btfExtSec), btf);
+        try {
+            btf = fixDataSecs(Btf.parse(file, elf.data(btfSec)));
+        } catch (BtfException e) {
+            if (needsBtf()) {
+                throw e;
+            }
+            btf = null;
+            warnings.add(dropped(e, btfExtSec == null ? ".BTF" : ".BTF and .BTF.ext"));
+            return;
         }
+        if (btfExtSec != null) {
+            try {
+                ext = BtfExt.parse(file, elf.data(btfExtSec), btf);
+            } catch (BtfException e) {
+                if (needsBtf()) {
+                    throw e;
+                }
+                warnings.add(dropped(e, ".BTF.ext"));
+            }
+        }
+    }
+
+    private String dropped(BtfException e, String what) {
+        return what + " ignored (nothing in the object needs BTF): " + e.detail();
+    }
+
+    /** Whether the object cannot do without its BTF: BTF-defined maps, externs or CO-RE relocations. */
+    private boolean needsBtf() {
+        if (mapsSec != null) {
+            return true;
+        }
+        for (ElfSymbol sym : elf.symbols()) {
+            if (sym.index() != 0 && sym.isUndefined() && !sym.name().isEmpty()
+                    && (sym.bind() == ElfSymbol.STB_GLOBAL || sym.bind() == ElfSymbol.STB_WEAK)) {
+                return true;
+            }
+        }
+        return btfExtSec != null && BtfExt.mayHaveCoreRelos(elf.data(btfExtSec));
     }
 
     /** Fills DATASEC sizes from the ELF sections and variable offsets from the symbols, as libbpf does. */
@@ -310,7 +351,8 @@ final class ObjectReader {
                 }
             }
             if (cs.funcs.isEmpty()) {
-                throw new ElfFormatException(file, cs.name(), -1, "code section has no function symbols");
+                throw new ElfFormatException(file, cs.name(), -1, "code section has no function symbols"
+                        + " (was the object stripped? the loader needs its function symbols)");
             }
         }
     }
@@ -805,6 +847,27 @@ final class ObjectReader {
         return out;
     }
 
+    /** What a global function of {@code .text} runs as on its own: no program type, no attach type. */
+    private static final SectionDefs.Match TEXT_FUNCTION = new SectionDefs.Match(
+            new SectionDefs.SectionDef(TEXT, ProgramType.UNSPEC, AttachType.NONE, 0), "");
+
+    /**
+     * After {@link #read}: every global function of every code section as a program of its own
+     * (see {@link ElfLoader#loadFunctions}), built exactly as programs are.
+     */
+    List<ProgramSpec> functionPrograms(String license) {
+        List<ProgramSpec> out = new ArrayList<>();
+        for (CodeSection cs : code.values()) {
+            SectionDefs.Match m = cs.name().equals(TEXT) ? TEXT_FUNCTION : SectionDefs.match(cs.name()).orElseThrow();
+            for (Func f : cs.funcs) {
+                if (f.global()) {
+                    out.add(buildProgram(f, m, license));
+                }
+            }
+        }
+        return out;
+    }
+
     /** A function placed in the program: its first slot there. */
     private record Placed(Func func, int start) {}
 
@@ -844,12 +907,20 @@ final class ObjectReader {
                 } else if (t == null && insn.opcode() == Opcodes.LDDW && insn.src() == Opcodes.PSEUDO_FUNC) {
                     throw relocError(cs, secSlot, "function address without a relocation");
                 }
+                if (local != null && t == null && local.sec() == cs && local.slot() > f.start()
+                        && local.slot() < f.start() + f.length() && cs.funcStartingAt(local.slot()) == null) {
+                    // a call into the function's own body, no symbol there (bpf_conformance's ELF files:
+                    // one symbol over the whole program): the function is copied whole, so it stays as is
+                    continue;
+                }
                 if (local != null) {
                     Func callee = local.sec().funcStartingAt(local.slot());
                     if (callee == null) {
                         throw relocError(cs, secSlot, (local.address() ? "function address" : "call")
                                 + " targets insn " + local.slot() + " of section '" + local.sec().name()
-                                + "', which is not the start of a function");
+                                + "', which is not the start of a function"
+                                + (local.sec().funcContaining(local.slot()) == null
+                                        ? " (no function symbol covers it: was the object stripped?)" : ""));
                     }
                     if (local.sec() != cs && !local.sec().name().equals(TEXT)) {
                         throw relocError(cs, secSlot, "call to '" + callee.name() + "' in section '"

@@ -279,7 +279,8 @@ public final class Interpreter {
                         ctx.depth = depth;
                         int k = depth - baseDepth;
                         System.arraycopy(frames.saved, k * 5, regs, 6, 5);
-                        pc = frames.retPc[k] + 1;   // a return is not a back-edge: no budget check
+                        at = frames.retPc[k];       // a return past the end faults at the call
+                        pc = at + 1;                // a return is not a back-edge: no budget check
                         prog = frames.prog[k];
                         code = prog.code;
                         imms = prog.imms;

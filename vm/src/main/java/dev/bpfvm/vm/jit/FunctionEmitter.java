@@ -75,6 +75,8 @@ final class FunctionEmitter {
     private Label leave;
     /** Bytecode offset of each emitted slot, and the method's code size, once emitted. */
     final int[] offsets;
+    /** Label every slot, so that {@link #offsets} is complete (for sizing pieces). */
+    boolean measuring;
     int codeSize;
     private final List<int[]> handlers = new ArrayList<>();
     private final List<Label> handlerLabels = new ArrayList<>();
@@ -218,9 +220,14 @@ final class FunctionEmitter {
             invoke(RuntimeRefs.GET_EXECUTED);
             mv.visitVarInsn(LSTORE, executed);
         }
-        mv.visitVarInsn(ALOAD, ctx);
+        // r10 = stackTop - depth * FRAME_SIZE, as ExecContext.framePointer(depth)
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "stackTop", "J");
         mv.visitVarInsn(ILOAD, DEPTH);
-        invoke(RuntimeRefs.FRAME_POINTER);
+        iconst(ExecContext.FRAME_SIZE);
+        mv.visitInsn(IMUL);
+        mv.visitInsn(I2L);
+        mv.visitInsn(LSUB);
         st(10);
         mv.visitVarInsn(ALOAD, ctx);
         invoke(RuntimeRefs.RUN_BUDGET);
@@ -277,17 +284,21 @@ final class FunctionEmitter {
         if (flushBefore.get(pc)) {
             flush();
         }
-        mv.visitLabel(l);
-        mv.visitLineNumber(pc, l);
-        offsets[pc] = l.getOffset();
-        pending++;
         Insn i = an.valid(pc);
+        EmitterTable.Emitter e = i == null ? null : EmitterTable.get(i.opcode());
+        // a label (and line number) where control can arrive or an exception can leave; every
+        // label is a basic block to ASM's frame computation, so not one per slot
+        if (measuring || flushBefore.get(pc) || e == null || e.kind() != EmitterTable.Kind.PURE) {
+            mv.visitLabel(l);
+            mv.visitLineNumber(pc, l);
+            offsets[pc] = l.getOffset();
+        }
+        pending++;
         if (i == null) {
             flush();
             throwInvalid(pc);
             return;
         }
-        EmitterTable.Emitter e = EmitterTable.get(i.opcode());
         if (e.kind() == EmitterTable.Kind.EFFECT && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
             flush();
         }

@@ -103,10 +103,11 @@ public final class JitCompiler {
                 continue;
             }
             List<BitSet> pieces = partition(an, body, pieceBytes, options);
+            List<BitSet> entriesOf = pieceEntries(an, entry, body, pieces);
             int k = 0;
             boolean fits = true;
             for (BitSet piece : pieces) {
-                BitSet entries = pieceEntries(an, entry, body, piece);
+                BitSet entries = entriesOf.get(k);
                 MethodVisitor mv = cw.visitMethod(ACC_STATIC | ACC_PRIVATE, chunkName(entry, k++),
                         FunctionEmitter.CHUNK_DESC, null, null);
                 FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.CHUNK, piece,
@@ -158,6 +159,7 @@ public final class JitCompiler {
         entries.set(entry);
         FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
                 options);
+        fe.measuring = true;
         fe.emit();
         List<BitSet> pieces = new ArrayList<>();
         BitSet current = new BitSet();
@@ -179,16 +181,22 @@ public final class JitCompiler {
         return pieces;
     }
 
-    /** Slots of a piece entered from outside it: the function entry and targets of other pieces' edges. */
-    private static BitSet pieceEntries(CodeAnalysis an, int entry, BitSet body, BitSet piece) {
-        BitSet entries = new BitSet();
-        if (piece.get(entry)) {
-            entries.set(entry);
-        }
-        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
-            if (piece.get(pc)) {
-                continue;
+    /**
+     * Per piece, the slots entered from outside it: the function entry and the targets of
+     * jumps and fall-throughs from other pieces.
+     */
+    private static List<BitSet> pieceEntries(CodeAnalysis an, int entry, BitSet body, List<BitSet> pieces) {
+        int[] pieceOf = new int[an.slots];
+        List<BitSet> entries = new ArrayList<>();
+        for (int k = 0; k < pieces.size(); k++) {
+            BitSet piece = pieces.get(k);
+            for (int pc = piece.nextSetBit(0); pc >= 0; pc = piece.nextSetBit(pc + 1)) {
+                pieceOf[pc] = k;
             }
+            entries.add(new BitSet());
+        }
+        entries.get(pieceOf[entry]).set(entry);
+        for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
             dev.bpfvm.vm.isa.Insn i = an.valid(pc);
             if (i == null) {
                 continue;
@@ -196,19 +204,19 @@ public final class JitCompiler {
             int op = i.opcode();
             if (dev.bpfvm.vm.isa.Opcodes.isCondJump(op) || op == dev.bpfvm.vm.isa.Opcodes.JA64
                     || op == dev.bpfvm.vm.isa.Opcodes.GOTOL) {
-                int t = CodeAnalysis.jumpTarget(i, pc);
-                if (t >= 0 && t < an.slots && piece.get(t)) {
-                    entries.set(t);
-                }
+                markEntry(body, pieceOf, entries, pc, CodeAnalysis.jumpTarget(i, pc));
             }
             if (CodeAnalysis.fallsThrough(i)) {
-                int t = pc + i.slots();
-                if (t < an.slots && piece.get(t)) {
-                    entries.set(t);
-                }
+                markEntry(body, pieceOf, entries, pc, pc + i.slots());
             }
         }
         return entries;
+    }
+
+    private static void markEntry(BitSet body, int[] pieceOf, List<BitSet> entries, int from, int to) {
+        if (to >= 0 && to < pieceOf.length && body.get(to) && pieceOf[to] != pieceOf[from]) {
+            entries.get(pieceOf[to]).set(to);
+        }
     }
 
     /**
@@ -244,12 +252,8 @@ public final class JitCompiler {
         for (int k = 0; k < pieces.size(); k++) {
             calls[k] = new Label();
         }
-        for (int k = 1; k < pieces.size(); k++) {
-            mv.visitVarInsn(ILOAD, pc);
-            mv.visitLdcInsn(pieces.get(k).nextSetBit(0));
-            mv.visitJumpInsn(IF_ICMPLT, calls[k - 1]);
-        }
-        mv.visitJumpInsn(GOTO, calls[pieces.size() - 1]);
+        int[] starts = pieces.stream().mapToInt(b -> b.nextSetBit(0)).toArray();
+        pieceTree(mv, pc, starts, calls, 0, pieces.size() - 1);
         for (int k = 0; k < pieces.size(); k++) {
             mv.visitLabel(calls[k]);
             mv.visitVarInsn(ALOAD, 0);
@@ -271,21 +275,52 @@ public final class JitCompiler {
         mv.visitEnd();
     }
 
+    /**
+     * {@code <clinit>}: class data is {@code Object[] {program, null}}; PROG = data[0],
+     * SELF = new instance, stored back into data[1] for the compiler to pick up.
+     */
+    /** Jumps to the call of the piece holding slot {@code pc}: a balanced tree of compares on piece starts. */
+    private static void pieceTree(MethodVisitor mv, int pc, int[] starts, Label[] calls, int lo, int hi) {
+        if (lo == hi) {
+            mv.visitJumpInsn(GOTO, calls[lo]);
+            return;
+        }
+        int mid = (lo + hi + 1) >>> 1;
+        Label right = new Label();
+        mv.visitVarInsn(ILOAD, pc);
+        mv.visitLdcInsn(starts[mid]);
+        mv.visitJumpInsn(IF_ICMPGE, right);
+        pieceTree(mv, pc, starts, calls, lo, mid - 1);
+        mv.visitLabel(right);
+        pieceTree(mv, pc, starts, calls, mid, hi);
+    }
+
     private static void emitClinit(ClassWriter cw) {
         MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
         mv.visitCode();
         mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
                 "()Ljava/lang/invoke/MethodHandles$Lookup;", false);
         mv.visitLdcInsn("_");
-        mv.visitLdcInsn(Type.getObjectType(RuntimeRefs.PROGRAM));
+        mv.visitLdcInsn(Type.getType(Object[].class));
         mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "classData",
                 "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;)Ljava/lang/Object;", false);
+        mv.visitTypeInsn(CHECKCAST, "[Ljava/lang/Object;");
+        mv.visitVarInsn(ASTORE, 0);
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(AALOAD);
         mv.visitTypeInsn(CHECKCAST, RuntimeRefs.PROGRAM);
         mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "PROG", "L" + RuntimeRefs.PROGRAM + ";");
         mv.visitTypeInsn(NEW, CLASS_NAME);
         mv.visitInsn(DUP);
         mv.visitMethodInsn(INVOKESPECIAL, CLASS_NAME, "<init>", "()V", false);
+        mv.visitInsn(DUP);
         mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, "SELF", "L" + RuntimeRefs.JIT_CODE + ";");
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitInsn(SWAP);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(SWAP);
+        mv.visitInsn(AASTORE);
         mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
@@ -341,14 +376,15 @@ public final class JitCompiler {
 
     /** Defines the class as a hidden class (unloadable with its code) and returns its instance. */
     private static JitCode define(Program p, byte[] bytes) {
+        Object[] data = {p, null};
         try {
-            MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, p, true);
-            return (JitCode) hidden.findStaticGetter(hidden.lookupClass(), "SELF", JitCode.class).invoke();
+            MethodHandles.lookup().defineHiddenClassWithClassData(bytes, data, true);
         } catch (LinkageError e) {
             throw new JitException(p.name(), "generated class rejected: " + e, e);
-        } catch (Throwable e) {
+        } catch (IllegalAccessException | RuntimeException e) {
             throw new JitException(p.name(), "cannot define generated class: " + e, e);
         }
+        return (JitCode) data[1];
     }
 
     /** The generated class file, for tests and dumps. */

@@ -18,6 +18,8 @@ final class JitState {
     /** The context's stack bytes, and the array index of the stack region's offset 0. */
     final byte[] stack;
     final int stackBase;
+    /** r10 of frame 0; frame k has {@code stackTop - k * FRAME_SIZE} (the stack region never moves). */
+    final long stackTop;
 
     /** r1-r5 of the frame that just returned. */
     long out1;
@@ -35,6 +37,7 @@ final class JitState {
         this.kfuncs = ctx.runtime().kfuncs();
         this.stack = ctx.stackRegion().data();
         this.stackBase = ctx.stackRegion().base();
+        this.stackTop = ctx.framePointer(0);
     }
 
     static JitState of(ExecContext ctx) {

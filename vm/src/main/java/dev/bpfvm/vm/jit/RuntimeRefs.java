@@ -85,7 +85,6 @@ final class RuntimeRefs {
     static final Ref WINDOW = ref(MemoryAccess.class, "window", JitState.class, J);
 
     // --- context and registries ---
-    static final Ref FRAME_POINTER = ref(ExecContext.class, "framePointer", I);
     static final Ref GET_EXECUTED = ref(ExecContext.class, "executed");
     static final Ref SET_EXECUTED = ref(ExecContext.class, "executed", J);
     static final Ref RUN_BUDGET = ref(ExecContext.class, "runBudget");

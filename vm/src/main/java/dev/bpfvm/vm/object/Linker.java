@@ -205,7 +205,7 @@ public final class Linker {
             if (insn.src() != 0 || insn.off() != 0) {
                 throw error(prog, pc, where + "insn #" + pc + " (LDIMM64) has unexpected form");
             }
-            if (res.validate() && insn.imm64() != orig) {
+            if (res.validate() && !res.isOrigValue(insn.imm64())) {
                 throw error(prog, pc, where + "unexpected insn #" + pc + " (LDIMM64) value: got " + insn.imm64()
                         + ", exp " + orig + " -> " + neu);
             }

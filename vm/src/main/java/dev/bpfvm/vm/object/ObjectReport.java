@@ -77,6 +77,12 @@ public final class ObjectReport {
         table(sb, rows);
 
         sb.append("\nbtf: ").append(btfSummary(o)).append('\n');
+        if (!o.warnings().isEmpty()) {
+            sb.append("\nwarnings (").append(o.warnings().size()).append("):\n");
+            for (String w : o.warnings()) {
+                sb.append("  ").append(w).append('\n');
+            }
+        }
         return sb.toString();
     }
 
@@ -278,6 +284,13 @@ public final class ObjectReport {
             int[] ext = extCounts(o);
             j.open('{').key("types").num(o.btf().count() - 1).key("func_info").num(ext[0]).key("line_info").num(ext[1])
                     .key("core_relocs").num(ext[2]).close('}');
+        }
+        if (!o.warnings().isEmpty()) {
+            j.key("warnings").open('[');
+            for (String w : o.warnings()) {
+                j.str(w);
+            }
+            j.close(']');
         }
         j.close('}');
         return j.toString();

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param license       the {@code license} section's string, "" when absent
  * @param kernelVersion the {@code version} section's value, 0 when absent
  * @param btf           the object's BTF, or null when it has none
+ * @param warnings      what the loader left out of a usable object and why (e.g. BTF that did not
+ *                      load, dropped as libbpf does because nothing needed it), for tools to show
  */
 public record ObjectSpec(String name, List<ProgramSpec> programs, List<MapSpec> maps, List<VariableSpec> variables,
-                         List<ExternSpec> externs, String license, int kernelVersion, Btf btf) {
+                         List<ExternSpec> externs, String license, int kernelVersion, Btf btf, List<String> warnings) {
     public ObjectSpec {
         Objects.requireNonNull(name);
         Objects.requireNonNull(license);
@@ -27,6 +29,13 @@ public record ObjectSpec(String name, List<ProgramSpec> programs, List<MapSpec> 
         maps = List.copyOf(maps);
         variables = List.copyOf(variables);
         externs = List.copyOf(externs);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A spec without warnings. */
+    public ObjectSpec(String name, List<ProgramSpec> programs, List<MapSpec> maps, List<VariableSpec> variables,
+                      List<ExternSpec> externs, String license, int kernelVersion, Btf btf) {
+        this(name, programs, maps, variables, externs, license, kernelVersion, btf, List.of());
     }
 
     /** The program with this name, or null. */

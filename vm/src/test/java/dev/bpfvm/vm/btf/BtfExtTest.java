@@ -57,6 +57,28 @@ class BtfExtTest {
         return out;
     }
 
+    private static byte[] header(int hdrLen, int coreLen, int size) {
+        ByteBuffer bb = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putShort((short) 0xeb9f).put((byte) 1).put((byte) 0).putInt(hdrLen);
+        if (size >= 32) {
+            bb.putInt(28, coreLen);
+        }
+        return bb.array();
+    }
+
+    @Test
+    void whetherASectionMayHoldCoreRelocationsFromItsHeaderAlone() {
+        assertThat(BtfExt.mayHaveCoreRelos(header(32, 0, 32))).isFalse();
+        assertThat(BtfExt.mayHaveCoreRelos(header(32, 16, 48))).isTrue();
+        assertThat(BtfExt.mayHaveCoreRelos(header(24, 0, 24))).isFalse();     // older header: no CO-RE part
+        assertThat(BtfExt.mayHaveCoreRelos(header(32, 0, 24))).isTrue();      // header longer than the section
+        assertThat(BtfExt.mayHaveCoreRelos(header(16, 0, 24))).isTrue();      // header too short to be one
+        assertThat(BtfExt.mayHaveCoreRelos(new byte[23])).isTrue();
+        byte[] badMagic = header(32, 0, 32);
+        badMagic[0] = 0;
+        assertThat(BtfExt.mayHaveCoreRelos(badMagic)).isTrue();
+    }
+
     @Test
     void funcLineAndCoreRecords() {
         Btf btf = btf();

@@ -201,6 +201,28 @@ class ElfLoaderTest {
                 .hasMessage("t.o: p: insn 0: call targets insn 1 of section '.text', which is not the start of a function");
     }
 
+    /** llvm-strip --strip-unneeded drops the symbols of static functions, --strip-all every symbol. */
+    @Test
+    void strippedObjectsAreRejectedWithAHint() {
+        TestElf e = new TestElf();
+        int text = e.code(".text", List.of(mov(0, 1), EXIT, mov(0, 2), EXIT));
+        e.func("kept", text, 0, 2, true);
+        int textSym = e.sectionSymbol(text);
+        int s = e.code("socket", List.of(call(1), EXIT));
+        e.func("p", s, 0, 2, true);
+        e.rel(s, 0, textSym, ElfReloc.R_BPF_64_32);   // .text + 2: a static function whose symbol is gone
+        assertThatThrownBy(() -> ElfLoader.load("t.o", e.build()))
+                .isInstanceOf(RelocationException.class)
+                .hasMessage("t.o: p: insn 0: call targets insn 2 of section '.text', which is not the start of a"
+                        + " function (no function symbol covers it: was the object stripped?)");
+        TestElf all = new TestElf();
+        all.code("socket", List.of(mov(0, 0), EXIT));
+        assertThatThrownBy(() -> ElfLoader.load("t.o", all.build()))
+                .isInstanceOf(ElfFormatException.class)
+                .hasMessage("t.o: section 'socket': code section has no function symbols (was the object stripped?"
+                        + " the loader needs its function symbols)");
+    }
+
     @Test
     void brokenInstructionsAreAFormatError() {
         TestElf e = new TestElf();
@@ -236,6 +258,87 @@ class ElfLoaderTest {
         assertThatThrownBy(() -> ElfLoader.load("t.o", e.build()))
                 .isInstanceOf(RelocationException.class)
                 .hasMessage("t.o: extern 'bpf_rcu_read_lock' needs BTF to be resolved, but the object has none (compile with -g)");
+    }
+
+    /** BTF as clang -gline-tables-only writes it: a FUNC whose prototype is type 0 (clang-14). */
+    static byte[] btfWithoutPrototypes() {
+        BtfBuilder b = new BtfBuilder("t.o");
+        int proto = b.add(new BtfType.FuncProto(0, List.of()));
+        b.add(new BtfType.Func("p", proto, BtfType.Linkage.GLOBAL));
+        byte[] bytes = b.build().encode();
+        // header 24, FUNC_PROTO [1] 12 bytes, FUNC [2]: name, info, type
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(24 + 12 + 8, 0);
+        return bytes;
+    }
+
+    static TestElf objectWithBtf(byte[] btf) {
+        TestElf e = new TestElf();
+        e.section(".BTF", ElfSection.SHT_PROGBITS, 0, btf);
+        int s = e.code("socket", List.of(mov(0, 1), EXIT));
+        e.func("p", s, 0, 2, true);
+        return e;
+    }
+
+    /** .BTF.ext with an empty func and line info part and {@code coreLen} bytes of CO-RE records. */
+    static byte[] btfExtHeader(int coreLen) {
+        return ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 0xeb9f).put((byte) 1)
+                .put((byte) 0).putInt(32).putInt(0).putInt(0).putInt(0).putInt(0).putInt(0).putInt(coreLen).array();
+    }
+
+    @Test
+    void btfThatDoesNotLoadIsDroppedWhenNothingNeedsIt() {
+        ObjectSpec o = ElfLoader.load("t.o", objectWithBtf(btfWithoutPrototypes()).build());
+        assertThat(o.btf()).isNull();
+        assertThat(o.warnings()).containsExactly(".BTF ignored (nothing in the object needs BTF): .BTF: type [2] FUNC"
+                + " 'p': prototype [0] is a UNKN, not a FUNC_PROTO");
+        assertThat(o.program("p").functions()).containsExactly(new FunctionSpec("p", "socket", 0, 2, 0, true));
+        assertThat(o.program("p").insns()).containsExactly(mov(0, 1), EXIT);
+        // its .BTF.ext goes with it
+        TestElf withExt = objectWithBtf(btfWithoutPrototypes());
+        withExt.section(".BTF.ext", ElfSection.SHT_PROGBITS, 0, btfExtHeader(0));
+        assertThat(ElfLoader.load("t.o", withExt.build()).btf()).isNull();
+    }
+
+    @Test
+    void btfThatDoesNotLoadIsAnErrorWhenTheObjectNeedsIt() {
+        String detail = "t.o: .BTF: type [2] FUNC 'p': ";
+        // an extern
+        TestElf ext = objectWithBtf(btfWithoutPrototypes());
+        ext.symbol("bpf_rcu_read_lock", 0, 0, 0, ElfSymbol.STT_NOTYPE, ElfSymbol.STB_GLOBAL);
+        assertThatThrownBy(() -> ElfLoader.load("t.o", ext.build())).isInstanceOf(BtfException.class)
+                .hasMessageStartingWith(detail);
+        // BTF-defined maps
+        TestElf maps = objectWithBtf(btfWithoutPrototypes());
+        maps.data(".maps", new byte[32]);
+        assertThatThrownBy(() -> ElfLoader.load("t.o", maps.build())).isInstanceOf(BtfException.class)
+                .hasMessageStartingWith(detail);
+        // CO-RE relocations
+        TestElf core = objectWithBtf(btfWithoutPrototypes());
+        core.section(".BTF.ext", ElfSection.SHT_PROGBITS, 0, btfExtHeader(16));
+        assertThatThrownBy(() -> ElfLoader.load("t.o", core.build())).isInstanceOf(BtfException.class)
+                .hasMessageStartingWith(detail);
+    }
+
+    @Test
+    void btfExtThatDoesNotLoadIsDroppedAloneWhenNothingNeedsIt() {
+        BtfBuilder b = new BtfBuilder("t.o");
+        b.add(new BtfType.Func("p", b.add(new BtfType.FuncProto(0, List.of())), BtfType.Linkage.GLOBAL));
+        TestElf e = objectWithBtf(b.build().encode());
+        byte[] ext = btfExtHeader(0);
+        ext[2] = 7;   // version
+        e.section(".BTF.ext", ElfSection.SHT_PROGBITS, 0, ext);
+        ObjectSpec o = ElfLoader.load("t.o", e.build());
+        assertThat(o.btf().count()).isEqualTo(3);
+        assertThat(o.warnings()).containsExactly(".BTF.ext ignored (nothing in the object needs BTF): .BTF.ext:"
+                + " unsupported version 7");
+        assertThat(o.program("p").functions()).containsExactly(new FunctionSpec("p", "socket", 0, 2, 0, true));
+        // but not when it may hold CO-RE relocations
+        TestElf core = objectWithBtf(b.build().encode());
+        byte[] coreExt = btfExtHeader(16);
+        coreExt[2] = 7;
+        core.section(".BTF.ext", ElfSection.SHT_PROGBITS, 0, coreExt);
+        assertThatThrownBy(() -> ElfLoader.load("t.o", core.build())).isInstanceOf(BtfException.class)
+                .hasMessage("t.o: .BTF.ext: unsupported version 7");
     }
 
     /** A .BTF section declaring kfunc and kconfig externs, plus a .maps map definition. */

@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bpfvm.vm.asm.Disassembler;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.isa.Insn;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,27 +23,51 @@ import org.junit.jupiter.api.Test;
  * {@link JitRegressionTest}.
  */
 class DifferentialFuzzTest {
-    /** Programs per CI run: the highest count that keeps this test near a minute on 2 cores. */
-    static final int PROGRAMS = Integer.getInteger("bpfvm.fuzz.programs", 20_000);
+    /**
+     * Programs per run: 100,000 (about 1.1 ms of CPU each: near a minute on an idle 2-core
+     * runner); {@code -Dbpfvm.fuzz.programs=N} for quick local runs.
+     */
+    static final int PROGRAMS = Integer.getInteger("bpfvm.fuzz.programs", 100_000);
     static final long BASE_SEED = Long.getLong("bpfvm.fuzz.seed", 0x5eedL);
 
     @Test
-    void interpreterAndCompiledCodeAgreeOnRandomPrograms() {
-        int faults = 0;
-        int budgetStops = 0;
-        for (int k = 0; k < PROGRAMS; k++) {
-            String r = check(BASE_SEED + k);
-            if (r.startsWith("fault")) {
-                faults++;
-                if (r.contains("ELOOP")) {
-                    budgetStops++;
+    void interpreterAndCompiledCodeAgreeOnRandomPrograms() throws Exception {
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger faults = new AtomicInteger();
+        AtomicInteger budgetStops = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    for (int k; (k = next.getAndIncrement()) < PROGRAMS; ) {
+                        String r = check(BASE_SEED + k);
+                        if (r.startsWith("fault")) {
+                            faults.incrementAndGet();
+                            if (r.contains("ELOOP")) {
+                                budgetStops.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : workers) {
+                try {
+                    w.get();
+                } catch (ExecutionException e) {
+                    next.set(PROGRAMS);   // stop the others
+                    throw e.getCause() instanceof AssertionError a ? a : new AssertionError(e.getCause());
                 }
             }
+        } finally {
+            pool.shutdownNow();
         }
         // the generator must keep producing both kinds of endings, or it tests too little
         if (PROGRAMS >= 1000) {
-            assertThat(faults).isBetween(PROGRAMS / 10, PROGRAMS * 9 / 10);
-            assertThat(budgetStops).isGreaterThan(PROGRAMS / 100);
+            assertThat(faults.get()).isBetween(PROGRAMS / 10, PROGRAMS * 9 / 10);
+            assertThat(budgetStops.get()).isGreaterThan(PROGRAMS / 100);
         }
     }
 

@@ -152,6 +152,42 @@ class JitCompilerTest {
     }
 
     @Test
+    void autoPolicySwapsCodeInWhileOtherThreadsRunTheProgram() throws Exception {
+        Jit jit = Jit.install(rt, JitOptions.of(TierPolicy.AUTO).compileAfterRuns(50));
+        List<Insn> insns = bigFunction(40);
+        long expected = ctx.run(new Program("ref", insns), 0, 0, 0, 0, 0);
+        long executed = ctx.executed();
+        Program p = new Program("shared", insns);
+        List<Thread> threads = new ArrayList<>();
+        List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger compiledRuns = new java.util.concurrent.atomic.AtomicInteger();
+        for (int t = 0; t < 3; t++) {
+            ExecContext c = rt.newContext(t);
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < 3000; i++) {
+                    c.clearStack();
+                    long r0 = c.run(p, 0, 0, 0, 0, 0);
+                    if (r0 != expected || c.executed() != executed) {
+                        problems.add("run " + i + " in " + c.lastTier() + ": r0 " + r0 + ", executed " + c.executed());
+                    }
+                    if (c.lastTier() == Tier.JIT) {
+                        compiledRuns.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(jit.awaitIdle(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(problems).isEmpty();
+        assertThat(p.tier()).isEqualTo(Tier.JIT);
+        assertThat(compiledRuns.get()).isGreaterThan(0);
+        jit.shutdown();
+    }
+
+    @Test
     void autoPolicyWithFailReportsABackgroundFailureOnTheNextRun() throws InterruptedException {
         Jit jit = Jit.install(rt, JitOptions.of(TierPolicy.AUTO).compileAfterRuns(1)
                 .emit(new EmitOptions(true, true, 40)).fallback(InterpreterFallback.FAIL));

@@ -364,6 +364,17 @@ class JitExecutionTest {
 
     @ParameterizedTest
     @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
+    void returnPastTheEndFaultsAtTheCall(TierPolicy policy) {
+        tier(policy);
+        // the call in the last slot returns to slot 4, which does not exist
+        List<Insn> p = List.of(mov(0, 1), new Insn(0x05, 0, 0, 1, 0), exit(), callLocal(-2));
+        assertThatThrownBy(() -> run(p))
+                .hasMessage("program p: insn 3: jump out of range to insn 4");
+        assertThat(ctx.executed()).isEqualTo(4);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
     void sourceLinesAppearInFaults(TierPolicy policy) {
         tier(policy);
         Program p = new Program("counter", List.of(mov(1, 0), new Insn(0x61, 0, 1, 0, 0), exit()),

@@ -91,6 +91,18 @@ class JitRegressionTest {
                 """, 1000, "r0=0x0");
     }
 
+    /** Fuzz seed 55327: the interpreter named the callee's exit, the JIT the call. */
+    @Test
+    void callInTheLastSlotReturnsPastTheEnd() {
+        same("""
+                ja +2
+                f:
+                mov r0, 3
+                exit
+                call local f
+                """, 1000, "fault EINVAL pc=3");
+    }
+
     @Test
     void jumpIntoTheSecondHalfOfAnLdImm64() {
         same("""

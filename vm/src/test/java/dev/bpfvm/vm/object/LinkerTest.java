@@ -218,4 +218,30 @@ class LinkerTest {
         assertThatThrownBy(() -> new Linker(object(noBtf, null), RESOLVER, kernelBtf()).link(noBtf))
                 .hasMessage("p: p: insn 0 (p.c:7): CO-RE relocation s 0:0 but the object has no BTF");
     }
+
+    /** clang-14 writes enum e { NEG = -5 } without BTF signedness (kind_flag 0) but loads it as -5 in 64 bits. */
+    @Test
+    void negativeEnumeratorOfAnEnumWithoutSignednessMatchesSignExtended() {
+        BtfBuilder lb = new BtfBuilder("p.o");
+        int le = lb.add(new dev.bpfvm.vm.btf.BtfType.Enum("e", 4, false, List.of(
+                new dev.bpfvm.vm.btf.BtfType.EnumValue("NEG", 0xfffffffbL), new dev.bpfvm.vm.btf.BtfType.EnumValue("BIG", 0xfffffff0L))));
+        BtfBuilder kb = new BtfBuilder("kernel");
+        kb.add(new dev.bpfvm.vm.btf.BtfType.Enum("e", 4, true, List.of(
+                new dev.bpfvm.vm.btf.BtfType.EnumValue("BIG", 9), new dev.bpfvm.vm.btf.BtfType.EnumValue("NEG", -3))));
+        Reloc neg = new Reloc.CoreRef(new CoreRelo(0, le, "0", CoreKind.ENUMVAL_VALUE), "e::NEG");
+        Reloc big = new Reloc.CoreRef(new CoreRelo(16, le, "1", CoreKind.ENUMVAL_VALUE), "e::BIG");
+        ProgramSpec p = prog(List.of(Insn.lddw(1, 0, -5L), Insn.lddw(2, 0, 0xfffffff0L), EXIT), Map.of(0, neg, 2, big));
+        LinkedProgram lp = new Linker(object(p, lb.build()), RESOLVER, kb.build()).link(p);
+        assertThat(lp.program().insns()).containsExactly(Insn.lddw(1, 0, -3L), Insn.lddw(2, 0, 9L), EXIT);
+        // without signedness in BTF both readings of the 32 bits are the compiler's
+        ProgramSpec signed = prog(List.of(Insn.lddw(1, 0, -16L), EXIT), Map.of(0,
+                new Reloc.CoreRef(new CoreRelo(0, le, "1", CoreKind.ENUMVAL_VALUE), "e::BIG")));
+        assertThat(new Linker(object(signed, lb.build()), RESOLVER, kb.build()).link(signed).program().insns())
+                .containsExactly(Insn.lddw(1, 0, 9L), EXIT);
+        // any other value is not
+        ProgramSpec bad = prog(List.of(Insn.lddw(1, 0, 7L), EXIT), Map.of(0, neg));
+        assertThatThrownBy(() -> new Linker(object(bad, lb.build()), RESOLVER, kb.build()).link(bad))
+                .isInstanceOf(RelocationException.class)
+                .hasMessageEndingWith("unexpected insn #0 (LDIMM64) value: got 7, exp 4294967291 -> -3");
+    }
 }

@@ -143,4 +143,15 @@ class ObjectReportTest {
         assertThat(ObjectReport.text(noBtf, "t.o")).startsWith("t.o: BPF object 't', license \"GPL\"\n").endsWith("btf: none\n");
         assertThat(ObjectReport.json(noBtf, "t.o")).endsWith(",\"btf\":null}");
     }
+
+    @Test
+    void warningsAreListedLast() {
+        ObjectSpec o = object();
+        ObjectSpec warned = new ObjectSpec(o.name(), o.programs(), o.maps(), o.variables(), o.externs(), o.license(), 0,
+                null, List.of(".BTF ignored (nothing in the object needs BTF): .BTF: bad \"x\""));
+        assertThat(ObjectReport.text(warned, "t.o")).endsWith("btf: none\n\nwarnings (1):\n"
+                + "  .BTF ignored (nothing in the object needs BTF): .BTF: bad \"x\"\n");
+        assertThat(ObjectReport.json(warned, "t.o")).endsWith(",\"btf\":null,\"warnings\":"
+                + "[\".BTF ignored (nothing in the object needs BTF): .BTF: bad \\\"x\\\"\"]}");
+    }
 }

@@ -1,0 +1,84 @@
+package dev.bpfvm.verifier;
+
+import dev.bpfvm.vm.spi.MapType;
+
+/**
+ * What the verifier needs to know of a map: the kernel's {@code struct bpf_map} attributes.
+ * The maps module (or the loader's map specs) adapt to this view.
+ */
+public interface MapInfo {
+    /** {@code BPF_F_RDONLY_PROG}: the program may only read the map. */
+    int BPF_F_RDONLY_PROG = 1 << 7;
+    /** {@code BPF_F_WRONLY_PROG}: the program may only write the map. */
+    int BPF_F_WRONLY_PROG = 1 << 8;
+
+    /** The map's name as the kernel keeps it (at most 15 characters), may be empty. */
+    String name();
+
+    MapType type();
+
+    int keySize();
+
+    int valueSize();
+
+    int maxEntries();
+
+    /** {@code map_flags}. */
+    int flags();
+
+    /**
+     * The offset of a {@code struct bpf_spin_lock} in the value (from the map's BTF), or -1
+     * when the value has none.
+     */
+    default int spinLockOffset() {
+        return -1;
+    }
+
+    /** The offset of a {@code struct bpf_timer} in the value, or -1. */
+    default int timerOffset() {
+        return -1;
+    }
+
+    /** Whether the map has BTF for its key and value (needed for spin locks and timers). */
+    default boolean hasBtf() {
+        return spinLockOffset() >= 0 || timerOffset() >= 0;
+    }
+
+    /**
+     * The value of a frozen read-only map ({@code .rodata} after libbpf froze it), whose
+     * contents the verifier may read as constants; null when the map is not frozen.
+     */
+    default byte[] frozenValue() {
+        return null;
+    }
+
+    /** For map-in-map types: the inner map's attributes; null otherwise. */
+    default MapInfo innerMap() {
+        return null;
+    }
+
+    /** A plain description of a map, for tests and raw programs. */
+    static MapInfo of(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags) {
+        return new SimpleMapInfo(name, type, keySize, valueSize, maxEntries, flags, -1, null);
+    }
+
+    /** A plain description with a spin lock at {@code spinLockOffset}. */
+    static MapInfo withSpinLock(String name, MapType type, int keySize, int valueSize, int maxEntries,
+            int spinLockOffset) {
+        return new SimpleMapInfo(name, type, keySize, valueSize, maxEntries, 0, spinLockOffset, null);
+    }
+
+    /** A frozen read-only array of one value (a {@code .rodata} section). */
+    static MapInfo frozen(String name, byte[] value) {
+        return new SimpleMapInfo(name, MapType.ARRAY, 4, value.length, 1, BPF_F_RDONLY_PROG, -1, value.clone());
+    }
+
+    /** The plain implementation behind the factories. */
+    record SimpleMapInfo(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags,
+            int spinLockOffset, byte[] frozenValue) implements MapInfo {
+        @Override
+        public String toString() {
+            return "map '" + name + "' (" + type.bpftoolName() + ")";
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package dev.bpfvm.verifier;
+
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.btf.Btf;
+import dev.bpfvm.vm.btf.BtfType;
+import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.object.AttachType;
+import dev.bpfvm.vm.object.ExternSpec;
+import dev.bpfvm.vm.object.FunctionSpec;
+import dev.bpfvm.vm.object.LinkedProgram;
+import dev.bpfvm.vm.object.MapSpec;
+import dev.bpfvm.vm.object.ObjectSpec;
+import dev.bpfvm.vm.object.ProgramSpec;
+import dev.bpfvm.vm.object.Reloc;
+import dev.bpfvm.vm.spi.HelperRegistry;
+import dev.bpfvm.vm.spi.KfuncRegistry;
+import dev.bpfvm.vm.spi.MapType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The verifier's view of a program of a loaded object: the loader's {@link ProgramSpec} and
+ * {@link LinkedProgram} become a {@link VerifierInput} — program type rules from the section,
+ * maps from the object's map specs (spin lock and timer offsets from its BTF, {@code .rodata}
+ * contents as frozen constants), map references from the relocation side table, func info,
+ * sleepable flag and license.
+ */
+public final class ObjectPrograms {
+    private ObjectPrograms() {}
+
+    /** Licenses the kernel treats as GPL-compatible ({@code license_is_gpl_compatible}). */
+    private static final Set<String> GPL_COMPATIBLE = Set.of("GPL", "GPL v2", "GPL and additional rights",
+            "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL");
+
+    /** Whether the license string is GPL-compatible as the kernel decides it. */
+    public static boolean gplCompatible(String license) {
+        return GPL_COMPATIBLE.contains(license);
+    }
+
+    /**
+     * The verifier input for one linked program. {@code options} supplies the log level,
+     * privileges and alignment; sleepable and GPL compatibility come from the program.
+     *
+     * @throws VerifierException when bpfvm has no model of the program's type
+     */
+    public static VerifierInput input(ObjectSpec object, LinkedProgram program, HelperRegistry helpers,
+            KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes) {
+        ProgramSpec spec = program.spec();
+        KernelTypes types = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
+        ProgramTypeRules rules = rules(spec, types);
+        if (rules == null) {
+            String msg = "program type " + spec.type().kernelName() + " (SEC(\"" + spec.section()
+                    + "\")) is not supported by the verifier";
+            throw new VerifierException(msg + "\n", msg, Errno.EINVAL, -1, spec.name(), null);
+        }
+        VerifierOptions base = options != null ? options : VerifierOptions.defaults();
+        VerifierOptions opts = base.withSleepable(spec.sleepable()).withGplCompatible(gplCompatible(spec.license()));
+        List<FuncInfo> funcs = new ArrayList<>();
+        if (object.hasBtf()) {
+            for (FunctionSpec f : spec.functions()) {
+                funcs.add(new FuncInfo(f.start(), f.name(), f.global() && f.start() != 0));
+            }
+        }
+        return VerifierInput.builder(program.program(), rules)
+                .helpers(helpers)
+                .kfuncs(kfuncs)
+                .maps(resolver(object, program.relocs(), types))
+                .funcInfo(funcs)
+                .options(opts)
+                .kernelTypes(types)
+                .build();
+    }
+
+    /** The program type model for a program's section, or null when bpfvm has none. */
+    public static ProgramTypeRules rules(ProgramSpec spec, KernelTypes types) {
+        switch (spec.type()) {
+            case SOCKET_FILTER:
+                return ProgramTypes.SOCKET_FILTER;
+            case CGROUP_SKB:
+                return spec.attachType() == AttachType.CGROUP_INET_EGRESS ? ProgramTypes.CGROUP_SKB_EGRESS
+                        : ProgramTypes.CGROUP_SKB_INGRESS;
+            case SCHED_CLS:
+                return ProgramTypes.SCHED_CLS;
+            case SCHED_ACT:
+                return ProgramTypes.SCHED_ACT;
+            case XDP:
+                return ProgramTypes.XDP;
+            case KPROBE:
+                return ProgramTypes.KPROBE;
+            case TRACEPOINT:
+                return ProgramTypes.TRACEPOINT;
+            case RAW_TRACEPOINT:
+            case RAW_TRACEPOINT_WRITABLE:
+                return ProgramTypes.RAW_TRACEPOINT;
+            case PERF_EVENT:
+                return ProgramTypes.PERF_EVENT;
+            case SYSCALL:
+                return ProgramTypes.SYSCALL;
+            case CGROUP_SOCK:
+                return ProgramTypes.CGROUP_SOCK;
+            case CGROUP_SOCK_ADDR:
+                return ProgramTypes.CGROUP_SOCK_ADDR;
+            case LSM:
+                return ProgramTypes.btfTracing("lsm", spec.attachTo(), types);
+            case TRACING:
+                switch (spec.attachType()) {
+                    case TRACE_RAW_TP:
+                        return ProgramTypes.btfTracing("tp_btf", spec.attachTo(), types);
+                    case TRACE_FENTRY:
+                        return ProgramTypes.btfTracing("fentry", spec.attachTo(), types);
+                    case TRACE_FEXIT:
+                        return ProgramTypes.btfTracing("fexit", spec.attachTo(), types);
+                    case MODIFY_RETURN:
+                        return ProgramTypes.btfTracing("fmod_ret", spec.attachTo(), types);
+                    case TRACE_ITER:
+                        return ProgramTypes.btfTracing("iter", spec.attachTo(), types);
+                    default:
+                        return null;
+                }
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Resolves each map-referencing {@code ld_imm64} through the relocation side table: a
+     * {@link Reloc.MapRef} names a map, a {@link Reloc.DataRef} a global data map and offset.
+     */
+    static MapResolver resolver(ObjectSpec object, Map<Integer, Reloc> relocs, KernelTypes types) {
+        Map<String, MapInfo> infos = new HashMap<>();
+        for (MapSpec m : object.maps()) {
+            infos.put(m.name(), mapInfo(m, object.btf()));
+        }
+        return new MapResolver() {
+            @Override
+            public MapInfo resolve(int pc, Insn insn) {
+                Reloc r = relocs.get(pc);
+                if (r instanceof Reloc.MapRef m) {
+                    return infos.get(m.map());
+                }
+                if (r instanceof Reloc.DataRef d) {
+                    return infos.get(d.map());
+                }
+                return null;
+            }
+
+            @Override
+            public long valueOffset(int pc, Insn insn) {
+                return relocs.get(pc) instanceof Reloc.DataRef d ? d.offset() : 0;
+            }
+
+            @Override
+            public boolean kernelEncoding() {
+                return false;
+            }
+
+            @Override
+            public KernelSymbol kernelSymbol(int pc, Insn insn) {
+                if (!(relocs.get(pc) instanceof Reloc.KsymRef k)) {
+                    return null;
+                }
+                return ksym(object, k, insn, types);
+            }
+        };
+    }
+
+    /** A typed {@code __ksym} extern as the linked ld_imm64 loads it. */
+    private static KernelSymbol ksym(ObjectSpec object, Reloc.KsymRef k, Insn insn, KernelTypes types) {
+        if (k.weak() && insn.imm64() == 0) {
+            return KernelSymbol.missing(k.name());
+        }
+        ExternSpec ext = object.extern(k.name());
+        if (ext == null || ext.kind() == ExternSpec.Kind.KFUNC) {
+            return KernelSymbol.function(k.name());
+        }
+        Btf btf = object.btf();
+        if (btf != null && ext.btfId() > 0 && btf.type(ext.btfId()) instanceof BtfType.Var v) {
+            if (btf.resolved(v.type()) instanceof BtfType.Composite c) {
+                KernelType kt = types.struct(c.name());
+                return KernelSymbol.structVariable(k.name(), kt != null ? kt : new KernelTypes(btf).struct(v.type()),
+                        false);
+            }
+            try {
+                return KernelSymbol.variable(k.name(), btf.size(v.type()));
+            } catch (RuntimeException e) {
+                return KernelSymbol.variable(k.name(), 0);
+            }
+        }
+        return KernelSymbol.variable(k.name(), 0);
+    }
+
+    /** The verifier's view of a map spec; {@code btf} is the object's BTF (may be null). */
+    public static MapInfo mapInfo(MapSpec m, Btf btf) {
+        int lock = -1;
+        int timer = -1;
+        if (btf != null && m.btfValueTypeId() > 0) {
+            lock = findStruct(btf, m.btfValueTypeId(), "bpf_spin_lock", 0, 0);
+            timer = findStruct(btf, m.btfValueTypeId(), "bpf_timer", 0, 0);
+        }
+        byte[] frozen = null;
+        if (m.frozen() && m.isGlobalData()) {
+            frozen = new byte[m.valueSize()];
+            byte[] data = m.data();
+            if (data != null) {
+                System.arraycopy(data, 0, frozen, 0, Math.min(data.length, frozen.length));
+            }
+        }
+        MapInfo inner = m.innerMap() != null ? mapInfo(m.innerMap(), btf) : null;
+        int flags = m.flags();
+        if (m.frozen() && m.isGlobalData()) {
+            flags |= MapInfo.BPF_F_RDONLY_PROG;
+        }
+        return new LoadedMap(kernelName(m.name()), m.type(), m.keySize(), m.valueSize(), m.maxEntries(), flags,
+                lock, timer, m.btfValueTypeId() > 0, frozen, inner);
+    }
+
+    /** The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 characters of a map's name. */
+    private static String kernelName(String name) {
+        return name.length() > 15 ? name.substring(0, 15) : name;
+    }
+
+    /** Byte offset of a member of struct type {@code want} inside type {@code id}, or -1. */
+    private static int findStruct(Btf btf, int id, String want, int base, int depth) {
+        if (depth > 8) {
+            return -1;
+        }
+        BtfType t = btf.resolved(id);
+        if (t instanceof BtfType.Struct s && s.name().equals(want)) {
+            return base;
+        }
+        if (t instanceof BtfType.Composite c) {
+            for (BtfType.Member mem : c.members()) {
+                int found = findStruct(btf, mem.type(), want, base + mem.bitOffset() / 8, depth + 1);
+                if (found >= 0) {
+                    return found;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A map of a loaded object, as the verifier sees it. */
+    record LoadedMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags,
+            int spinLockOffset, int timerOffset, boolean hasBtf, byte[] frozenValue, MapInfo innerMap)
+            implements MapInfo {
+        @Override
+        public String toString() {
+            return "map '" + name + "' (" + type.bpftoolName() + ")";
+        }
+    }
+}

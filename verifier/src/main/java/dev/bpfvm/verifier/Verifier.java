@@ -1,0 +1,161 @@
+package dev.bpfvm.verifier;
+
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.exec.SourceLine;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The verifier: decides whether Linux 6.12 would load a program, and explains a rejection in
+ * the kernel's words, with the kernel's log format.
+ *
+ * <pre>{@code
+ * VerifierResult r = Verifier.verify(VerifierInput.builder(program, ProgramTypes.XDP)
+ *         .helpers(helpers).maps(maps).build());
+ * if (!r.accepted()) System.out.println(r.log());
+ * }</pre>
+ *
+ * Verification never throws for a bad program; only {@link #verifyOrThrow} turns a rejection
+ * into a {@link VerifierException}.
+ */
+public final class Verifier {
+    /** BPF_COMPLEXITY_LIMIT_INSNS. */
+    public static final int COMPLEXITY_LIMIT_INSNS = 1_000_000;
+    /** BPF_MAXINSNS: the size limit for unprivileged programs. */
+    public static final int MAX_INSNS_UNPRIV = 4096;
+    private static final int MAX_STACK = 512;
+
+    private Verifier() {}
+
+    /** Verifies; a rejection is a result, not an exception. */
+    public static VerifierResult verify(VerifierInput input) {
+        Env env = new Env(input);
+        Errno errno = null;
+        String message = null;
+        try {
+            run(env);
+        } catch (Env.Reject r) {
+            errno = r.errno;
+            message = r.line;
+        } catch (RuntimeException e) {
+            // a bug of ours must not escape as a foreign exception: report it as the kernel
+            // reports its own internal errors
+            errno = Errno.EFAULT;
+            message = "verifier internal error: " + e;
+            env.log.appendError(message + "\n");
+        }
+        boolean accepted = message == null;
+        StringBuilder log = new StringBuilder(env.log.text());
+        List<Integer> depths = new ArrayList<>();
+        for (Env.Subprog s : env.subprogs) {
+            depths.add(s.stackDepth);
+        }
+        VerifierResult res0 = new VerifierResult(accepted, "", message, errno, env.insnProcessed,
+                env.maxStatesPerInsn, env.totalStates, env.peakStates, 0, accepted ? -1 : env.errorInsn,
+                null, depths);
+        log.append(res0.statsLine()).append('\n');
+        SourceLine line = null;
+        if (!accepted && env.errorInsn >= 0) {
+            line = env.sourceLine(env.errorInsn);
+        }
+        return new VerifierResult(accepted, log.toString(), message, errno, env.insnProcessed, env.maxStatesPerInsn,
+                env.totalStates, env.peakStates, 0, accepted ? -1 : env.errorInsn, line, depths);
+    }
+
+    /** Verifies and throws {@link VerifierException} on rejection. */
+    public static VerifierResult verifyOrThrow(VerifierInput input) {
+        VerifierResult r = verify(input);
+        if (!r.accepted()) {
+            throw r.toException(input.program().name());
+        }
+        return r;
+    }
+
+    private static void run(Env env) {
+        if (env.len == 0) {
+            throw env.fail(Errno.E2BIG, "program has no instructions");
+        }
+        if (!env.bpfCapable && env.len > MAX_INSNS_UNPRIV) {
+            throw env.fail(Errno.E2BIG, "program of " + env.len + " insns exceeds the unprivileged limit of "
+                    + MAX_INSNS_UNPRIV);
+        }
+        if (!env.bpfCapable && !env.type.unprivilegedAllowed()) {
+            throw env.fail(Errno.EPERM, "program type " + env.type.kernelType() + " requires CAP_BPF");
+        }
+        new Cfg(env).run();
+        Checker checker = new Checker(env);
+        doCheckMain(env, checker);
+        checkMaxStackDepth(env);
+    }
+
+    private static void doCheckMain(Env env, Checker checker) {
+        env.log.resetLineInfo();
+        VerifierState state = new VerifierState();
+        FuncState f = new FuncState();
+        checker.calls.initFuncState(f, FuncState.MAIN_CALLSITE, 0, 0);
+        state.frames[0] = f;
+        state.curframe = 0;
+        state.branches = 1;
+        f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        env.cur = state;
+        env.insnIdx = 0;
+        checker.doCheck();
+        if (!env.log.level2()) {
+            env.log.reset(0);
+        }
+    }
+
+    /** check_max_stack_depth: frames of every call chain fit in 512 bytes together. */
+    private static void checkMaxStackDepth(Env env) {
+        for (int i = 0; i < env.subprogs.size(); i++) {
+            if (i == 0 || env.subprogs.get(i).isAsyncCallback) {
+                checkChain(env, i, 0, 0, new boolean[env.subprogs.size()]);
+            }
+        }
+    }
+
+    private static int roundedDepth(Env.Subprog s) {
+        int d = Math.max(s.stackDepth, 1);
+        return (d + 31) / 32 * 32;
+    }
+
+    private static void checkChain(Env env, int idx, int depth, int frame, boolean[] onPath) {
+        Env.Subprog sp = env.subprogs.get(idx);
+        if (idx != 0 && sp.hasTailCall && depth >= 256) {
+            throw env.deny("tail_calls are not allowed when call stack of previous frames is " + depth
+                    + " bytes. Too large");
+        }
+        depth += roundedDepth(sp);
+        if (depth > MAX_STACK) {
+            throw env.deny("combined stack size of " + (frame + 1) + " calls is " + depth + ". Too large");
+        }
+        if (onPath[idx]) {
+            return;
+        }
+        onPath[idx] = true;
+        for (int pc = sp.start; pc < sp.end; pc++) {
+            if (env.isSecondHalf(pc)) {
+                continue;
+            }
+            var insn = env.insn(pc);
+            boolean call = insn.isLocalCall();
+            boolean func = insn.isLddw() && insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC;
+            if (!call && !func) {
+                continue;
+            }
+            int target = pc + insn.imm() + 1;
+            int sidx = env.findSubprog(target);
+            if (sidx < 0) {
+                continue;
+            }
+            if (env.subprogs.get(sidx).isAsyncCallback && !call) {
+                continue;
+            }
+            if (frame + 1 >= VerifierState.MAX_CALL_FRAMES) {
+                throw env.fail(Errno.E2BIG, "the call stack of " + (frame + 1) + " frames is too deep !");
+            }
+            checkChain(env, sidx, depth, frame + 1, onPath);
+        }
+        onPath[idx] = false;
+    }
+}
