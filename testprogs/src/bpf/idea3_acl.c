@@ -26,16 +26,21 @@ struct {
 	__type(value, __u32);
 } bpf_acl SEC(".maps");
 
+/*
+ * security_bpf(int cmd, union bpf_attr *attr, unsigned int size): written without BPF_PROG so
+ * that the result is a 64-bit value in [-MAX_ERRNO, 0], which the verifier requires of an
+ * int LSM hook (a 32-bit -EPERM would read as 0xffffffff).
+ */
 SEC("lsm/bpf")
-int BPF_PROG(acl, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+long acl(unsigned long long *ctx)
 {
-	struct acl_key k = { .uid = (__u32)bpf_get_current_uid_gid(), .cmd = cmd };
+	struct acl_key k = { .uid = (__u32)bpf_get_current_uid_gid(), .cmd = (__u32)ctx[0] };
 	__u32 *allow;
 
-	if (ret)
-		return ret;
 	if (k.uid == 0)
 		return 0;
 	allow = bpf_map_lookup_elem(&bpf_acl, &k);
-	return allow && *allow ? 0 : -EPERM;
+	if (allow && *allow)
+		return 0;
+	return -EPERM;
 }
