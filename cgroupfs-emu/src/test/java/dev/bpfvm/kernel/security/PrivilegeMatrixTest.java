@@ -67,6 +67,8 @@ class PrivilegeMatrixTest {
         // the commands on an fd already held check nothing more, even with the sysctl set
         TABLE.put("OBJ_GET_INFO_BY_FD", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
         TABLE.put("MAP_LOOKUP_ELEM", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // link_create checks no capability: whoever holds a program fd (here from a 0666 pin) may attach it
+        TABLE.put("LINK_CREATE fentry (prog fd held)", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
     }
 
     private static Program code(String name) {
@@ -79,6 +81,8 @@ class PrivilegeMatrixTest {
 
     /** The fd each user got of the shared pin, set up before the checks. */
     private final Map<Integer, Integer> sharedFd = new LinkedHashMap<>();
+    /** The fd each user got of the shared (0666) pinned fentry program. */
+    private final Map<Integer, Integer> sharedProgFd = new LinkedHashMap<>();
 
     private Map<String, Op> ops() {
         Map<String, Op> ops = new LinkedHashMap<>();
@@ -101,6 +105,8 @@ class PrivilegeMatrixTest {
         ops.put("OBJ_PIN /sys/fs/bpf/rootdir", (b, p, u) -> b.objPin(p, sharedFd.get(p.pid()), "/sys/fs/bpf/rootdir/u" + p.pid()));
         ops.put("OBJ_GET_INFO_BY_FD", (b, p, u) -> b.objGetInfoByFd(p, sharedFd.get(p.pid())));
         ops.put("MAP_LOOKUP_ELEM", (b, p, u) -> b.mapLookupElem(p, sharedFd.get(p.pid()), new byte[4], 0));
+        ops.put("LINK_CREATE fentry (prog fd held)", (b, p, u) -> b.linkCreate(p, sharedProgFd.get(p.pid()),
+                AttachType.TRACE_FENTRY, Bpf.LinkOpts.NONE));
         return ops;
     }
 
@@ -128,6 +134,11 @@ class PrivilegeMatrixTest {
         bpf.objPin(root, fd, "/sys/fs/bpf/private");
         bpf.objPin(root, fd, "/sys/fs/bpf/shared");
         k.chmod("/sys/fs/bpf/shared", 0666);
+        int prog = bpf.progLoad(root, prog(ProgramType.TRACING, AttachType.TRACE_FENTRY, "cgroup_mkdir"));
+        bpf.objPin(root, prog, "/sys/fs/bpf/sharedprog");
+        k.chmod("/sys/fs/bpf/sharedprog", 0666);
+        sharedProgFd.clear();
+        sharedProgFd.put(EmulatedKernel.INIT_PID, prog);
         k.bpffsMkdir("/sys/fs/bpf/rootdir");
         List<BpfProcess> procs = new ArrayList<>();
         procs.add(root);
@@ -139,6 +150,7 @@ class PrivilegeMatrixTest {
             BpfProcess p = bpf.process(t.pid());
             k.actAs(t.pid());
             sharedFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/shared"));
+            sharedProgFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/sharedprog"));
             procs.add(p);
         }
         k.actAs(EmulatedKernel.INIT_PID);
