@@ -11,6 +11,9 @@ import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.LoadOptions;
 import dev.bpfvm.kernel.load.ProgramVerifier;
 import dev.bpfvm.kernel.rstat.Rstat;
+import dev.bpfvm.kernel.security.FileModes;
+import dev.bpfvm.kernel.security.LinuxBpfSecurity;
+import dev.bpfvm.kernel.security.Privileges;
 import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.Bpffs;
 import dev.bpfvm.kernel.trace.AttachPoint;
@@ -59,6 +62,8 @@ public final class EmulatedKernel {
     private final Map<Integer, LoadedProgram> programs = new TreeMap<>();
     private volatile LoadOptions loadOptions;
     private volatile FileSecurity fileSecurity = FileSecurity.ALLOW_ALL;
+    private final Privileges privileges = new Privileges();
+    private volatile FileModes fileModes;
     private int nextProgId = 1;
     private volatile int cpu;
     private volatile Task actor;
@@ -148,6 +153,10 @@ public final class EmulatedKernel {
         if (Bpffs.on(path)) {
             checkFile("read", path);
             return text(bpf.catPinned(path));
+        }
+        if (bpf.cgroupPinned(path)) {
+            checkFile("read", path);
+            return text(bpf.catCgroupPin(path));
         }
         return read(path);
     }
@@ -240,6 +249,91 @@ public final class EmulatedKernel {
         return rel;
     }
 
+    /**
+     * Turns on Linux's permission model (idempotent) and returns its state: capabilities per
+     * task, {@code kernel.unprivileged_bpf_disabled}, file modes and owners on cgroupfs and
+     * bpffs, the bpf() checks of {@link LinuxBpfSecurity}. Until called, everything is allowed.
+     */
+    public synchronized Privileges privileges() {
+        if (fileModes == null) {
+            FileModes modes = new FileModes(privileges, new FileModes.Lookup() {
+                @Override
+                public boolean exists(String path) {
+                    return pathExists(path);
+                }
+
+                @Override
+                public boolean isDirectory(String path) {
+                    return Bpffs.on(path) ? bpf.bpffs().isDirectory(path) : cgroupRelative(path) != null
+                            && !CgroupTree.FILES.contains(path.substring(path.lastIndexOf('/') + 1));
+                }
+            });
+            this.fileModes = modes;
+            this.fileSecurity = modes;
+            bpf.security(new LinuxBpfSecurity(privileges, modes, this::task, path -> {
+                try {
+                    return bpf.bpffs().exists(path);
+                } catch (KernelException e) {
+                    return false;
+                }
+            }));
+        }
+        return privileges;
+    }
+
+    /** The file modes and owners (turning the permission model on). */
+    public FileModes fileModes() {
+        privileges();
+        return fileModes;
+    }
+
+    private boolean pathExists(String path) {
+        if (Bpffs.on(path)) {
+            return bpf.bpffs().exists(path);
+        }
+        String rel = cgroupRelative(path);
+        if (rel == null) {
+            return false;
+        }
+        try {
+            int slash = rel.lastIndexOf('/');
+            String name = rel.substring(slash + 1);
+            if (bpf.cgroupPinned(path)) {
+                return true;
+            }
+            if (CgroupTree.FILES.contains(name)) {
+                tree.lookup(slash == 0 ? "/" : rel.substring(0, slash));
+            } else {
+                tree.lookup(rel);
+            }
+            return true;
+        } catch (KernelException e) {
+            return false;
+        }
+    }
+
+    /** chown(2) by the acting task ({@code gid < 0}: unchanged). Turns the permission model on. */
+    public void chown(String path, int uid, int gid) {
+        fileModes().chown(actor, path, uid, gid);
+    }
+
+    /** chmod(2) by the acting task. Turns the permission model on. */
+    public void chmod(String path, int mode) {
+        fileModes().chmod(actor, path, mode);
+    }
+
+    /** {@code sysctl kernel.unprivileged_bpf_disabled=N} by the acting task. */
+    public void sysctlUnprivilegedBpfDisabled(int value) {
+        privileges().setUnprivilegedBpfDisabled(actor, value);
+    }
+
+    /** mkdir on bpffs by the acting task (checked as any mkdir). */
+    public void bpffsMkdir(String path) {
+        checkFile("mkdir", path);
+        bpf.bpffs().mkdir(path);
+        fileSecurity.created(actor, path, true);
+    }
+
     /** Sets the check of file operations (mkdir, rmdir, read, write); null allows everything. */
     public void fileSecurity(FileSecurity s) {
         this.fileSecurity = s == null ? FileSecurity.ALLOW_ALL : s;
@@ -258,7 +352,9 @@ public final class EmulatedKernel {
     public Cgroup mkdir(String path) {
         String rel = requireCgroupPath(path);
         checkFile("mkdir", path);
-        return tree.mkdir(rel);
+        Cgroup c = tree.mkdir(rel);
+        fileSecurity.created(actor, path, true);
+        return c;
     }
 
     /** rmdir of a cgroup directory. */
@@ -266,6 +362,8 @@ public final class EmulatedKernel {
         String rel = requireCgroupPath(path);
         checkFile("rmdir", path);
         tree.rmdir(rel);
+        bpf.unpinCgroupDir(path);
+        fileSecurity.removed(path);
     }
 
     /** A new process (pid == tgid) in the cgroup at {@code cgroupPath}. */
@@ -287,6 +385,7 @@ public final class EmulatedKernel {
         int slash = rel.lastIndexOf('/');
         String file = rel.substring(slash + 1);
         if (!CgroupTree.FILES.contains(file)) {
+            tree.lookup(rel); // ENOENT for a name that is neither a file nor a cgroup
             throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
         checkFile("read", path);
@@ -302,6 +401,19 @@ public final class EmulatedKernel {
             throw new KernelException(Errno.EISDIR, path + " is a directory");
         }
         checkFile("write", path);
+        if (file.equals("cgroup.procs") || file.equals("cgroup.threads")) {
+            Task moved = null;
+            try {
+                moved = tree.task(Integer.parseInt(text.trim()));
+            } catch (NumberFormatException e) {
+                // the tree reports the bad input
+            }
+            if (moved != null) {
+                String dst = rel.substring(0, slash);
+                fileSecurity.checkMigrate(actor, CGROUP_MOUNT + moved.cgroup().path(),
+                        CGROUP_MOUNT + (dst.isEmpty() ? "" : dst));
+            }
+        }
         tree.writeFile(tree.lookup(rel.substring(0, slash)), file, text);
     }
 

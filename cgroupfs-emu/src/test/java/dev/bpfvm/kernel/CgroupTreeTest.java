@@ -76,7 +76,7 @@ class CgroupTreeTest extends KernelTesting {
         assertThat(kernel.read("/sys/fs/cgroup/b/cgroup.events")).isEqualTo("populated 1\nfrozen 0\n");
         assertThat(errnoOf(() -> kernel.write("/sys/fs/cgroup/b/cgroup.procs", "999"))).isEqualTo(Errno.ESRCH);
         assertThat(errnoOf(() -> kernel.write("/sys/fs/cgroup/b/cgroup.procs", "x"))).isEqualTo(Errno.EINVAL);
-        assertThat(errnoOf(() -> kernel.read("/sys/fs/cgroup/b/nope"))).isEqualTo(Errno.EISDIR);
+        assertThat(errnoOf(() -> kernel.read("/sys/fs/cgroup/b/nope"))).isEqualTo(Errno.ENOENT);
         assertThat(errnoOf(() -> kernel.spawn(100, "dup", 0, 0, "/sys/fs/cgroup"))).isEqualTo(Errno.EEXIST);
         Task t = kernel.task(100);
         assertThat(t.cgroupId()).isEqualTo(3);

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The README's main command: hierarchical per-cgroup stats the way upstream Linux does them.
@@ -32,6 +33,14 @@ import picocli.CommandLine.Command;
 final class DemoCommand implements Callable<Integer> {
     static final String SCENARIO = "/demo/cgroup_stats.scenario";
     private static final Pattern LINE = Pattern.compile("cg_id: (\\d+), attach_counter: (\\d+)");
+
+    @Option(names = "--idea1", description = "Seed Idea I: a privileged daemon pins a stats iterator on request.")
+    boolean idea1;
+    @Option(names = "--idea2", description = "Seed Idea II: stats files made on cgroup creation by a sleepable program"
+            + " calling bpf_sys_bpf; the cgroup's owner reads them with cat.")
+    boolean idea2;
+    @Option(names = "--idea3", description = "Seed Idea III: an lsm/bpf program with a per-user, per-command ACL map.")
+    boolean idea3;
 
     private final Io io;
 
@@ -50,8 +59,45 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs one of the seed designs' scenarios (the same files as testprogs/scenarios) and prints
+     * it: the script is the transcript, each command followed by what it must print or the errno
+     * it must fail with.
+     */
+    private Integer idea(String name, String title) {
+        String script = new String(resource("/demo/" + name + ".scenario"), StandardCharsets.UTF_8);
+        StringBuilder scenarioOut = new StringBuilder();
+        Scenario s = new Scenario(new EmulatedKernel(), name + ".scenario", n -> resource("/bpf/" + n), scenarioOut);
+        try {
+            s.run(script);
+        } catch (ScenarioException e) {
+            throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
+        }
+        long checks = script.lines().filter(l -> l.startsWith("expect")).count();
+        PrintStream out = io.out();
+        out.println("bpfvm demo: " + title);
+        out.println("scenario testprogs/scenarios/" + name + ".scenario on the emulated kernel:");
+        out.println();
+        out.print(script);
+        out.println();
+        out.println("check: all " + checks + " expectations held.");
+        return Main.EXIT_OK;
+    }
+
     @Override
     public Integer call() {
+        if ((idea1 ? 1 : 0) + (idea2 ? 1 : 0) + (idea3 ? 1 : 0) > 1) {
+            throw new CliException("demo: give at most one of --idea1, --idea2, --idea3", Main.EXIT_BAD_INPUT);
+        }
+        if (idea1) {
+            return idea("idea1_daemon", "seed Idea I, a privileged daemon pinning stats iterators on request");
+        }
+        if (idea2) {
+            return idea("idea2_stats_files", "seed Idea II, stats files made on cgroup creation (bpf_sys_bpf)");
+        }
+        if (idea3) {
+            return idea("idea3_lsm_acl", "seed Idea III, a per-user, per-command bpf() ACL in lsm/bpf");
+        }
         String script = new String(resource(SCENARIO), StandardCharsets.UTF_8);
         EmulatedKernel kernel = new EmulatedKernel();
         StringBuilder scenarioOut = new StringBuilder();

@@ -2,6 +2,7 @@ package dev.bpfvm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,27 @@ class DemoCommandTest {
                 check: every cgroup's total is its own count plus its children's totals, and the
                 root's total (10) is the number of moves: the numbers add up.
                 """);
+    }
+
+    @Test
+    void ideaDemosRunTheirScenariosWhichAreTheTestprogsOnes() throws Exception {
+        String[][] ideas = {{"--idea1", "idea1_daemon", "11"}, {"--idea2", "idea2_stats_files", "15"},
+            {"--idea3", "idea3_lsm_acl", "7"}};
+        for (String[] idea : ideas) {
+            String script = Files.readString(Path.of("../testprogs/scenarios/" + idea[1] + ".scenario"))
+                    .replace("../src/main/resources/bpf/", "");
+            assertThat(new String(DemoCommand.resource("/demo/" + idea[1] + ".scenario"), StandardCharsets.UTF_8))
+                    .as(idea[1] + " in cli resources = testprogs/scenarios").isEqualTo(script);
+            CliRun r = CliRun.of("demo", idea[0]);
+            assertThat(r.err()).isEmpty();
+            assertThat(r.code()).isEqualTo(0);
+            assertThat(r.out()).startsWith("bpfvm demo: seed Idea ")
+                    .contains("scenario testprogs/scenarios/" + idea[1] + ".scenario on the emulated kernel:\n\n" + script)
+                    .endsWith("\ncheck: all " + idea[2] + " expectations held.\n");
+        }
+        CliRun both = CliRun.of("demo", "--idea2", "--idea3");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("give at most one of --idea1, --idea2, --idea3");
     }
 
     @Test

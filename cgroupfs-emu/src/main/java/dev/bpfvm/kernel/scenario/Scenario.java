@@ -28,11 +28,20 @@ import java.util.function.Function;
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
  * load OBJ.o [as NAME]
  * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
- * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | bpffs mkdir PATH
- * cat PATH | map dump NAME/MAP | run NAME/PROG [data-hex=HEX]
+ * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
+ * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
  * expect TEXT | expect-error ERRNO
+ * user add NAME uid=N [gid=N] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]   a login shell of that user
+ * as NAME | as root            following commands run as that user's process (root: pid 1)
+ * chown PATH USER|UID [gid=N] | chmod PATH OCTAL
+ * sysctl kernel.unprivileged_bpf_disabled=N
+ * map create NAME type=TYPE    MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ * obj get PATH                 BPF_OBJ_GET; prints "fd N"
  * </pre>
+ *
+ * The first {@code user}, {@code chown}, {@code chmod} or {@code sysctl} command turns on the
+ * permission model (capabilities, file modes, Linux's bpf() checks).
  *
  * In {@code expect TEXT}, {@code \n} stands for a newline.
  *
@@ -46,7 +55,9 @@ public final class Scenario {
     private final String file;
     private final Function<String, byte[]> objects;
     private final Bpf bpf;
-    private final BpfProcess proc;
+    private BpfProcess proc;
+    private final Map<String, Integer> users = new LinkedHashMap<>();
+    private int nextUserPid = 1000;
     private final Map<String, Bpf.LoadedObject> loaded = new HashMap<>();
     private final Map<String, Integer> lastLink = new HashMap<>();
     private final Map<Integer, Integer> linkFds = new LinkedHashMap<>();
@@ -275,8 +286,43 @@ public final class Scenario {
             }
             case "bpffs mkdir": {
                 need(n, w, 3, "bpffs mkdir PATH");
-                bpf.bpffs().mkdir(w[2]);
+                kernel.bpffsMkdir(w[2]);
                 return "";
+            }
+            case "user add": {
+                need(n, w, 4, "user add NAME uid=N [gid=N] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]");
+                Map<String, String> o = options(n, w, 3, "uid", "gid", "caps", "cgroup", "pid");
+                if (!o.containsKey("uid")) {
+                    throw script(n, "user add needs uid=N");
+                }
+                if (users.containsKey(w[2]) || w[2].equals("root")) {
+                    throw script(n, "user " + w[2] + " exists");
+                }
+                int uid = number(n, o.get("uid"));
+                int gid = number(n, o.getOrDefault("gid", o.get("uid")));
+                int pid = o.containsKey("pid") ? number(n, o.get("pid")) : nextUserPid++;
+                var caps = dev.bpfvm.kernel.security.Capability.parseList(o.getOrDefault("caps", ""));
+                var privs = kernel.privileges();
+                var t = kernel.spawn(pid, w[2], uid, gid, cgroupPath(o.getOrDefault("cgroup", "/")));
+                privs.setCaps(t, caps);
+                users.put(w[2], pid);
+                return "";
+            }
+            case "map create": {
+                need(n, w, 4, "map create NAME type=TYPE");
+                Map<String, String> o = options(n, w, 3, "type");
+                dev.bpfvm.vm.spi.MapType type;
+                try {
+                    type = dev.bpfvm.vm.spi.MapType.valueOf(o.get("type").toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw script(n, "unknown map type '" + o.get("type") + "'");
+                }
+                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).build());
+                return "fd " + fd + "\n";
+            }
+            case "obj get": {
+                need(n, w, 3, "obj get PATH");
+                return "fd " + bpf.objGet(proc, w[2]) + "\n";
             }
             case "pin link": {
                 need(n, w, 4, "pin link NAME/PROG|#LINKID PATH");
@@ -298,9 +344,28 @@ public final class Scenario {
                 bpf.objPin(proc, fd, w[3]);
                 return "";
             }
+            case "pin fd": {
+                need(n, w, 4, "pin fd FD PATH");
+                bpf.objPin(proc, number(n, w[2]), w[3]);
+                return "";
+            }
+            case "pin prog": {
+                need(n, w, 4, "pin prog NAME/PROG PATH");
+                bpf.objPin(proc, progFd(n, w[2]), w[3]);
+                return "";
+            }
             case "pin map": {
                 need(n, w, 4, "pin map NAME/MAP PATH");
                 bpf.objPin(proc, mapFd(n, w[2]), w[3]);
+                return "";
+            }
+            case "map update": {
+                need(n, w, 5, "map update NAME/MAP key-hex=HEX value-hex=HEX");
+                Map<String, String> o = options(n, w, 3, "key-hex", "value-hex");
+                if (!o.containsKey("key-hex") || !o.containsKey("value-hex")) {
+                    throw script(n, "usage: map update NAME/MAP key-hex=HEX value-hex=HEX");
+                }
+                bpf.mapUpdateElem(proc, mapFd(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
                 return "";
             }
             case "map dump": {
@@ -376,6 +441,64 @@ public final class Scenario {
                 TestRunResult r = bpf.progTestRun(proc, pfd, tro);
                 return "retval " + r.retval() + "\n";
             }
+            case "as": {
+                need(n, w, 2, "as NAME|root");
+                int pid;
+                if (w[1].equals("root")) {
+                    pid = EmulatedKernel.INIT_PID;
+                } else {
+                    Integer p = users.get(w[1]);
+                    if (p == null) {
+                        throw script(n, "no user '" + w[1] + "' (user add it first)");
+                    }
+                    pid = p;
+                }
+                kernel.actAs(pid);
+                proc = bpf.process(pid);
+                return "";
+            }
+            case "chown": {
+                need(n, w, 3, "chown PATH USER|UID [gid=N]");
+                Map<String, String> o = options(n, w, 3, "gid");
+                int uid;
+                int gid;
+                if (users.containsKey(w[2])) {
+                    var t = kernel.task(users.get(w[2]));
+                    uid = t.uid();
+                    gid = t.gid();
+                } else if (w[2].equals("root")) {
+                    uid = 0;
+                    gid = 0;
+                } else {
+                    uid = number(n, w[2]);
+                    gid = -1;
+                }
+                if (o.containsKey("gid")) {
+                    gid = number(n, o.get("gid"));
+                }
+                kernel.chown(anyPath(w[1]), uid, gid);
+                return "";
+            }
+            case "chmod": {
+                need(n, w, 3, "chmod PATH OCTAL");
+                int mode;
+                try {
+                    mode = Integer.parseInt(w[2], 8);
+                } catch (NumberFormatException e) {
+                    throw script(n, "not an octal mode: '" + w[2] + "'");
+                }
+                kernel.chmod(anyPath(w[1]), mode);
+                return "";
+            }
+            case "sysctl": {
+                need(n, w, 2, "sysctl kernel.unprivileged_bpf_disabled=N");
+                String prefix = "kernel.unprivileged_bpf_disabled=";
+                if (!w[1].startsWith(prefix)) {
+                    throw script(n, "only kernel.unprivileged_bpf_disabled=N is emulated");
+                }
+                kernel.sysctlUnprivilegedBpfDisabled(number(n, w[1].substring(prefix.length())));
+                return "";
+            }
             case "cpu": {
                 need(n, w, 2, "cpu K");
                 kernel.cpu(number(n, w[1]));
@@ -384,6 +507,11 @@ public final class Scenario {
             default:
                 throw script(n, "unknown command '" + String.join(" ", w) + "'");
         }
+    }
+
+    /** A bpffs path as is; anything else a cgroup path. */
+    private static String anyPath(String p) {
+        return dev.bpfvm.kernel.syscall.Bpffs.on(p) ? p : cgroupPath(p);
     }
 
     private static String baseName(String path) {

@@ -74,10 +74,15 @@ public final class Bpf {
     private final Map<Integer, ProgObject> progs = new TreeMap<>();
     private final Map<Integer, LinkObject> links = new TreeMap<>();
     private int nextLinkId = 1;
+    /** The process that loaded each program (by program id): bpf_sys_bpf acts as it. */
+    private final Map<Integer, BpfProcess> loaders = new HashMap<>();
+    /** Pins inside cgroup directories, made by bpf_sys_bpf (a bpfvm extension; Linux pins only on bpffs). */
+    private final Map<String, Refcounted> cgroupPins = new TreeMap<>();
     private volatile BpfSecurity security = BpfSecurity.ALLOW_ALL;
 
     public Bpf(EmulatedKernel kernel) {
         this.kernel = kernel;
+        SysBpf.register(this, kernel);
     }
 
     public Bpffs bpffs() {
@@ -94,7 +99,84 @@ public final class Bpf {
         return processes.computeIfAbsent(pid, BpfProcess::new);
     }
 
+    /** LINK_CREATE's arguments as the security hooks see them. */
+    public record LinkCreate(int progFd, AttachType attachType, LinkOpts opts) {}
+
+    /** Size of the {@code union bpf_attr} prefix that lsm/bpf programs are given. */
+    public static final int LSM_ATTR_SIZE = 128;
+
+    /**
+     * The fields of {@code union bpf_attr} an lsm/bpf program can read, at Linux's offsets:
+     * MAP_CREATE map_type, key_size, value_size, max_entries, map_flags; PROG_LOAD prog_type,
+     * prog_flags (BPF_F_SLEEPABLE), prog_name, expected_attach_type; OBJ_PIN/OBJ_GET pathname;
+     * LINK_CREATE prog_fd, target_fd, attach_type. Everything else reads as zero.
+     */
+    private static byte[] lsmAttr(Object attr, long pathAddr) {
+        byte[] b = new byte[LSM_ATTR_SIZE];
+        if (attr instanceof MapAttr a) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, a.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, a.keySize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, a.valueSize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, a.maxEntries());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, a.flags());
+        } else if (attr instanceof BpfMap m) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, m.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, m.keySize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, m.valueSize());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, m.maxEntries());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, m.flags());
+        } else if (attr instanceof ProgLoad pl) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, pl.type().value());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 44, 4, pl.sleepable() ? 1 << 4 : 0);
+            byte[] name = pl.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            System.arraycopy(name, 0, b, 48, Math.min(15, name.length));
+            AttachType at = pl.expectedAttachType();
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 68, 4, at == null || at == AttachType.NONE ? 0 : at.value());
+        } else if (attr instanceof String) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 8, pathAddr);
+        } else if (attr instanceof LinkCreate lc) {
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, lc.progFd());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, lc.opts() == null ? 0 : lc.opts().cgroupFd());
+            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, lc.attachType() == null ? 0 : lc.attachType().value());
+        }
+        return b;
+    }
+
+    private int runLsmBpf(BpfCmd cmd, Object attr) {
+        if (!kernel.tracing().has(AttachPoint.Kind.LSM, "bpf")) {
+            return 0;
+        }
+        var memory = kernel.runtime().memory();
+        dev.bpfvm.vm.mem.Region path = null;
+        if (attr instanceof String s) {
+            byte[] z = java.util.Arrays.copyOf(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), s.length() + 1);
+            path = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT, "pathname", z)
+                    .readOnly().build());
+        }
+        dev.bpfvm.vm.mem.Region a = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT,
+                "bpf_attr", lsmAttr(attr, path == null ? 0 : path.address(0))).readOnly().build());
+        try {
+            return kernel.tracing().runLsm("bpf", cmd.value(), a.address(0), LSM_ATTR_SIZE);
+        } finally {
+            memory.unregister(a);
+            if (path != null) {
+                memory.unregister(path);
+            }
+        }
+    }
+
     private void check(BpfProcess p, BpfCmd cmd, Object attr) {
+        // security_bpf(cmd, attr, size) runs first, as in __sys_bpf
+        int lsm = runLsmBpf(cmd, attr);
+        if (lsm != 0) {
+            Errno e = Errno.EPERM;
+            try {
+                e = lsm < 0 ? Errno.of(-lsm) : Errno.EPERM;
+            } catch (IllegalArgumentException unknown) {
+                // an errno we do not name: report EPERM
+            }
+            throw new KernelException(e, "lsm/bpf denied " + cmd.kernelName() + " (" + lsm + ")");
+        }
         security.check(p, cmd, attr);
     }
 
@@ -216,12 +298,14 @@ public final class Bpf {
             ProgObject o = new ProgObject(lp, used, this::forget);
             o.get();
             progs.put(lp.id(), o);
+            loaders.put(lp.id(), p);
             return install(p, o);
         }
     }
 
     private synchronized void forget(ProgObject o) {
         progs.remove(o.id());
+        loaders.remove(o.id());
         kernel.unload(o.prog);
     }
 
@@ -241,6 +325,15 @@ public final class Bpf {
             throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
             throw new KernelException(Errno.EINVAL, e.getMessage());
+        }
+        // every map and program passes its own check before anything gets an fd
+        for (MapView m : obj.maps()) {
+            check(p, BpfCmd.MAP_CREATE, m.map());
+        }
+        for (BpfProgram bp : obj.programs()) {
+            ProgramSpec ps = bp.spec();
+            check(p, BpfCmd.PROG_LOAD, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), null));
         }
         Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
         Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
@@ -331,6 +424,77 @@ public final class Bpf {
         return l.iterator.cat();
     }
 
+    /** The process that loaded program {@code progId} (null once unloaded). */
+    synchronized BpfProcess loader(int progId) {
+        return loaders.get(progId);
+    }
+
+    /**
+     * OBJ_PIN into a cgroup directory, as only {@code bpf_sys_bpf} may (bpfvm extension for seed
+     * Idea II): the name must start with {@code cgroup.bpf_} (else EPERM, as any pin outside
+     * bpffs), the directory must be an online cgroup (ENOENT), the name free (EEXIST).
+     */
+    void objPinInCgroup(BpfProcess p, int fd, String path, String dirPath) {
+        check(p, BpfCmd.OBJ_PIN, path);
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (!name.startsWith(CGROUP_PIN_PREFIX)) {
+            throw new KernelException(Errno.EPERM, path + " is not on bpffs and not a " + CGROUP_PIN_PREFIX + "* file");
+        }
+        kernel.cgroup(dirPath);
+        Object o = p.get(fd);
+        if (!(o instanceof MapObject || o instanceof ProgObject || o instanceof LinkObject)) {
+            throw new KernelException(Errno.EINVAL, "fd " + fd + " cannot be pinned");
+        }
+        synchronized (this) {
+            if (cgroupPins.containsKey(path)) {
+                throw new KernelException(Errno.EEXIST, path + " exists");
+            }
+            ((Refcounted) o).get();
+            cgroupPins.put(path, (Refcounted) o);
+        }
+    }
+
+    /** Names of bpf_sys_bpf pins in a cgroup directory start with this. */
+    public static final String CGROUP_PIN_PREFIX = "cgroup.bpf_";
+
+    /** Whether a pin exists at this cgroupfs path. */
+    public synchronized boolean cgroupPinned(String path) {
+        return cgroupPins.containsKey(path);
+    }
+
+    /** Reads a pin in a cgroup directory as {@code cat} does (see {@link #catPinned}). ENOENT. */
+    public byte[] catCgroupPin(String path) {
+        Refcounted o;
+        synchronized (this) {
+            o = cgroupPins.get(path);
+        }
+        if (o == null) {
+            throw new KernelException(Errno.ENOENT, "nothing at " + path);
+        }
+        if (!(o instanceof LinkObject l) || l.iterator == null) {
+            throw new KernelException(Errno.EINVAL, path + " is a pinned " + o.kind() + ", not an iterator");
+        }
+        return l.iterator.cat();
+    }
+
+    /** Drops the pins in a removed cgroup directory (kernfs removes its files with it). */
+    public void unpinCgroupDir(String dirPath) {
+        List<Refcounted> dropped = new ArrayList<>();
+        synchronized (this) {
+            var it = cgroupPins.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (e.getKey().startsWith(dirPath + "/") && e.getKey().indexOf('/', dirPath.length() + 1) < 0) {
+                    dropped.add(e.getValue());
+                    it.remove();
+                }
+            }
+        }
+        for (Refcounted o : dropped) {
+            o.put();
+        }
+    }
+
     // ---------------------------------------------------------------- links
 
     /** open(2) of a cgroup directory, for LINK_CREATE's cgroup_fd. */
@@ -351,10 +515,10 @@ public final class Bpf {
      * root) in its order. EINVAL when {@code attachType} differs from the program's.
      */
     public int linkCreate(BpfProcess p, int progFd, AttachType attachType, LinkOpts opts) {
-        check(p, BpfCmd.LINK_CREATE, opts);
+        check(p, BpfCmd.LINK_CREATE, new LinkCreate(progFd, attachType, opts));
         ProgObject po = progOf(p, progFd);
         LoadedProgram lp = po.prog;
-        if (attachType != lp.attachType() && lp.type() == ProgramType.TRACING) {
+        if (attachType != lp.attachType() && (lp.type() == ProgramType.TRACING || lp.type() == ProgramType.LSM)) {
             throw new KernelException(Errno.EINVAL, "attach type " + attachType + " does not match program "
                     + lp.name() + "'s " + lp.attachType());
         }
@@ -399,6 +563,8 @@ public final class Bpf {
                 return new AttachPoint(AttachPoint.Kind.TRACEPOINT, to.startsWith("cgroup/") ? to.substring(7) : to);
             case RAW_TRACEPOINT:
                 return new AttachPoint(AttachPoint.Kind.RAW_TP, to);
+            case LSM:
+                return new AttachPoint(AttachPoint.Kind.LSM, to);
             case TRACING:
                 switch (lp.attachType()) {
                     case TRACE_FENTRY:

@@ -10,7 +10,7 @@ import java.util.List;
  * arguments), or the entry or exit of a kernel function (fentry/fexit, ctx = the arguments).
  */
 public record AttachPoint(Kind kind, String name) {
-    public enum Kind { TRACEPOINT, RAW_TP, TP_BTF, FENTRY, FEXIT }
+    public enum Kind { TRACEPOINT, RAW_TP, TP_BTF, FENTRY, FEXIT, LSM }
 
     /** The tracepoints of the emulated kernel (category cgroup). */
     public static final List<String> TRACEPOINTS = List.of("cgroup_mkdir", "cgroup_rmdir", "cgroup_attach_task");
@@ -18,8 +18,12 @@ public record AttachPoint(Kind kind, String name) {
     public static final List<String> FUNCTIONS = List.of(
             "cgroup_mkdir", "cgroup_rmdir", "cgroup_attach_task", "bpf_rstat_flush");
 
+    /** The LSM hooks {@code lsm/} programs may attach to (run before bpf() commands). */
+    public static final List<String> LSM_HOOKS = List.of("bpf");
+
     public AttachPoint {
-        List<String> known = kind == Kind.FENTRY || kind == Kind.FEXIT ? FUNCTIONS : TRACEPOINTS;
+        List<String> known = kind == Kind.FENTRY || kind == Kind.FEXIT ? FUNCTIONS
+                : kind == Kind.LSM ? LSM_HOOKS : TRACEPOINTS;
         if (!known.contains(name)) {
             throw new KernelException(Errno.ENOENT, "no " + kind.name().toLowerCase() + " attach point " + name);
         }
@@ -77,6 +81,7 @@ public record AttachPoint(Kind kind, String name) {
             case RAW_TP: return "raw_tp/" + name;
             case TP_BTF: return "tp_btf/" + name;
             case FENTRY: return "fentry/" + name;
+            case LSM: return "lsm/" + name;
             default: return "fexit/" + name;
         }
     }

@@ -54,7 +54,8 @@ public final class Tracing implements CgroupEvents {
      */
     public Attachment attach(AttachPoint point, LoadedProgram p, long cookie) {
         ProgramType want = point.kind() == AttachPoint.Kind.TRACEPOINT ? ProgramType.TRACEPOINT
-                : point.kind() == AttachPoint.Kind.RAW_TP ? ProgramType.RAW_TRACEPOINT : ProgramType.TRACING;
+                : point.kind() == AttachPoint.Kind.RAW_TP ? ProgramType.RAW_TRACEPOINT
+                : point.kind() == AttachPoint.Kind.LSM ? ProgramType.LSM : ProgramType.TRACING;
         if (p.type() != want) {
             throw new KernelException(Errno.EINVAL, "program " + p.name() + " of type " + p.type().kernelName()
                     + " cannot attach to " + point);
@@ -134,6 +135,32 @@ public final class Tracing implements CgroupEvents {
                 : TracingArgs.entry(memory, fn, funcIp(fn), args);
         try {
             runAll(l, cpu.getAsInt(), current.get(), t.ctx());
+        } finally {
+            memory.unregister(t.region());
+        }
+    }
+
+    /**
+     * Runs the {@code lsm/HOOK} programs in attach order with {@code args} plus the previous
+     * return value (the LSM macro's last argument), as {@code call_int_hook}: the first non-zero
+     * return stops and is returned; 0 when all allow. A faulting program counts as allowing
+     * (recorded in {@link #faults()}).
+     */
+    public int runLsm(String hook, long... args) {
+        List<Attachment> l = list(AttachPoint.Kind.LSM, hook);
+        if (l.isEmpty()) {
+            return 0;
+        }
+        long[] withRet = java.util.Arrays.copyOf(args, args.length + 1);
+        TracingArgs t = TracingArgs.entry(memory, "bpf_lsm_" + hook, funcIp("bpf_lsm_" + hook), withRet);
+        try {
+            for (Attachment a : l) {
+                int r = (int) run(a, cpu.getAsInt(), current.get(), t.ctx());
+                if (r != 0) {
+                    return r;
+                }
+            }
+            return 0;
         } finally {
             memory.unregister(t.region());
         }

@@ -82,6 +82,8 @@ public final class SectionDefs {
             d("raw_tracepoint.w+", ProgramType.RAW_TRACEPOINT_WRITABLE, NONE, 0),
             d("raw_tp.w+", ProgramType.RAW_TRACEPOINT_WRITABLE, NONE, 0),
             d("tp_btf+", ProgramType.TRACING, AttachType.TRACE_RAW_TP, ATTACH_BTF),
+            // bpfvm extension (no libbpf section): a sleepable tp_btf program, for bpf_sys_bpf on cgroup_mkdir
+            d("tp_btf.s+", ProgramType.TRACING, AttachType.TRACE_RAW_TP, ATTACH_BTF | SLEEPABLE),
             d("fentry+", ProgramType.TRACING, AttachType.TRACE_FENTRY, ATTACH_BTF),
             d("fmod_ret+", ProgramType.TRACING, AttachType.MODIFY_RETURN, ATTACH_BTF),
             d("fexit+", ProgramType.TRACING, AttachType.TRACE_FEXIT, ATTACH_BTF),

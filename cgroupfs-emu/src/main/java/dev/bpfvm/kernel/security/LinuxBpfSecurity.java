@@ -1,0 +1,172 @@
+package dev.bpfvm.kernel.security;
+
+import static dev.bpfvm.kernel.security.Capability.CAP_BPF;
+import static dev.bpfvm.kernel.security.Capability.CAP_NET_ADMIN;
+import static dev.bpfvm.kernel.security.Capability.CAP_PERFMON;
+import static dev.bpfvm.kernel.security.Capability.CAP_SYS_ADMIN;
+
+import dev.bpfvm.kernel.KernelException;
+import dev.bpfvm.kernel.cgroup.Task;
+import dev.bpfvm.kernel.syscall.Bpf;
+import dev.bpfvm.kernel.syscall.BpfCmd;
+import dev.bpfvm.kernel.syscall.BpfProcess;
+import dev.bpfvm.kernel.syscall.BpfSecurity;
+import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.object.ProgramType;
+import dev.bpfvm.vm.spi.BpfMap;
+import dev.bpfvm.vm.spi.MapAttr;
+import dev.bpfvm.vm.spi.MapType;
+import java.util.function.IntFunction;
+
+/**
+ * Linux's permission checks of {@code bpf()} (kernel/bpf/syscall.c, 6.9+ without a token):
+ * <ul>
+ * <li>MAP_CREATE: EPERM if {@code unprivileged_bpf_disabled} and not CAP_BPF; then per map
+ * type (map_create's switch): unprivileged, CAP_BPF, or CAP_NET_ADMIN.</li>
+ * <li>PROG_LOAD: the same sysctl rule; without CAP_BPF only SOCKET_FILTER and CGROUP_SKB;
+ * network types need CAP_NET_ADMIN (is_net_admin_prog_type), tracing types CAP_PERFMON
+ * (is_perfmon_prog_type).</li>
+ * <li>*_GET_FD_BY_ID, *_GET_NEXT_ID, ENABLE_STATS, TASK_FD_QUERY: CAP_SYS_ADMIN.
+ * BTF_LOAD: CAP_BPF. PROG_QUERY: CAP_NET_ADMIN (bpf_net_capable).</li>
+ * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: read+write on the pin (flags 0
+ * open it O_RDWR), search on the way: EACCES.</li>
+ * <li>Everything else acts on an fd the caller already holds and checks nothing more
+ * (LINK_CREATE included: the capability was needed to load the program).</li>
+ * </ul>
+ * CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN ({@code bpf_token_capable}).
+ */
+public final class LinuxBpfSecurity implements BpfSecurity {
+    private final Privileges privileges;
+    private final FileModes files;
+    private final IntFunction<Task> tasks;
+    private final java.util.function.Predicate<String> pinned;
+
+    /**
+     * @param tasks  the task of a process's pid
+     * @param pinned whether a bpffs path exists (a new pin's owner is recorded only when it does not)
+     */
+    public LinuxBpfSecurity(Privileges privileges, FileModes files, IntFunction<Task> tasks,
+                            java.util.function.Predicate<String> pinned) {
+        this.privileges = privileges;
+        this.files = files;
+        this.tasks = tasks;
+        this.pinned = pinned;
+    }
+
+    /** The capability a map type needs beyond the sysctl rule (null: none), as map_create. */
+    public static Capability mapTypeCapability(MapType t) {
+        switch (t) {
+            case ARRAY: case PERCPU_ARRAY: case PROG_ARRAY: case PERF_EVENT_ARRAY: case CGROUP_ARRAY:
+            case ARRAY_OF_MAPS: case HASH: case PERCPU_HASH: case HASH_OF_MAPS: case RINGBUF:
+            case USER_RINGBUF: case CGROUP_STORAGE: case PERCPU_CGROUP_STORAGE:
+                return null;
+            case SOCKMAP: case SOCKHASH: case DEVMAP: case DEVMAP_HASH: case XSKMAP:
+                return CAP_NET_ADMIN;
+            default:
+                // SK/INODE/TASK/CGRP_STORAGE, BLOOM_FILTER, LPM_TRIE, REUSEPORT_SOCKARRAY,
+                // STACK_TRACE, QUEUE, STACK, LRU_*, STRUCT_OPS, CPUMAP, ARENA; and our CGROUP_STATS
+                return CAP_BPF;
+        }
+    }
+
+    /** is_net_admin_prog_type. */
+    public static boolean netAdminProgType(ProgramType t) {
+        switch (t) {
+            case SCHED_CLS: case SCHED_ACT: case XDP: case LWT_IN: case LWT_OUT: case LWT_XMIT:
+            case LWT_SEG6LOCAL: case SK_SKB: case SK_MSG: case LIRC_MODE2: case FLOW_DISSECTOR:
+            case CGROUP_DEVICE: case CGROUP_SOCK: case CGROUP_SOCK_ADDR: case CGROUP_SOCKOPT:
+            case CGROUP_SYSCTL: case SOCK_OPS: case EXT:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** is_perfmon_prog_type. */
+    public static boolean perfmonProgType(ProgramType t) {
+        switch (t) {
+            case KPROBE: case TRACEPOINT: case PERF_EVENT: case RAW_TRACEPOINT: case RAW_TRACEPOINT_WRITABLE:
+            case TRACING: case LSM: case STRUCT_OPS: case EXT:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static KernelException eperm(Task t, BpfCmd cmd, String why) {
+        return new KernelException(Errno.EPERM, cmd.kernelName() + " by uid " + t.uid() + " (pid " + t.pid() + "): " + why);
+    }
+
+    private void sysctlRule(Task t, BpfCmd cmd) {
+        int v = privileges.unprivilegedBpfDisabled();
+        if (v != 0 && !privileges.bpfCapable(t, CAP_BPF)) {
+            throw eperm(t, cmd, "kernel.unprivileged_bpf_disabled=" + v + " and no CAP_BPF");
+        }
+    }
+
+    private void need(Task t, BpfCmd cmd, Capability c, String what) {
+        if (!privileges.bpfCapable(t, c)) {
+            throw eperm(t, cmd, what + " needs " + c.name());
+        }
+    }
+
+    @Override
+    public void check(BpfProcess process, BpfCmd cmd, Object attr) {
+        Task t = tasks.apply(process.pid());
+        switch (cmd) {
+            case MAP_CREATE: {
+                sysctlRule(t, cmd);
+                MapType type = attr instanceof MapAttr a ? a.type() : attr instanceof BpfMap m ? m.type() : null;
+                if (type != null) {
+                    Capability c = mapTypeCapability(type);
+                    if (c != null) {
+                        need(t, cmd, c, type.kernelName());
+                    }
+                }
+                break;
+            }
+            case PROG_LOAD: {
+                sysctlRule(t, cmd);
+                if (attr instanceof Bpf.ProgLoad pl) {
+                    ProgramType type = pl.type();
+                    if (type != ProgramType.SOCKET_FILTER && type != ProgramType.CGROUP_SKB) {
+                        need(t, cmd, CAP_BPF, type.kernelName());
+                    }
+                    if (netAdminProgType(type)) {
+                        need(t, cmd, CAP_NET_ADMIN, type.kernelName());
+                    }
+                    if (perfmonProgType(type)) {
+                        need(t, cmd, CAP_PERFMON, type.kernelName());
+                    }
+                }
+                break;
+            }
+            case PROG_GET_FD_BY_ID: case MAP_GET_FD_BY_ID: case LINK_GET_FD_BY_ID: case BTF_GET_FD_BY_ID:
+            case PROG_GET_NEXT_ID: case MAP_GET_NEXT_ID: case LINK_GET_NEXT_ID: case BTF_GET_NEXT_ID:
+            case ENABLE_STATS: case TASK_FD_QUERY:
+                if (!privileges.capable(t, CAP_SYS_ADMIN)) {
+                    throw eperm(t, cmd, "needs CAP_SYS_ADMIN");
+                }
+                break;
+            case BTF_LOAD:
+                need(t, cmd, CAP_BPF, "BTF_LOAD");
+                break;
+            case PROG_QUERY:
+                need(t, cmd, CAP_NET_ADMIN, "PROG_QUERY");
+                break;
+            case OBJ_PIN: {
+                String path = (String) attr;
+                files.checkCreate(t, path);
+                if (path.startsWith(FileModes.BPF_MOUNT + "/") && !pinned.test(path)) {
+                    files.created(t, path, false);
+                }
+                break;
+            }
+            case OBJ_GET:
+                files.checkOpen(t, (String) attr, FileModes.MAY_READ | FileModes.MAY_WRITE);
+                break;
+            default:
+                break;
+        }
+    }
+}
