@@ -1,11 +1,15 @@
 package dev.bpfvm.kernel.load;
 
+import dev.bpfvm.verifier.ContextAccess;
 import dev.bpfvm.verifier.KernelTypes;
 import dev.bpfvm.verifier.ObjectPrograms;
 import dev.bpfvm.verifier.Verifier;
+import dev.bpfvm.verifier.ProgramTypeRules;
+import dev.bpfvm.verifier.VerifierInput;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.exec.BpfRuntime;
+import dev.bpfvm.vm.spi.HelperSpec;
 import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.ObjectSpec;
 import java.util.Objects;
@@ -40,11 +44,89 @@ public interface ProgramVerifier {
     static ProgramVerifier kernel(VerifierOptions options) {
         Objects.requireNonNull(options);
         return (object, program, runtime) -> {
-            VerifierResult r = Verifier.verify(ObjectPrograms.input(object, program, runtime.helpers(),
-                    runtime.kfuncs(), options, KernelTypes.emulated()));
+            VerifierInput in = ObjectPrograms.input(object, program, runtime.helpers(),
+                    runtime.kfuncs(), options, KernelTypes.emulated());
+            if (program.spec().section().startsWith("tp_btf.s/")) {
+                in = sleepableTpBtf(in);
+            }
+            VerifierResult r = Verifier.verify(in);
             if (!r.accepted()) {
                 throw r.toException(program.name());
             }
         };
+    }
+
+    /**
+     * bpfvm's one verifier extension: a sleepable {@code tp_btf.s/} program (seed Idea II runs
+     * one on cgroup creation so it can call {@code bpf_sys_bpf}). Linux has no such section
+     * and refuses sleepable tp_btf programs; the emulated kernel runs its tracepoints from a
+     * context that may sleep, so it accepts them, and checks everything else as Linux does.
+     * {@code bpfvm verify} still reports Linux's verdict.
+     */
+    private static VerifierInput sleepableTpBtf(VerifierInput in) {
+        ProgramTypeRules r = in.programType();
+        ProgramTypeRules allowed = new ProgramTypeRules() {
+            @Override
+            public String name() {
+                return r.name();
+            }
+
+            @Override
+            public String kernelType() {
+                return r.kernelType();
+            }
+
+            @Override
+            public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
+                return r.contextAccess(off, size, write, ldsx, privileged);
+            }
+
+            @Override
+            public boolean contextIsConverted() {
+                return r.contextIsConverted();
+            }
+
+            @Override
+            public int[] returnRange() {
+                return r.returnRange();
+            }
+
+            @Override
+            public boolean helperAllowed(HelperSpec helper, boolean privileged) {
+                return r.helperAllowed(helper, privileged);
+            }
+
+            @Override
+            public boolean packetRead() {
+                return r.packetRead();
+            }
+
+            @Override
+            public boolean packetWrite() {
+                return r.packetWrite();
+            }
+
+            @Override
+            public boolean legacyPacketAccess() {
+                return r.legacyPacketAccess();
+            }
+
+            @Override
+            public boolean unprivilegedAllowed() {
+                return r.unprivilegedAllowed();
+            }
+
+            @Override
+            public boolean sleepableAllowed() {
+                return true;
+            }
+
+            @Override
+            public boolean isTracing() {
+                return r.isTracing();
+            }
+        };
+        return new VerifierInput(in.program(), allowed, in.helpers(), in.kfuncs(), in.maps(), in.funcInfo(),
+                in.options(), in.kernelTypes());
     }
 }
