@@ -11,6 +11,7 @@ import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.BpfCmd;
 import dev.bpfvm.kernel.syscall.BpfProcess;
 import dev.bpfvm.kernel.syscall.BpfSecurity;
+import dev.bpfvm.kernel.syscall.BpfToken;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.BpfMap;
@@ -34,6 +35,16 @@ import java.util.function.IntFunction;
  * (LINK_CREATE included: the capability was needed to load the program).</li>
  * </ul>
  * CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN ({@code bpf_token_capable}).
+ *
+ * <p>Tokens ({@link BpfToken}): MAP_CREATE and PROG_LOAD given a token use it only if it
+ * delegates the command and the map type (program type and expected attach type); a token
+ * that does not is ignored, as Linux does. A usable token makes every capability check of the
+ * command ({@code bpf_token_capable(token, cap)}) also pass when the caller holds the
+ * capability in the token's user namespace, which a process whose uid owns that namespace
+ * does (the model of {@link BpfToken}). The ID commands, BTF_LOAD, PROG_QUERY and LINK_CREATE
+ * take no token here (Linux's BTF_LOAD does; bpfvm has no BTF_LOAD command yet).
+ * BPF_TOKEN_CREATE: EPERM unless the caller is in the mount's user namespace with CAP_BPF
+ * there, EOPNOTSUPP in the initial namespace. Mounting a delegating bpffs needs CAP_SYS_ADMIN.
  */
 public final class LinuxBpfSecurity implements BpfSecurity {
     private final Privileges privileges;
@@ -97,15 +108,24 @@ public final class LinuxBpfSecurity implements BpfSecurity {
         return new KernelException(Errno.EPERM, cmd.kernelName() + " by uid " + t.uid() + " (pid " + t.pid() + "): " + why);
     }
 
-    private void sysctlRule(Task t, BpfCmd cmd) {
+    /** bpf_token_capable(token, cap): in the initial namespace, or in the token's as its owner. */
+    private boolean capable(Task t, Capability c, BpfToken token) {
+        return privileges.bpfCapable(t, c) || (token != null && token.userNsOwner() != 0 && t.uid() == token.userNsOwner());
+    }
+
+    private void sysctlRule(Task t, BpfCmd cmd, BpfToken token) {
         int v = privileges.unprivilegedBpfDisabled();
-        if (v != 0 && !privileges.bpfCapable(t, CAP_BPF)) {
+        if (v != 0 && !capable(t, CAP_BPF, token)) {
             throw eperm(t, cmd, "kernel.unprivileged_bpf_disabled=" + v + " and no CAP_BPF");
         }
     }
 
     private void need(Task t, BpfCmd cmd, Capability c, String what) {
-        if (!privileges.bpfCapable(t, c)) {
+        need(t, cmd, c, what, null);
+    }
+
+    private void need(Task t, BpfCmd cmd, Capability c, String what, BpfToken token) {
+        if (!capable(t, c, token)) {
             throw eperm(t, cmd, what + " needs " + c.name());
         }
     }
@@ -113,30 +133,65 @@ public final class LinuxBpfSecurity implements BpfSecurity {
     @Override
     public void check(BpfProcess process, BpfCmd cmd, Object attr) {
         Task t = tasks.apply(process.pid());
+        BpfToken token = null;
+        if (attr instanceof Bpf.WithToken wt) {
+            token = wt.token();
+            attr = wt.attr();
+            if (!token.allowsCmd(cmd)) {
+                token = null;
+            }
+        }
         switch (cmd) {
             case MAP_CREATE: {
-                sysctlRule(t, cmd);
                 MapType type = attr instanceof MapAttr a ? a.type() : attr instanceof BpfMap m ? m.type() : null;
+                if (token != null && (type == null || !token.delegation().maps().contains(type))) {
+                    token = null;
+                }
+                sysctlRule(t, cmd, token);
                 if (type != null) {
                     Capability c = mapTypeCapability(type);
                     if (c != null) {
-                        need(t, cmd, c, type.kernelName());
+                        need(t, cmd, c, type.kernelName(), token);
                     }
                 }
                 break;
             }
             case PROG_LOAD: {
-                sysctlRule(t, cmd);
-                if (attr instanceof Bpf.ProgLoad pl) {
+                Bpf.ProgLoad pl = attr instanceof Bpf.ProgLoad x ? x : null;
+                if (token != null && (pl == null || !token.delegation().allowsProg(pl.type(), pl.expectedAttachType()))) {
+                    token = null;
+                }
+                sysctlRule(t, cmd, token);
+                if (pl != null) {
                     ProgramType type = pl.type();
                     if (type != ProgramType.SOCKET_FILTER && type != ProgramType.CGROUP_SKB) {
-                        need(t, cmd, CAP_BPF, type.kernelName());
+                        need(t, cmd, CAP_BPF, type.kernelName(), token);
                     }
                     if (netAdminProgType(type)) {
-                        need(t, cmd, CAP_NET_ADMIN, type.kernelName());
+                        need(t, cmd, CAP_NET_ADMIN, type.kernelName(), token);
                     }
                     if (perfmonProgType(type)) {
-                        need(t, cmd, CAP_PERFMON, type.kernelName());
+                        need(t, cmd, CAP_PERFMON, type.kernelName(), token);
+                    }
+                }
+                break;
+            }
+            case TOKEN_CREATE: {
+                if (attr instanceof Bpf.MountBpffs m) {
+                    if (!privileges.capable(t, CAP_SYS_ADMIN)) {
+                        throw eperm(t, cmd, "mounting a bpffs at " + m.path() + " needs CAP_SYS_ADMIN");
+                    }
+                } else if (attr instanceof BpfToken tk) {
+                    int owner = tk.userNsOwner();
+                    if (owner != 0 && t.uid() != owner) {
+                        throw eperm(t, cmd, "not in the user namespace (of uid " + owner + ") of the bpffs at " + tk.mount());
+                    }
+                    if (owner == 0 && !privileges.bpfCapable(t, CAP_BPF)) {
+                        throw eperm(t, cmd, "no CAP_BPF in the bpffs's user namespace");
+                    }
+                    if (owner == 0) {
+                        throw new KernelException(Errno.EOPNOTSUPP, cmd.kernelName() + " by uid " + t.uid()
+                                + ": no tokens in the initial user namespace (bpffs at " + tk.mount() + ")");
                     }
                 }
                 break;

@@ -99,6 +99,12 @@ public final class Bpf {
         return processes.computeIfAbsent(pid, BpfProcess::new);
     }
 
+    /**
+     * A command's arguments with the token it was given ({@code BPF_F_TOKEN_FD} and
+     * {@code *_token_fd}), as the security hooks see them; lsm/bpf sees only {@code attr}.
+     */
+    public record WithToken(Object attr, BpfToken token) {}
+
     /** LINK_CREATE's arguments as the security hooks see them. */
     public record LinkCreate(int progFd, AttachType attachType, LinkOpts opts) {}
 
@@ -143,6 +149,9 @@ public final class Bpf {
     }
 
     private int runLsmBpf(BpfCmd cmd, Object attr) {
+        if (attr instanceof WithToken wt) {
+            attr = wt.attr();
+        }
         if (!kernel.tracing().has(AttachPoint.Kind.LSM, "bpf")) {
             return 0;
         }
@@ -215,7 +224,16 @@ public final class Bpf {
 
     /** BPF_MAP_CREATE: the new map's fd. */
     public int mapCreate(BpfProcess p, MapAttr attr) {
-        check(p, BpfCmd.MAP_CREATE, attr);
+        return mapCreate(p, attr, 0);
+    }
+
+    /**
+     * BPF_MAP_CREATE with {@code BPF_F_TOKEN_FD} and {@code map_token_fd} (0: no token). EBADF
+     * if the fd is not open, EINVAL if it is not a token; a token that does not delegate
+     * MAP_CREATE and this map type is ignored (the caller's own capabilities decide).
+     */
+    public int mapCreate(BpfProcess p, MapAttr attr, int tokenFd) {
+        check(p, BpfCmd.MAP_CREATE, withToken(p, attr, tokenFd));
         BpfMap m = call(() -> Maps.create(attr, kernel.runtime()));
         return mapInstall(p, m);
     }
@@ -285,7 +303,16 @@ public final class Bpf {
      * code has no relocation table for it to resolve maps with).
      */
     public int progLoad(BpfProcess p, ProgLoad a) {
-        check(p, BpfCmd.PROG_LOAD, a);
+        return progLoad(p, a, 0);
+    }
+
+    /**
+     * BPF_PROG_LOAD with {@code BPF_F_TOKEN_FD} and {@code prog_token_fd} (0: no token), as
+     * {@link #mapCreate(BpfProcess, MapAttr, int)}: the token counts if it delegates PROG_LOAD,
+     * the program type and its expected attach type.
+     */
+    public int progLoad(BpfProcess p, ProgLoad a, int tokenFd) {
+        check(p, BpfCmd.PROG_LOAD, withToken(p, a, tokenFd));
         List<MapObject> used = new ArrayList<>();
         for (int fd : a.mapFds()) {
             used.add(mapOf(p, fd));
@@ -385,6 +412,77 @@ public final class Bpf {
         } catch (BpfException e) {
             throw new KernelException(e.errno(), e.getMessage());
         }
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    /** bpffs instances mounted with delegation, by mount point. */
+    private final Map<String, BpffsMount> mounts = new TreeMap<>();
+
+    private record BpffsMount(int userNsOwner, BpfToken.Delegation delegation) {}
+
+    /**
+     * mount -t bpf at {@code path} with {@code delegate_*} options, as a privileged process
+     * does for a container: the instance belongs to the user namespace owned by
+     * {@code userNsOwner} (0: the initial one; see {@link BpfToken}). The security hook sees
+     * it as {@link BpfCmd#TOKEN_CREATE} with a {@link MountBpffs} (Linux's rule: CAP_SYS_ADMIN,
+     * else EPERM), EBUSY if {@code path} is
+     * already a mount point, EINVAL if it is not absolute. Only the root of such an instance
+     * is modelled: nothing can be pinned in it.
+     */
+    public void mountBpffs(BpfProcess p, String path, int userNsOwner, BpfToken.Delegation delegation) {
+        if (path == null || !path.startsWith("/") || path.length() < 2 || path.endsWith("/")) {
+            throw new KernelException(Errno.EINVAL, "bad mount point '" + path + "'");
+        }
+        security.check(p, BpfCmd.TOKEN_CREATE, new MountBpffs(path, userNsOwner, delegation));
+        synchronized (this) {
+            if (mounts.containsKey(path) || path.equals(Bpffs.MOUNT)) {
+                throw new KernelException(Errno.EBUSY, path + " is already a mount point");
+            }
+            mounts.put(path, new BpffsMount(userNsOwner, delegation));
+        }
+    }
+
+    /** mount's arguments as the security hook sees them (it needs CAP_SYS_ADMIN). */
+    public record MountBpffs(String path, int userNsOwner, BpfToken.Delegation delegation) {}
+
+    /** The user-namespace owner of the bpffs instance mounted at {@code path}, for the security hook (-1: none). */
+    public synchronized int bpffsUserNsOwner(String path) {
+        BpffsMount m = mounts.get(path);
+        return m == null ? (path.equals(Bpffs.MOUNT) ? 0 : -1) : m.userNsOwner();
+    }
+
+    /**
+     * BPF_TOKEN_CREATE from the root of a bpffs instance (Linux opens it and passes
+     * {@code bpffs_fd}; here its path). As bpf_token_create: EINVAL if {@code path} is not the
+     * root of a bpffs instance (a directory inside one too); ENOENT if it delegates no
+     * command; then the security hook: EPERM if the caller is not in the instance's user
+     * namespace or lacks CAP_BPF there, EOPNOTSUPP in the initial user namespace.
+     */
+    public int tokenCreate(BpfProcess p, String path) {
+        BpffsMount m;
+        synchronized (this) {
+            m = path.equals(Bpffs.MOUNT) ? new BpffsMount(0, BpfToken.Delegation.NONE) : mounts.get(path);
+        }
+        if (m == null) {
+            throw new KernelException(Errno.EINVAL, path + " is not the root of a bpffs instance");
+        }
+        if (m.delegation().cmds().isEmpty()) {
+            throw new KernelException(Errno.ENOENT, "the bpffs at " + path + " delegates no command (delegate_cmds)");
+        }
+        BpfToken token = new BpfToken(path, m.userNsOwner(), m.delegation());
+        check(p, BpfCmd.TOKEN_CREATE, token);
+        token.get();
+        return install(p, token);
+    }
+
+    /** The token behind an fd (EBADF, EINVAL if not a token). */
+    public BpfToken token(BpfProcess p, int fd) {
+        return as(p.get(fd), BpfToken.class, fd, "BPF token");
+    }
+
+    private Object withToken(BpfProcess p, Object attr, int tokenFd) {
+        return tokenFd == 0 ? attr : new WithToken(attr, token(p, tokenFd));
     }
 
     // ---------------------------------------------------------------- bpffs
