@@ -7,6 +7,7 @@ import dev.bpfvm.kernel.KernelException;
 import dev.bpfvm.kernel.cgroup.Task;
 import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.BpfProcess;
+import dev.bpfvm.kernel.syscall.BpfToken;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.asm.Assembler;
 import dev.bpfvm.vm.exec.Program;
@@ -22,9 +23,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every command x user kind x {@code kernel.unprivileged_bpf_disabled} against Linux's rule
- * table (kernel/bpf/syscall.c, 6.9+, no token). Columns: root, CAP_BPF, CAP_BPF+CAP_PERFMON,
+ * table (kernel/bpf/syscall.c, 6.9+). Columns: root, CAP_BPF, CAP_BPF+CAP_PERFMON,
  * CAP_BPF+CAP_NET_ADMIN, CAP_SYS_ADMIN only, unprivileged (all non-root uids). Cells: Y allowed
- * (the permission check passed), P EPERM, A EACCES.
+ * (the permission check passed), P EPERM, A EACCES. Rows marked {@code +token} pass a BPF token:
+ * each non-root user has one from a bpffs of its own user namespace delegating MAP_CREATE and
+ * PROG_LOAD, maps hash and lru_hash, programs xdp and tracing, every attach type; root has none
+ * (no tokens in the initial user namespace) and runs without.
  */
 class PrivilegeMatrixTest {
     private static final String[] KINDS = {"", "CAP_BPF", "CAP_BPF,CAP_PERFMON", "CAP_BPF,CAP_NET_ADMIN", "CAP_SYS_ADMIN", ""};
@@ -69,6 +73,15 @@ class PrivilegeMatrixTest {
         TABLE.put("MAP_LOOKUP_ELEM", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
         // link_create checks no capability: whoever holds a program fd (here from a 0666 pin) may attach it
         TABLE.put("LINK_CREATE fentry (prog fd held)", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // bpf_token_capable(token, cap): a delegated type passes the sysctl rule and every capability check
+        TABLE.put("MAP_CREATE hash +token", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        TABLE.put("MAP_CREATE lru_hash +token", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        TABLE.put("PROG_LOAD xdp +token", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        TABLE.put("PROG_LOAD tracing +token", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // a type the token does not delegate: the token is ignored, as the rows without one
+        TABLE.put("MAP_CREATE array +token (array not delegated)", new String[] {"YYYYYY", "YYYYYP", "YYYYYP"});
+        TABLE.put("MAP_CREATE queue +token (not delegated)", new String[] {"YYYYYP", "YYYYYP", "YYYYYP"});
+        TABLE.put("PROG_LOAD kprobe +token (not delegated)", new String[] {"YPYPYP", "YPYPYP", "YPYPYP"});
     }
 
     private static Program code(String name) {
@@ -107,7 +120,25 @@ class PrivilegeMatrixTest {
         ops.put("MAP_LOOKUP_ELEM", (b, p, u) -> b.mapLookupElem(p, sharedFd.get(p.pid()), new byte[4], 0));
         ops.put("LINK_CREATE fentry (prog fd held)", (b, p, u) -> b.linkCreate(p, sharedProgFd.get(p.pid()),
                 AttachType.TRACE_FENTRY, Bpf.LinkOpts.NONE));
+        ops.put("MAP_CREATE hash +token", (b, p, u) -> b.mapCreate(p, MapAttr.builder(MapType.HASH, 4, 4, 4).build(), tok(p)));
+        ops.put("MAP_CREATE lru_hash +token", (b, p, u) -> b.mapCreate(p, MapAttr.builder(MapType.LRU_HASH, 4, 4, 4).build(), tok(p)));
+        ops.put("PROG_LOAD xdp +token", (b, p, u) -> b.progLoad(p, prog(ProgramType.XDP, AttachType.NONE, ""), tok(p)));
+        ops.put("PROG_LOAD tracing +token", (b, p, u) -> b.progLoad(p,
+                prog(ProgramType.TRACING, AttachType.TRACE_FENTRY, "cgroup_mkdir"), tok(p)));
+        ops.put("MAP_CREATE array +token (array not delegated)", (b, p, u) -> b.mapCreate(p,
+                MapAttr.builder(MapType.ARRAY, 4, 4, 4).build(), tok(p)));
+        ops.put("MAP_CREATE queue +token (not delegated)", (b, p, u) -> b.mapCreate(p,
+                MapAttr.builder(MapType.QUEUE, 0, 4, 4).build(), tok(p)));
+        ops.put("PROG_LOAD kprobe +token (not delegated)", (b, p, u) -> b.progLoad(p,
+                prog(ProgramType.KPROBE, AttachType.NONE, ""), tok(p)));
         return ops;
+    }
+
+    /** Each process's token fd (0: none). */
+    private final Map<Integer, Integer> tokenFd = new LinkedHashMap<>();
+
+    private int tok(BpfProcess p) {
+        return tokenFd.getOrDefault(p.pid(), 0);
     }
 
     private static char outcome(Runnable r) {
@@ -152,6 +183,15 @@ class PrivilegeMatrixTest {
             sharedFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/shared"));
             sharedProgFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/sharedprog"));
             procs.add(p);
+        }
+        tokenFd.clear();
+        for (BpfProcess p : procs.subList(1, procs.size())) {
+            k.actAs(EmulatedKernel.INIT_PID);
+            int uid = k.task(p.pid()).uid();
+            bpf.mountBpffs(root, "/run/user/" + uid + "/bpf", uid, BpfToken.Delegation.parse("delegate_cmds=map_create:prog_load,"
+                    + "delegate_maps=hash:lru_hash,delegate_progs=xdp:tracing,delegate_attachs=any"));
+            k.actAs(p.pid());
+            tokenFd.put(p.pid(), bpf.tokenCreate(p, "/run/user/" + uid + "/bpf"));
         }
         k.actAs(EmulatedKernel.INIT_PID);
         k.sysctlUnprivilegedBpfDisabled(sysctl);
