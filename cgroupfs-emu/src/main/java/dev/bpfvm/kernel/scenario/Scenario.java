@@ -36,7 +36,9 @@ import java.util.function.Function;
  * as NAME | as root            following commands run as that user's process (root: pid 1)
  * chown PATH USER|UID [gid=N] | chmod PATH OCTAL
  * sysctl kernel.unprivileged_bpf_disabled=N
- * map create NAME type=TYPE    MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ * map create NAME type=TYPE [token=FD]    MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ * bpffs mount PATH userns=USER|UID [delegate_cmds=A:B] [delegate_maps=..] [delegate_progs=..] [delegate_attachs=..]
+ * token create PATH            BPF_TOKEN_CREATE from that bpffs; prints "fd N"
  * obj get PATH                 BPF_OBJ_GET; prints "fd N"
  * </pre>
  *
@@ -309,16 +311,39 @@ public final class Scenario {
                 return "";
             }
             case "map create": {
-                need(n, w, 4, "map create NAME type=TYPE");
-                Map<String, String> o = options(n, w, 3, "type");
+                need(n, w, 4, "map create NAME type=TYPE [token=FD]");
+                Map<String, String> o = options(n, w, 3, "type", "token");
+                if (!o.containsKey("type")) {
+                    throw script(n, "map create needs type=TYPE");
+                }
                 dev.bpfvm.vm.spi.MapType type;
                 try {
                     type = dev.bpfvm.vm.spi.MapType.valueOf(o.get("type").toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
                     throw script(n, "unknown map type '" + o.get("type") + "'");
                 }
-                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).build());
+                int token = o.containsKey("token") ? number(n, o.get("token")) : 0;
+                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).build(), token);
                 return "fd " + fd + "\n";
+            }
+            case "bpffs mount": {
+                String usage = "bpffs mount PATH userns=USER|UID [delegate_cmds=..] [delegate_maps=..] [delegate_progs=..] [delegate_attachs=..]";
+                need(n, w, 4, usage);
+                Map<String, String> o = options(n, w, 3, "userns", "delegate_cmds", "delegate_maps", "delegate_progs",
+                        "delegate_attachs");
+                if (!o.containsKey("userns")) {
+                    throw script(n, "usage: " + usage);
+                }
+                String u = o.remove("userns");
+                int owner = u.equals("root") ? 0 : users.containsKey(u) ? kernel.task(users.get(u)).uid() : number(n, u);
+                StringBuilder opts = new StringBuilder();
+                o.forEach((k, v) -> opts.append(k).append('=').append(v).append(','));
+                bpf.mountBpffs(proc, w[2], owner, dev.bpfvm.kernel.syscall.BpfToken.Delegation.parse(opts.toString()));
+                return "";
+            }
+            case "token create": {
+                need(n, w, 3, "token create PATH");
+                return "fd " + bpf.tokenCreate(proc, w[2]) + "\n";
             }
             case "obj get": {
                 need(n, w, 3, "obj get PATH");
