@@ -26,7 +26,7 @@ import java.util.function.Function;
  * <pre>
  * cgroup mkdir PATH | cgroup rmdir PATH | cgroup attach PATH PID
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
- * load OBJ.o [as NAME]
+ * load OBJ.o [as NAME] [token=FD]
  * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
  * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
  * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
@@ -409,10 +409,16 @@ public final class Scenario {
         }
         switch (w[0]) {
             case "load": {
-                need(n, w, 2, "load OBJ.o [as NAME]");
-                String name = w.length >= 4 && w[2].equals("as") ? w[3] : baseName(w[1]);
-                if (w.length != 2 && w.length != 4) {
-                    throw script(n, "usage: load OBJ.o [as NAME]");
+                need(n, w, 2, "load OBJ.o [as NAME] [token=FD]");
+                int token = 0;
+                String[] a = w;
+                if (a[a.length - 1].startsWith("token=")) {
+                    token = number(n, a[a.length - 1].substring(6));
+                    a = java.util.Arrays.copyOf(a, a.length - 1);
+                }
+                String name = a.length >= 4 && a[2].equals("as") ? a[3] : baseName(a[1]);
+                if (a.length != 2 && (a.length != 4 || !a[2].equals("as"))) {
+                    throw script(n, "usage: load OBJ.o [as NAME] [token=FD]");
                 }
                 if (loaded.containsKey(name)) {
                     throw script(n, "an object is already loaded as '" + name + "'");
@@ -423,7 +429,7 @@ public final class Scenario {
                 } catch (UncheckedIOException e) {
                     throw script(n, "cannot read " + w[1] + ": " + e.getCause().getMessage());
                 }
-                loaded.put(name, bpf.objectLoad(proc, w[1], bytes));
+                loaded.put(name, bpf.objectLoad(proc, w[1], bytes, token));
                 return "";
             }
             case "attach": {

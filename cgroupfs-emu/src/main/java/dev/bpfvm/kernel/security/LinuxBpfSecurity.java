@@ -158,7 +158,8 @@ public final class LinuxBpfSecurity implements BpfSecurity {
             }
             case PROG_LOAD: {
                 Bpf.ProgLoad pl = attr instanceof Bpf.ProgLoad x ? x : null;
-                if (token != null && (pl == null || !token.delegation().allowsProg(pl.type(), pl.expectedAttachType()))) {
+                // an object file's first check (attr: its name) has no program type yet: the command decides
+                if (token != null && pl != null && !token.delegation().allowsProg(pl.type(), pl.expectedAttachType())) {
                     token = null;
                 }
                 sysctlRule(t, cmd, token);

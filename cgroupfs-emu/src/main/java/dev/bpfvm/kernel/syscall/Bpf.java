@@ -344,7 +344,15 @@ public final class Bpf {
      * {@link ProgLoadRejectedException} with the verifier's errno (EACCES or EINVAL) and log.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes) {
-        check(p, BpfCmd.PROG_LOAD, file);
+        return objectLoad(p, file, bytes, 0);
+    }
+
+    /**
+     * {@link #objectLoad(BpfProcess, String, byte[])} with a BPF token (0: none) given to every
+     * MAP_CREATE and PROG_LOAD, as libbpf does with {@code bpf_object_open_opts.bpf_token_path}.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd) {
+        check(p, BpfCmd.PROG_LOAD, withToken(p, file, tokenFd));
         BpfObject obj;
         try {
             obj = BpfObject.open(file, bytes, kernel.loadOptions());
@@ -355,12 +363,12 @@ public final class Bpf {
         }
         // every map and program passes its own check before anything gets an fd
         for (MapView m : obj.maps()) {
-            check(p, BpfCmd.MAP_CREATE, m.map());
+            check(p, BpfCmd.MAP_CREATE, withToken(p, m.map(), tokenFd));
         }
         for (BpfProgram bp : obj.programs()) {
             ProgramSpec ps = bp.spec();
-            check(p, BpfCmd.PROG_LOAD, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
-                    ps.sleepable(), bp.program(), null));
+            check(p, BpfCmd.PROG_LOAD, withToken(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), null), tokenFd));
         }
         Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
         Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
@@ -371,7 +379,7 @@ public final class Bpf {
         for (BpfProgram bp : obj.programs()) {
             ProgramSpec ps = bp.spec();
             progFds.put(bp.name(), progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
-                    ps.sleepable(), bp.program(), all)));
+                    ps.sleepable(), bp.program(), all), tokenFd));
         }
         return new LoadedObject(obj, mapFds, progFds);
     }
