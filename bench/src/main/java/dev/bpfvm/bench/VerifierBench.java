@@ -25,14 +25,15 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Verification time: one op is one {@code Verifier.verify} (log level 0, as a loader without a
- * log buffer asks), on the largest program of the committed testprogs objects by processed
+ * Verification time: one op is one {@code Verifier.verify}, at log level 0 (as a loader without a
+ * log buffer asks: libbpf and bpftool load so unless told to log) and at log level 1, on the largest program of the committed testprogs objects by processed
  * instructions ({@link #LARGEST_OBJECT}:{@link #LARGEST_PROGRAM}) and on a bounded counting
  * loop of {@link #LOOP_ITERATIONS} iterations, which the verifier walks iteration by iteration
  * as Linux does. The target is to stay within 10x of Linux's verifier.
@@ -75,19 +76,20 @@ public class VerifierBench {
     private static final EmulatedKernel KERNEL = new EmulatedKernel();
 
     /** The input for {@code object}'s {@code program}, linked with addresses nobody dereferences. */
-    static VerifierInput objectInput(String objectName, String programName) {
+    static VerifierInput objectInput(String objectName, String programName, int logLevel) {
         ObjectSpec object = TestObjects.load(objectName);
         Linker linker = new Linker(object, fakeAddresses(object), KernelBtf.get());
         ProgramSpec prog = object.programs().stream().filter(p -> p.name().equals(programName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no program " + programName + " in " + objectName));
         return ObjectPrograms.input(object, linker.link(prog), KERNEL.runtime().helpers(), KERNEL.runtime().kfuncs(),
-                VerifierOptions.defaults(), KernelTypes.emulated());
+                VerifierOptions.defaults().withLogLevel(logLevel), KernelTypes.emulated());
     }
 
     /** The bounded loop as a socket filter. */
-    static VerifierInput loopInput() {
+    static VerifierInput loopInput(int logLevel) {
         Program p = new Program("loop", Assembler.assemble(LOOP_SOURCE));
-        return VerifierInput.builder(p, ProgramTypes.SOCKET_FILTER).build();
+        return VerifierInput.builder(p, ProgramTypes.SOCKET_FILTER)
+                .options(VerifierOptions.defaults().withLogLevel(logLevel)).build();
     }
 
     /** Map and symbol addresses as the testprogs verification test gives them: never read. */
@@ -118,13 +120,19 @@ public class VerifierBench {
 
     @State(Scope.Benchmark)
     public static class Inputs {
+        /**
+         * The verifier log level: 0 (no log but the stats line) or 1 (every instruction and state
+         * printed, and rolled back when its path ends well, as Linux does).
+         */
+        @Param({"0", "1"})
+        public int logLevel;
         VerifierInput largest;
         VerifierInput loop;
 
         @Setup
         public void setUp() {
-            largest = objectInput(LARGEST_OBJECT, LARGEST_PROGRAM);
-            loop = loopInput();
+            largest = objectInput(LARGEST_OBJECT, LARGEST_PROGRAM, logLevel);
+            loop = loopInput(logLevel);
         }
     }
 
