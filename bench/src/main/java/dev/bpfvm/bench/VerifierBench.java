@@ -33,20 +33,20 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Verification time: one op is one {@code Verifier.verify}, at log level 0 (as a loader without a
- * log buffer asks: libbpf and bpftool load so unless told to log) and at log level 1, on the largest program of the committed testprogs objects by processed
- * instructions ({@link #LARGEST_OBJECT}:{@link #LARGEST_PROGRAM}) and on a bounded counting
+ * log buffer asks: libbpf and bpftool load so unless told to log) and at log level 1, on the
+ * largest program of the committed testprogs objects by processed instructions ({@link #LARGEST_OBJECT}:{@link #LARGEST_PROGRAM}) and on a bounded counting
  * loop of {@link #LOOP_ITERATIONS} iterations, which the verifier walks iteration by iteration
  * as Linux does. The target is to stay within 10x of Linux's verifier.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 8, time = 1)   // fewer leave the scores still falling
 @Measurement(iterations = 5, time = 1)
 public class VerifierBench {
     /** The testprogs object holding the largest program by processed instructions. */
     public static final String LARGEST_OBJECT = "calls.gline.o";
-    /** That program's name (221 processed instructions; calls.nog.o's is the same code). */
+    /** That program's name (221 processed instructions, as many as calls.nog.o's). */
     public static final String LARGEST_PROGRAM = "calls_main";
 
     public static final int LOOP_ITERATIONS = 20_000;
