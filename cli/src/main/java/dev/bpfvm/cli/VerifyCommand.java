@@ -5,6 +5,8 @@ import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.explain.Rejections;
+import dev.bpfvm.verifier.explain.SourceGroupedLog;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
 import java.io.PrintStream;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Parameters;
             "emulated kernel's helpers, kfuncs and BTF. Prints NAME: accepted (N insns",
             "processed) or NAME: rejected: <error line>, after the log of a rejected program",
             "(without --all) or of every program (with --log-level). Exit 0 when all are",
-            "accepted, 1 when one is rejected, 2 when the object cannot be loaded."})
+            "accepted, 1 when one is rejected, 2 when the object cannot be loaded. With --explain,",
+            "a rejected program's log is grouped by source line with the failing instruction",
+            "marked '>', and the rejection is followed by why it happens and how to fix it."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 
@@ -47,6 +51,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--unpriv", description = "Verifies as an unprivileged user (no CAP_BPF, CAP_PERFMON).")
     boolean unpriv;
 
+    @Option(names = "--explain",
+            description = "For a rejected program: the log grouped by source line, the failing instruction marked, "
+                    + "and a plain-English explanation with the fix idiom.")
+    boolean explain;
+
     @Option(names = "--json", description = "Prints one JSON object per program (one per line).")
     boolean json;
 
@@ -62,6 +71,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (logLevel != null && logLevel != 1 && logLevel != 2) {
             throw new CliException("--log-level must be 1 or 2 (got " + logLevel + ")");
         }
+        if (explain && json) {
+            throw new CliException("--explain and --json cannot be used together");
+        }
         VerifierOptions options = VerifierOptions.defaults().withLogLevel(logLevel != null ? logLevel : 1)
                 .withUnprivileged(unpriv);
         byte[] bytes = ProgramFiles.read(file);
@@ -76,6 +88,12 @@ final class VerifyCommand implements Callable<Integer> {
                 rejected |= !r.accepted();
                 if (json) {
                     out.println(json(p.name(), r));
+                    continue;
+                }
+                if (explain && !r.accepted()) {
+                    out.print(SourceGroupedLog.format(r.log(), r.errorInsn()));
+                    out.println(p.name() + ": rejected: " + r.message());
+                    out.print(Rejections.explain(r.message()));
                     continue;
                 }
                 if (logLevel != null || (!all && !r.accepted())) {

@@ -136,4 +136,42 @@ class VerifyCommandTest {
         assertThat(load.code()).isEqualTo(2);
         assertThat(CliRun.of("verify", "nope.o").code()).isEqualTo(2);
     }
+
+    static final String CORE_ITER_EXPLAINED = """
+            core.c:45: int core_iter(struct bpf_iter__cgroup *ctx)
+                0: (b4) w0 = 0                        ; R0_w=0
+            core.c:47: struct cgroup *cgrp = ctx->cgroup;
+                1: (79) r2 = *(u64 *)(r1 +8)          ; R1=ctx() R2_w=trusted_ptr_or_null_cgroup(id=1)
+            core.c:48: if (!cgrp)
+                2: (15) if r2 == 0x0 goto pc+4        ; R2_w=trusted_ptr_cgroup()
+            core.c:50: return cgrp->level + (int)ctx->meta->seq_num;
+                3: (79) r1 = *(u64 *)(r1 +0)          ; R1_w=trusted_ptr_bpf_iter_meta()
+                4: (61) r0 = *(u32 *)(r2 +96)         ; R0_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; \
+            0xffffffff)) R2_w=trusted_ptr_cgroup()
+                5: (79) r1 = *(u64 *)(r1 +16)         ; R1_w=scalar()
+                6: (0c) w0 += w1                      ; R0_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; \
+            0xffffffff)) R1_w=scalar()
+            core.c:51: }
+              > 7: (95) exit
+            core_iter: rejected: At program exit the register R0 has smin=0 smax=4294967295 should have been in [0, 1]
+            why: return value out of range
+            The value in R0 at exit is outside the range the program type allows, for example a cgroup program \
+            that must return 0 or 1. The verifier uses the proven range of R0, so a value computed at run time \
+            must be clamped.
+            fix:
+                return ret ? 1 : 0;     /* return only the values the hook accepts */
+            """;
+
+    @Test
+    void explainGroupsTheLogBySourceLineAndSaysWhyAndHowToFix() {
+        CliRun r = CliRun.of("verify", CORE, "--prog", "core_iter", "--explain");
+        assertThat(r.out()).isEqualTo(CORE_ITER_EXPLAINED);
+        assertThat(r.code()).isEqualTo(1);
+        CliRun all = CliRun.of("verify", CORE, "--all", "--explain");
+        assertThat(all.out()).isEqualTo("core_reads: accepted (88 insns processed)\n"
+                + "core_poisoned: accepted (5 insns processed)\n" + CORE_ITER_EXPLAINED);
+        assertThat(all.code()).isEqualTo(1);
+        assertThat(CliRun.of("verify", CORE, "--all", "--explain", "--json").err())
+                .isEqualTo("bpfvm: --explain and --json cannot be used together\n");
+    }
 }
