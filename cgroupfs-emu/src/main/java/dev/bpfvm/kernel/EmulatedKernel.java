@@ -58,6 +58,7 @@ public final class EmulatedKernel {
     private final CgroupTree tree;
     private final Tracing tracing;
     private final Rstat rstat;
+    private final List<CgroupEvents> cgroupListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Bpf bpf;
     private final Map<Integer, LoadedProgram> programs = new TreeMap<>();
     private volatile LoadOptions loadOptions;
@@ -76,6 +77,7 @@ public final class EmulatedKernel {
     public EmulatedKernel(int cpuCount) {
         this.runtime = BpfObject.newRuntime(LoadOptions.defaults().withCpus(cpuCount));
         SeqHelpers.register(runtime.helpers());
+        runtime.helpers().register(dev.bpfvm.kernel.statsmap.CgroupStatsMap.UPDATE);
         KfuncRegistry kfuncs = runtime.kfuncs();
         this.loadOptions = LoadOptions.defaults().withCpus(cpuCount).withRuntime(runtime);
         this.cpus = new Cpus(runtime);
@@ -92,6 +94,9 @@ public final class EmulatedKernel {
 
             @Override
             public void mkdirTracepoint(Cgroup c) {
+                for (CgroupEvents l : cgroupListeners) {
+                    l.mkdirTracepoint(c);
+                }
                 tracing.mkdirTracepoint(c);
             }
 
@@ -107,6 +112,9 @@ public final class EmulatedKernel {
 
             @Override
             public void rmdirTracepoint(Cgroup c) {
+                for (CgroupEvents l : cgroupListeners) {
+                    l.rmdirTracepoint(c);
+                }
                 tracing.rmdirTracepoint(c);
             }
 
@@ -175,6 +183,19 @@ public final class EmulatedKernel {
 
     public Tracing tracing() {
         return tracing;
+    }
+
+    /**
+     * Kernel-side code told of cgroup creation ({@code mkdirTracepoint}, the new cgroup is
+     * linked) and removal ({@code rmdirTracepoint}, unlinked, parent still set), before the
+     * tracing programs run. Other events are not forwarded.
+     */
+    public void addCgroupListener(CgroupEvents l) {
+        cgroupListeners.add(l);
+    }
+
+    public void removeCgroupListener(CgroupEvents l) {
+        cgroupListeners.remove(l);
     }
 
     public Rstat rstat() {

@@ -65,7 +65,8 @@ public final class Maps {
             MapType.CGROUP_STORAGE, MapType.SK_STORAGE, MapType.INODE_STORAGE, MapType.TASK_STORAGE,
             MapType.CGRP_STORAGE);
 
-    static int nextId() {
+    /** A new map id, shared by every map type (maps made outside this module use it too). */
+    public static int nextId() {
         return IDS.incrementAndGet();
     }
 

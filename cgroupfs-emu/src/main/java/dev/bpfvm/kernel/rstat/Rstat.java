@@ -40,8 +40,17 @@ public final class Rstat {
         }
     }
 
+    /**
+     * A subsystem's per-cgroup flush, as Linux's {@code css_rstat_flush} callbacks: called for
+     * each popped cgroup, children before parents, once per CPU it was updated on.
+     */
+    public interface Flusher {
+        void flush(Cgroup cgrp, Cgroup parent, int cpu);
+    }
+
     private final int cpus;
     private final Tracing tracing;
+    private final List<Flusher> flushers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long flushed;
 
     public Rstat(int cpus, Tracing tracing) {
@@ -78,6 +87,16 @@ public final class Rstat {
             pn.children[cpu] = c;
             c = p;
         }
+    }
+
+    /** Adds a flush callback run by every later flush. */
+    public void addFlusher(Flusher f) {
+        flushers.add(f);
+    }
+
+    /** Removes a flush callback (a closed map's). */
+    public void removeFlusher(Flusher f) {
+        flushers.remove(f);
     }
 
     /** Whether {@code c} is marked updated on {@code cpu}. */
@@ -149,6 +168,11 @@ public final class Rstat {
             synchronized (this) {
                 list = pop(cgrp, cpu);
                 flushed += list.size();
+            }
+            for (Flusher f : flushers) {
+                for (Cgroup c : list) {
+                    f.flush(c, c.parent(), cpu);
+                }
             }
             tracing.rstatFlush(runCpu, task, list, cpu);
         }

@@ -234,7 +234,9 @@ public final class Bpf {
      */
     public int mapCreate(BpfProcess p, MapAttr attr, int tokenFd) {
         check(p, BpfCmd.MAP_CREATE, withToken(p, attr, tokenFd));
-        BpfMap m = call(() -> Maps.create(attr, kernel.runtime()));
+        BpfMap m = call(() -> attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS
+                ? dev.bpfvm.kernel.statsmap.CgroupStatsMap.create(attr, kernel)
+                : Maps.create(attr, kernel.runtime()));
         return mapInstall(p, m);
     }
 
