@@ -1,5 +1,6 @@
 package dev.bpfvm.vm.object;
 
+import dev.bpfvm.vm.spi.MapAttr;
 import dev.bpfvm.vm.spi.MapType;
 import java.util.Collections;
 import java.util.List;
@@ -35,19 +36,19 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
                       int numaNode, Pinning pinning, long mapExtra, MapSpec innerMap, List<MapEntry> contents,
                       SortedMap<Integer, String> slots, int btfKeyTypeId, int btfValueTypeId, String section,
                       boolean frozen) {
-    public static final int BPF_F_NO_PREALLOC = 1;
-    public static final int BPF_F_NO_COMMON_LRU = 1 << 1;
-    public static final int BPF_F_NUMA_NODE = 1 << 2;
-    public static final int BPF_F_RDONLY = 1 << 3;
-    public static final int BPF_F_WRONLY = 1 << 4;
-    public static final int BPF_F_STACK_BUILD_ID = 1 << 5;
-    public static final int BPF_F_ZERO_SEED = 1 << 6;
-    public static final int BPF_F_RDONLY_PROG = 1 << 7;
-    public static final int BPF_F_WRONLY_PROG = 1 << 8;
-    public static final int BPF_F_CLONE = 1 << 9;
-    public static final int BPF_F_MMAPABLE = 1 << 10;
-    public static final int BPF_F_PRESERVE_ELEMS = 1 << 11;
-    public static final int BPF_F_INNER_MAP = 1 << 12;
+    public static final int BPF_F_NO_PREALLOC = MapAttr.BPF_F_NO_PREALLOC;
+    public static final int BPF_F_NO_COMMON_LRU = MapAttr.BPF_F_NO_COMMON_LRU;
+    public static final int BPF_F_NUMA_NODE = MapAttr.BPF_F_NUMA_NODE;
+    public static final int BPF_F_RDONLY = MapAttr.BPF_F_RDONLY;
+    public static final int BPF_F_WRONLY = MapAttr.BPF_F_WRONLY;
+    public static final int BPF_F_STACK_BUILD_ID = MapAttr.BPF_F_STACK_BUILD_ID;
+    public static final int BPF_F_ZERO_SEED = MapAttr.BPF_F_ZERO_SEED;
+    public static final int BPF_F_RDONLY_PROG = MapAttr.BPF_F_RDONLY_PROG;
+    public static final int BPF_F_WRONLY_PROG = MapAttr.BPF_F_WRONLY_PROG;
+    public static final int BPF_F_CLONE = MapAttr.BPF_F_CLONE;
+    public static final int BPF_F_MMAPABLE = MapAttr.BPF_F_MMAPABLE;
+    public static final int BPF_F_PRESERVE_ELEMS = MapAttr.BPF_F_PRESERVE_ELEMS;
+    public static final int BPF_F_INNER_MAP = MapAttr.BPF_F_INNER_MAP;
 
     public MapSpec {
         Objects.requireNonNull(name);
