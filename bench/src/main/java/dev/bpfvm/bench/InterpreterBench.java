@@ -1,13 +1,6 @@
 package dev.bpfvm.bench;
 
-import dev.bpfvm.helpers.StandardHelpers;
-import dev.bpfvm.vm.exec.BpfRuntime;
-import dev.bpfvm.vm.exec.ExecContext;
-import dev.bpfvm.vm.exec.Program;
-import dev.bpfvm.vm.isa.Insn;
-import dev.bpfvm.vm.mem.Region;
-import dev.bpfvm.vm.spi.HelperRegistry;
-import java.util.List;
+import dev.bpfvm.vm.exec.Tier;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,41 +24,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class InterpreterBench {
 
-    /** One program with its own runtime, memory and context, as {@code bpfvm run} sets them up. */
-    public static final class Vm {
-        final ExecContext ctx;
-        final Program program;
-        final long r1;
-        final long r2;
-
-        Vm(String name, List<Insn> insns, byte[] memory) {
-            BpfRuntime rt = new BpfRuntime(StandardHelpers.register(new HelperRegistry()));
-            Region mem = rt.memory().register(Region.of(Region.Kind.MEMORY, "mem", memory).build());
-            this.ctx = rt.newContext(0);
-            this.program = new Program(name, insns);
-            this.r1 = mem.address();
-            this.r2 = mem.length();
-        }
-
-        long run() {
-            return ctx.run(program, r1, r2, 0, 0, 0);
-        }
-    }
-
     @State(Scope.Thread)
     public static class Programs {
-        Vm sieve;
-        Vm adler32;
-        Vm copy;
+        BenchVm sieve;
+        BenchVm adler32;
+        BenchVm copy;
         byte[] sieveMem;
         byte[] adlerMem;
         byte[] copyMem;
 
         @Setup
         public void setUp() {
-            sieve = new Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE]);
-            adler32 = new Vm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput());
-            copy = new Vm("copy", BenchPrograms.COPY, BenchPrograms.copyInput());
+            sieve = new BenchVm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.INTERPRETER);
+            adler32 = new BenchVm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput(), Tier.INTERPRETER);
+            copy = new BenchVm("copy", BenchPrograms.COPY, BenchPrograms.copyInput(), Tier.INTERPRETER);
             sieveMem = new byte[BenchPrograms.SIEVE_SIZE];
             adlerMem = BenchPrograms.checksumInput();
             copyMem = BenchPrograms.copyInput();

@@ -1,15 +1,6 @@
 package dev.bpfvm.bench;
 
-import dev.bpfvm.helpers.StandardHelpers;
-import dev.bpfvm.vm.exec.BpfRuntime;
-import dev.bpfvm.vm.exec.ExecContext;
-import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.Tier;
-import dev.bpfvm.vm.isa.Insn;
-import dev.bpfvm.vm.jit.JitCompiler;
-import dev.bpfvm.vm.mem.Region;
-import dev.bpfvm.vm.spi.HelperRegistry;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,43 +24,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class JitBench {
 
-    /** One program with its own runtime, memory and context, interpreted or compiled. */
-    public static final class Vm {
-        final ExecContext ctx;
-        final Program program;
-        final long r1;
-        final long r2;
-
-        public Vm(String name, List<Insn> insns, byte[] memory, Tier tier) {
-            BpfRuntime rt = new BpfRuntime(StandardHelpers.register(new HelperRegistry()));
-            Region mem = rt.memory().register(Region.of(Region.Kind.MEMORY, "mem", memory).build());
-            this.ctx = rt.newContext(0);
-            this.program = new Program(name, insns);
-            if (tier == Tier.JIT) {
-                program.installCompiledCode(JitCompiler.compile(program));
-            }
-            this.r1 = mem.address();
-            this.r2 = mem.length();
-        }
-
-        public long run() {
-            return ctx.run(program, r1, r2, 0, 0, 0);
-        }
-    }
-
     /** Each program in both tiers, and the baselines' inputs. */
     @State(Scope.Thread)
     public static class Programs {
-        Vm sieveInterp;
-        Vm sieveJit;
-        Vm adlerInterp;
-        Vm adlerJit;
-        Vm copyInterp;
-        Vm copyJit;
-        Vm strcmpInterp;
-        Vm strcmpJit;
-        Vm switchInterp;
-        Vm switchJit;
+        BenchVm sieveInterp;
+        BenchVm sieveJit;
+        BenchVm adlerInterp;
+        BenchVm adlerJit;
+        BenchVm copyInterp;
+        BenchVm copyJit;
+        BenchVm strcmpInterp;
+        BenchVm strcmpJit;
+        BenchVm switchInterp;
+        BenchVm switchJit;
         byte[] sieveMem;
         byte[] adlerMem;
         byte[] copyMem;
@@ -78,16 +45,16 @@ public class JitBench {
 
         @Setup
         public void setUp() {
-            sieveInterp = new Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.INTERPRETER);
-            sieveJit = new Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.JIT);
-            adlerInterp = new Vm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput(), Tier.INTERPRETER);
-            adlerJit = new Vm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput(), Tier.JIT);
-            copyInterp = new Vm("copy", BenchPrograms.COPY, BenchPrograms.copyInput(), Tier.INTERPRETER);
-            copyJit = new Vm("copy", BenchPrograms.COPY, BenchPrograms.copyInput(), Tier.JIT);
-            strcmpInterp = new Vm("strcmp", BenchPrograms.STRCMP, BenchPrograms.strcmpInput(), Tier.INTERPRETER);
-            strcmpJit = new Vm("strcmp", BenchPrograms.STRCMP, BenchPrograms.strcmpInput(), Tier.JIT);
-            switchInterp = new Vm("switch", BenchPrograms.SWITCH, BenchPrograms.switchInput(), Tier.INTERPRETER);
-            switchJit = new Vm("switch", BenchPrograms.SWITCH, BenchPrograms.switchInput(), Tier.JIT);
+            sieveInterp = new BenchVm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.INTERPRETER);
+            sieveJit = new BenchVm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.JIT);
+            adlerInterp = new BenchVm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput(), Tier.INTERPRETER);
+            adlerJit = new BenchVm("adler32", BenchPrograms.ADLER32, BenchPrograms.checksumInput(), Tier.JIT);
+            copyInterp = new BenchVm("copy", BenchPrograms.COPY, BenchPrograms.copyInput(), Tier.INTERPRETER);
+            copyJit = new BenchVm("copy", BenchPrograms.COPY, BenchPrograms.copyInput(), Tier.JIT);
+            strcmpInterp = new BenchVm("strcmp", BenchPrograms.STRCMP, BenchPrograms.strcmpInput(), Tier.INTERPRETER);
+            strcmpJit = new BenchVm("strcmp", BenchPrograms.STRCMP, BenchPrograms.strcmpInput(), Tier.JIT);
+            switchInterp = new BenchVm("switch", BenchPrograms.SWITCH, BenchPrograms.switchInput(), Tier.INTERPRETER);
+            switchJit = new BenchVm("switch", BenchPrograms.SWITCH, BenchPrograms.switchInput(), Tier.JIT);
             sieveMem = new byte[BenchPrograms.SIEVE_SIZE];
             adlerMem = BenchPrograms.checksumInput();
             copyMem = BenchPrograms.copyInput();
