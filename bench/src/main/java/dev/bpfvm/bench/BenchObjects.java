@@ -34,6 +34,11 @@ public final class BenchObjects {
             return "bench_" + name + ".o";
         }
 
+        /** The committed copy of its input, beside the object. */
+        public String memFile() {
+            return "bench_" + name + ".mem";
+        }
+
         /** The object's function on a fresh copy of its input, in {@code tier}. */
         public BenchVm vm(dev.bpfvm.vm.exec.Tier tier) {
             return BenchVm.object(objectFile(), function, input.get(), tier);
@@ -70,6 +75,22 @@ public final class BenchObjects {
                     "Ethernet/802.1Q/IPv4/TCP/UDP parse of 200 frames, every header bounds-checked"),
             new BenchObject("maplookup", "map_lookups", BenchObjects::maplookupInput, () -> new MapLookups()::run,
                     "a histogram of 4 KiB in an array map: one bpf_map_lookup_elem per byte"));
+
+    /**
+     * Writes each object's input as {@code bench_NAME.mem} into the directory given (the committed
+     * copies live beside the objects in {@code testprogs/src/main/resources/bpf/}, for
+     * {@code bpfvm run bench_NAME.o --mem-in bench_NAME.mem} and for other runtimes):
+     * <pre>java -cp bench/target/benchmarks.jar dev.bpfvm.bench.BenchObjects testprogs/src/main/resources/bpf</pre>
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length != 1) {
+            System.err.println("usage: BenchObjects DIR");
+            System.exit(2);
+        }
+        for (BenchObject o : ALL) {
+            java.nio.file.Files.write(java.nio.file.Path.of(args[0], o.memFile()), o.input().get());
+        }
+    }
 
     /** The object named {@code name}. */
     public static BenchObject byName(String name) {

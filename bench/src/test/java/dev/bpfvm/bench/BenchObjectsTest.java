@@ -3,7 +3,7 @@ package dev.bpfvm.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bpfvm.bench.BenchObjects.BenchObject;
-import dev.bpfvm.kernel.load.MapView;
+import dev.bpfvm.testprogs.TestObjects;
 import dev.bpfvm.vm.exec.Tier;
 import java.util.Map;
 import java.util.function.ToLongFunction;
@@ -100,6 +100,13 @@ class BenchObjectsTest {
             }
         }
         assertThat(total).isEqualTo(3 * BenchObjects.MAPLOOKUP_SIZE);
+    }
+
+    @Test
+    void theCommittedInputsAreTheGeneratedOnes() {
+        for (BenchObject o : BenchObjects.ALL) {
+            assertThat(TestObjects.bytes(o.memFile())).as(o.memFile()).isEqualTo(o.input().get());
+        }
     }
 
     @Test

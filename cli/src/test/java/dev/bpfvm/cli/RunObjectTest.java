@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunObjectTest {
     private static final Pattern JSON = Pattern.compile("\\{\"retval\": (\\d+), \"duration_ns\": (\\d+), \"repeat\": (\\d+), "
-            + "\"tier\": \"(interp|jit)\", \"compile_ns\": (null|\\d+), \"instructions\": (\\d+)\\}\n");
+            + "\"timed_runs\": \\d+, \"tier\": \"(interp|jit)\", \"compile_ns\": (null|\\d+), \"instructions\": (\\d+)\\}\n");
 
     @TempDir
     Path dir;
