@@ -136,7 +136,9 @@ for f in "$src"/bench/*.c; do
 	for v in v3 v4; do
 		o="$out/bench_$name.o"
 		[ $v = v4 ] && o="$out/bench_$name.v4.o"
-		(cd "$src/bench" && "$CLANG" $common -g -fdebug-prefix-map="$src/bench=bench" -mcpu=$v -c "$name.c" -o "$o")
+		# from $src, so that the file names in the debug info (bench/NAME.c) lead clang to the
+		# source text it puts into the BTF line info
+		(cd "$src" && "$CLANG" $common -g -mcpu=$v -c "bench/$name.c" -o "$o")
 	done
 	if [ "$(code_of "$out/bench_$name.v4.o")" = "$(code_of "$out/bench_$name.o")" ]; then
 		rm "$out/bench_$name.v4.o"

@@ -367,81 +367,105 @@ public final class BenchObjects {
         return m[off] & 0xff | (m[off + 1] & 0xff) << 8 | (m[off + 2] & 0xff) << 16 | (m[off + 3] & 0xff) << 24;
     }
 
+    /** What parse_frame returns (parse.h). */
+    public static final int FRAME_TCP = 0;
+    public static final int FRAME_UDP = 1;
+    public static final int FRAME_OTHER = 2;
+    public static final int FRAME_BAD = 3;
+
+    /**
+     * parse_frame of parse.h: the kind of the frame at {@code m[p..end)}; an IPv4 frame parsed to
+     * its end also goes into {@code hash[0]}.
+     */
+    public static int parseFrame(byte[] m, int p, int end, int[] hash) {
+        if (p + 14 > end) {
+            return FRAME_BAD;
+        }
+        int proto = be16(m, p + 12);
+        p += 14;
+        if (proto == 0x8100) {
+            if (p + 4 > end) {
+                return FRAME_BAD;
+            }
+            proto = be16(m, p + 2);
+            p += 4;
+        }
+        if (proto != 0x0800) {
+            return FRAME_OTHER;
+        }
+        if (p + 20 > end) {
+            return FRAME_BAD;
+        }
+        int ihl = (m[p] & 15) * 4;
+        if ((m[p] & 0xff) >> 4 != 4 || ihl < 20 || p + ihl > end) {
+            return FRAME_BAD;
+        }
+        int l4 = m[p + 9] & 0xff;
+        int saddr = le32(m, p + 12);
+        int daddr = le32(m, p + 16);
+        int frag = be16(m, p + 6) & 0x1fff;
+        p += ihl;
+        int ports = 0;
+        int kind;
+        if (frag != 0) {
+            kind = FRAME_OTHER;
+        } else if (l4 == 6) {
+            if (p + 20 > end || (m[p + 12] & 0xff) >> 4 < 5) {
+                return FRAME_BAD;
+            }
+            ports = be16(m, p) << 16 | be16(m, p + 2);
+            kind = FRAME_TCP;
+        } else if (l4 == 17) {
+            if (p + 8 > end) {
+                return FRAME_BAD;
+            }
+            ports = be16(m, p) << 16 | be16(m, p + 2);
+            kind = FRAME_UDP;
+        } else {
+            kind = FRAME_OTHER;
+        }
+        int h = hash[0];
+        h = (h ^ saddr) * 16777619;
+        h = (h ^ daddr) * 16777619;
+        h = (h ^ ports) * 16777619;
+        h = (h ^ l4) * 16777619;
+        hash[0] = h;
+        return kind;
+    }
+
     public static long parsePackets(byte[] m) {
-        int hash = 0x811c9dc5;
-        long tcp = 0;
-        long udp = 0;
-        long other = 0;
-        long bad = 0;
+        int[] hash = {0x811c9dc5};
+        long[] count = new long[4];
         int len = m.length;
         int off = 0;
         while (off + 2 <= len) {
             int flen = m[off] & 0xff | (m[off + 1] & 0xff) << 8;
             int p = off + 2;
-            int end = p + flen;
             off += 2 + flen;
             if (off > len) {
-                bad++;
+                count[FRAME_BAD]++;
                 break;
             }
-            if (p + 14 > end) {
-                bad++;
-                continue;
-            }
-            int proto = be16(m, p + 12);
-            p += 14;
-            if (proto == 0x8100) {
-                if (p + 4 > end) {
-                    bad++;
-                    continue;
-                }
-                proto = be16(m, p + 2);
-                p += 4;
-            }
-            if (proto != 0x0800) {
-                other++;
-                continue;
-            }
-            if (p + 20 > end) {
-                bad++;
-                continue;
-            }
-            int ihl = (m[p] & 15) * 4;
-            if ((m[p] & 0xff) >> 4 != 4 || ihl < 20 || p + ihl > end) {
-                bad++;
-                continue;
-            }
-            int l4 = m[p + 9] & 0xff;
-            int saddr = le32(m, p + 12);
-            int daddr = le32(m, p + 16);
-            int frag = be16(m, p + 6) & 0x1fff;
-            p += ihl;
-            int ports = 0;
-            if (frag != 0) {
-                other++;
-            } else if (l4 == 6) {
-                if (p + 20 > end || (m[p + 12] & 0xff) >> 4 < 5) {
-                    bad++;
-                    continue;
-                }
-                ports = be16(m, p) << 16 | be16(m, p + 2);
-                tcp++;
-            } else if (l4 == 17) {
-                if (p + 8 > end) {
-                    bad++;
-                    continue;
-                }
-                ports = be16(m, p) << 16 | be16(m, p + 2);
-                udp++;
-            } else {
-                other++;
-            }
-            hash = (hash ^ saddr) * 16777619;
-            hash = (hash ^ daddr) * 16777619;
-            hash = (hash ^ ports) * 16777619;
-            hash = (hash ^ l4) * 16777619;
+            count[parseFrame(m, p, p + flen, hash)]++;
         }
-        return (hash & 0xffffffffL) << 32 | (tcp & 0xff) << 24 | (udp & 0xff) << 16 | (other & 0xff) << 8 | bad & 0xff;
+        return (hash[0] & 0xffffffffL) << 32 | (count[FRAME_TCP] & 0xff) << 24 | (count[FRAME_UDP] & 0xff) << 16
+                | (count[FRAME_OTHER] & 0xff) << 8 | count[FRAME_BAD] & 0xff;
+    }
+
+    /** The frames of {@link #parserInput()}, each a copy (the last, cut-short record left out). */
+    public static List<byte[]> parserFrames() {
+        byte[] m = parserInput();
+        List<byte[]> out = new java.util.ArrayList<>();
+        int off = 0;
+        while (off + 2 <= m.length) {
+            int flen = m[off] & 0xff | (m[off + 1] & 0xff) << 8;
+            if (off + 2 + flen > m.length) {
+                break;
+            }
+            out.add(java.util.Arrays.copyOfRange(m, off + 2, off + 2 + flen));
+            off += 2 + flen;
+        }
+        return out;
     }
 
     /** The map-lookup program's baseline: the array map is a {@code long[256]} that persists across runs. */
