@@ -10,6 +10,8 @@ import dev.bpfvm.vm.jit.Jit;
 import dev.bpfvm.vm.jit.JitOptions;
 import dev.bpfvm.vm.jit.TierPolicy;
 import dev.bpfvm.vm.mem.Region;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * A raw run of a function on a memory buffer, timed in the process. Prints {@code retval: N}
  * (r0, unsigned decimal) and {@code duration: D ns} (the average per run over the second half
- * of the runs: the first half is the warm-up), and with
+ * of the runs: the first half is the warm-up; {@code --json} adds the thread's CPU time per run,
+ * which a busy machine disturbs less), and with
  * {@code --tier jit} also {@code compile: D ns}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -172,14 +175,18 @@ final class RunCommand implements Callable<Integer> {
         for (int i = 0; i < warmup; i++) {
             r0 = run.run(p);
         }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (int i = warmup; i < repeat; i++) {
             r0 = run.run(p);
         }
         long average = (System.nanoTime() - start) / (repeat - warmup);
+        long cpuAverage = (threads.getCurrentThreadCpuTime() - cpuStart) / (repeat - warmup);
         String ranIn = run.lastTier().label();
         if (json) {
             io.out().println("{\"retval\": " + Long.toUnsignedString(r0) + ", \"duration_ns\": " + average
+                    + ", \"cpu_ns\": " + cpuAverage
                     + ", \"repeat\": " + repeat + ", \"timed_runs\": " + (repeat - warmup) + ", \"tier\": \"" + ranIn + "\", \"compile_ns\": "
                     + (compile < 0 ? "null" : Long.toString(compile)) + ", \"instructions\": " + run.executed() + "}");
         } else {
