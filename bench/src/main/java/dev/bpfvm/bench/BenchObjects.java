@@ -51,8 +51,6 @@ public final class BenchObjects {
     public static final int LOG2_VALUES = 1024;
     /** Bytes memcpy copies (its memory is twice as large). */
     public static final int MEMCPY_HALF = 32_771;
-    /** Bytes of each string strcmp compares. */
-    public static final int STRCMP_HALF = 4096;
     /** Operation bytes the switch dispatcher runs. */
     public static final int SWITCH_SIZE = 8192;
     /** Frames in the parser's capture. */
@@ -67,7 +65,7 @@ public final class BenchObjects {
                     "integer log2 by halving shifts over 1,024 u64 values"),
             new BenchObject("memcpy", "memcpy_bench", BenchObjects::memcpyInput, () -> BenchObjects::memcpy,
                     "copies 32 KiB (+3 bytes) into the second half, 8 bytes at a time"),
-            new BenchObject("strcmp", "strcmp_bench", BenchObjects::strcmpInput, () -> BenchObjects::strcmp,
+            new BenchObject("strcmp", "strcmp_bench", BenchPrograms::strcmpInput, () -> BenchPrograms::strcmp,
                     "strcmp of two 4 KiB strings that differ in the last byte"),
             new BenchObject("switch", "switch_dispatch", BenchObjects::switchInput, () -> BenchObjects::switchDispatch,
                     "a 16-way switch over 8 KiB of byte-code (a tree of compares)"),
@@ -132,27 +130,17 @@ public final class BenchObjects {
         return b;
     }
 
-    /** Two equal NUL-free strings but for the last byte. */
-    public static byte[] strcmpInput() {
-        byte[] b = new byte[2 * STRCMP_HALF];
-        Random r = new Random(4);
-        for (int i = 0; i < STRCMP_HALF; i++) {
-            b[i] = (byte) (1 + r.nextInt(255));
-            b[STRCMP_HALF + i] = b[i];
-        }
-        b[2 * STRCMP_HALF - 1] = (byte) (b[STRCMP_HALF - 1] == (byte) 0xff ? 0x01 : b[STRCMP_HALF - 1] + 1);
-        return b;
-    }
-
     public static byte[] switchInput() {
-        byte[] b = new byte[SWITCH_SIZE];
-        new Random(5).nextBytes(b);
-        return b;
+        return randomBytes(SWITCH_SIZE, 5);
     }
 
     public static byte[] maplookupInput() {
-        byte[] b = new byte[MAPLOOKUP_SIZE];
-        new Random(6).nextBytes(b);
+        return randomBytes(MAPLOOKUP_SIZE, 6);
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
         return b;
     }
 
@@ -314,21 +302,6 @@ public final class BenchObjects {
             sum += m[i] & 0xff;
         }
         return sum;
-    }
-
-    public static long strcmp(byte[] m) {
-        int half = m.length / 2;
-        for (int i = 0; i < half; i++) {
-            int x = m[i] & 0xff;
-            int y = m[half + i] & 0xff;
-            if (x != y) {
-                return x - y;
-            }
-            if (x == 0) {
-                return 0;
-            }
-        }
-        return 0;
     }
 
     public static long switchDispatch(byte[] m) {
