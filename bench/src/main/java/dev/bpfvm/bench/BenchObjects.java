@@ -1,5 +1,6 @@
 package dev.bpfvm.bench;
 
+import dev.bpfvm.vm.exec.Tier;
 import java.io.ByteArrayOutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -29,7 +30,7 @@ public final class BenchObjects {
      * @param description one line for the README's table
      */
     public record BenchObject(String name, String function, Supplier<byte[]> input,
-                              Supplier<ToLongFunction<byte[]>> baseline, String description) {
+                              Supplier<ToLongFunction<byte[]>> baseline, String description) implements BenchCase {
         public String objectFile() {
             return "bench_" + name + ".o";
         }
@@ -40,7 +41,8 @@ public final class BenchObjects {
         }
 
         /** The object's function on a fresh copy of its input, in {@code tier}. */
-        public BenchVm vm(dev.bpfvm.vm.exec.Tier tier) {
+        @Override
+        public BenchVm vm(Tier tier) {
             return BenchVm.object(objectFile(), function, input.get(), tier);
         }
     }

@@ -61,7 +61,7 @@ public final class TierComparison {
     static void objectRow(BenchObjects.BenchObject o) {
         BenchVm interp = o.vm(Tier.INTERPRETER);
         BenchVm jit = o.vm(Tier.JIT);
-        LongSupplier java = ObjectBench.runner(o, "java");
+        LongSupplier java = o.runner("java");
         interp.run();
         long insns = interp.executed();
         int runs = (int) Math.max(10, Math.min(2000, 4_000_000 / insns));
