@@ -147,6 +147,24 @@ class BenchObjectsTest {
         }
     }
 
+    /** The -mcpu=v4 builds kept (where their code differs) compute the same, in both tiers. */
+    @Test
+    void v4BuildsComputeTheSame() {
+        int builds = 0;
+        for (BenchObject o : BenchObjects.ALL) {
+            String v4 = "bench_" + o.name() + ".v4.o";
+            if (!TestObjects.names().contains(v4)) {
+                continue;
+            }
+            builds++;
+            for (Tier tier : new Tier[] {Tier.INTERPRETER, Tier.JIT}) {
+                BenchVm vm = BenchVm.object(v4, o.function(), o.input().get(), tier);
+                assertThat(vm.run()).as(v4 + " " + tier).isEqualTo(EXPECTED.get(o.name())[0]);
+            }
+        }
+        assertThat(builds).isEqualTo(1); // bench_parser.v4.o
+    }
+
     @Test
     void theCommittedInputsAreTheGeneratedOnes() {
         for (BenchObject o : BenchObjects.ALL) {
