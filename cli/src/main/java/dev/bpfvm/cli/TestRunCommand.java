@@ -126,7 +126,7 @@ final class TestRunCommand implements Callable<Integer> {
                 throw e;
             }
             if (json) {
-                io.out().println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"retval\": null, \"duration_ns\": null,"
+                io.out().println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"retval\": null, \"duration_ns\": null, \"cpu_ns\": null,"
                         + " \"data_out\": null, \"error\": " + ObjectRuns.json(msg) + "}");
             } else if (which.all) {
                 io.err().println("bpfvm: " + prefix + msg);
@@ -137,7 +137,7 @@ final class TestRunCommand implements Callable<Integer> {
         }
         if (json) {
             io.out().println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"retval\": " + r.retval()
-                    + ", \"duration_ns\": " + r.durationNs() + ", \"data_out\": "
+                    + ", \"duration_ns\": " + r.durationNs() + ", \"cpu_ns\": " + r.cpuNs() + ", \"data_out\": "
                     + ObjectRuns.json(ObjectRuns.hex(r.dataOut())) + ", \"tier\": \"" + p.program().tier().label()
                     + "\", \"error\": null}");
         } else {

@@ -57,10 +57,10 @@ class TestRunCommandTest {
     @Test
     void jsonHasOneObjectPerProgram() {
         CliRun r = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--data-hex", UDP, "--json");
-        assertThat(r.out()).matches("\\{\"name\": \"xdp_too_far\", \"retval\": 2, \"duration_ns\": \\d+, \"data_out\": \""
+        assertThat(r.out()).matches("\\{\"name\": \"xdp_too_far\", \"retval\": 2, \"duration_ns\": \\d+, \"cpu_ns\": \\d+, \"data_out\": \""
                 + UDP.replace(" ", "") + "\", \"tier\": \"interp\", \"error\": null\\}\n");
         CliRun bad = CliRun.of("test-run", TESTRUN, "--prog", "sock_count", "--data-hex", "00", "--json");
-        assertThat(bad.out()).isEqualTo("{\"name\": \"sock_count\", \"retval\": null, \"duration_ns\": null,"
+        assertThat(bad.out()).isEqualTo("{\"name\": \"sock_count\", \"retval\": null, \"duration_ns\": null, \"cpu_ns\": null,"
                 + " \"data_out\": null, \"error\": \"program sock_count: test run: data_in must be an Ethernet frame"
                 + " of 14..3712 bytes (1 given) (EINVAL)\"}\n");
         assertThat(bad.code()).isEqualTo(2);
@@ -74,8 +74,8 @@ class TestRunCommandTest {
                 "--json", "--repeat", "5");
         assertThat(interp.out()).contains("\"retval\": 2,").contains("\"tier\": \"interp\"");
         assertThat(jit.out()).contains("\"retval\": 2,").contains("\"tier\": \"jit\"");
-        assertThat(jit.out().replaceAll("\"duration_ns\": \\d+", "").replace("jit", "interp"))
-                .isEqualTo(interp.out().replaceAll("\"duration_ns\": \\d+", ""));
+        assertThat(jit.out().replaceAll("\"(duration|cpu)_ns\": \\d+", "").replace("jit", "interp"))
+                .isEqualTo(interp.out().replaceAll("\"(duration|cpu)_ns\": \\d+", ""));
         CliRun bad = CliRun.of("test-run", TESTRUN, "--prog", "xdp_too_far", "--tier", "fast");
         assertThat(bad.code()).isEqualTo(2);
     }

@@ -14,6 +14,8 @@ import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.TaskView;
 import dev.bpfvm.vm.spi.TracingArgs;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 
 /**
@@ -105,13 +107,16 @@ public final class TestRun {
             for (int i = 0; i < warmup; i++) {
                 r0 = ec.run(p, r1, 0, 0, 0, 0);
             }
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpuStart = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             for (int i = warmup; i < runs; i++) {
                 r0 = ec.run(p, r1, 0, 0, 0, 0);
             }
             long duration = (System.nanoTime() - start) / (runs - warmup);
+            long cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / (runs - warmup);
             return new TestRunResult(r0 & 0xffffffffL, dataOut, ctxOut == null ? null : ctxOut.get(), duration,
-                    ec.executed());
+                    cpu, ec.executed());
         } finally {
             rt.memory().unregister(ec.stackRegion());
         }

@@ -9,9 +9,12 @@ package dev.bpfvm.kernel.testrun;
  * @param durationNs average wall time per run in nanoseconds, measured in the process over the
  *                   second half of the {@code repeat} runs (the first half, rounded down, is the
  *                   warm-up; a single run is timed cold)
+ * @param cpuNs      the thread's CPU time per timed run in nanoseconds (bpfvm's addition: what a
+ *                   busy machine disturbs far less than the wall time)
  * @param executed   instructions executed by the last run (bpfvm's addition)
  */
-public record TestRunResult(long retval, byte[] dataOut, byte[] ctxOut, long durationNs, long executed) {
+public record TestRunResult(long retval, byte[] dataOut, byte[] ctxOut, long durationNs, long cpuNs,
+                            long executed) {
     public TestRunResult {
         dataOut = dataOut == null ? new byte[0] : dataOut;
         ctxOut = ctxOut == null ? new byte[0] : ctxOut;
@@ -19,6 +22,6 @@ public record TestRunResult(long retval, byte[] dataOut, byte[] ctxOut, long dur
 
     /** The same result with other outputs (data_out and ctx_out are filled in after the run). */
     public TestRunResult withOutputs(byte[] data, byte[] ctx) {
-        return new TestRunResult(retval, data, ctx, durationNs, executed);
+        return new TestRunResult(retval, data, ctx, durationNs, cpuNs, executed);
     }
 }
