@@ -31,13 +31,14 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Runs a function with r1 = a writable copy of the memory (0 when none is given) and",
-            "r2 = its length, and prints r0 as an unsigned decimal and the average time per run",
-            "(measured in the process over the second half of the runs, after the first half warmed",
-            "up; the memory is not reset between repeats). FILE is a BPF",
-            "object (any program or global function, .text ones included, with the subprograms it",
-            "calls), assembler text (.s) or raw bytecode. --tier jit compiles and warms up before",
-            "the timed runs and also prints the compile time."})
+            "Runs a function with r1 = a writable copy of the memory (0 when none is",
+            "given) and r2 = its length, and prints r0 as an unsigned decimal and the",
+            "average time per run, measured in the process over the second half of the",
+            "runs after the first half warmed up (the memory is not reset between",
+            "repeats). FILE is a BPF object (any program or global function, .text ones",
+            "included, with the subprograms it calls), assembler text (.s) or raw",
+            "bytecode. --tier jit compiles and warms up before the timed runs and also",
+            "prints the compile time."})
 final class RunCommand implements Callable<Integer> {
     /** Warm-up of --tier jit: this many runs at most... */
     static final int WARMUP_RUNS = 10_000;
@@ -60,7 +61,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--mem-in", paramLabel = "FILE", description = "The memory: the raw bytes of FILE.")
     Path memIn;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Runs N times (default 1).")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+            description = "Runs N times (default 1): the first N/2 warm up, the rest are timed.")
     int repeat;
 
     @Option(names = "--tier", paramLabel = "TIER", defaultValue = "auto", converter = TierConverter.class,

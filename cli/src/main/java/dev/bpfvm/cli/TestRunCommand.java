@@ -18,15 +18,18 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code BPF_PROG_TEST_RUN} of programs of an object file. Prints {@code retval: N} (u32, as
- * Linux reports it) and {@code duration: D ns} (average per run); with {@code --all} each line
- * is prefixed by the program's name; {@code --json} prints one object per program per line.
+ * Linux reports it) and {@code duration: D ns} (average per run over the second half of the
+ * runs, after the first half warmed up); with {@code --all} each line is prefixed by the
+ * program's name; {@code --json} prints one object per program per line.
  */
 @Command(name = "test-run", mixinStandardHelpOptions = true,
         description = {
-            "Loads FILE.o and runs programs as BPF_PROG_TEST_RUN does: data_in is an Ethernet frame",
-            "for socket filters, tc, cgroup_skb and XDP; ctx_in the context (__sk_buff, xdp_md, u64",
-            "arguments, pt_regs, a tracepoint record, syscall arguments). Prints retval and the",
-            "average duration per run (measured in the process). Trace output goes to stderr."})
+            "Loads FILE.o and runs programs as BPF_PROG_TEST_RUN does: data_in is an",
+            "Ethernet frame for socket filters, tc, cgroup_skb and XDP; ctx_in the",
+            "context (__sk_buff, xdp_md, u64 arguments, pt_regs, a tracepoint record,",
+            "syscall arguments). Prints retval and the average duration per run,",
+            "measured in the process over the second half of the --repeat runs after",
+            "the first half warmed up. Trace output goes to stderr."})
 final class TestRunCommand implements Callable<Integer> {
     private final Io io;
 
