@@ -29,7 +29,41 @@ public final class Verifier {
 
     /** Verifies; a rejection is a result, not an exception. */
     public static VerifierResult verify(VerifierInput input) {
+        return verify(new Env(input));
+    }
+
+    /**
+     * Verifies and records every instruction visit: the path structure of all of them, and the state of
+     * the first and the last {@code keepStates} visits (the others have a null state). For the log to be
+     * aligned with the visits ({@link VerifierVisit#logPos()}), verify at log level 2.
+     */
+    public static VerifierTrace trace(VerifierInput input, int keepStates) {
+        if (keepStates < 1) {
+            throw new IllegalArgumentException("keepStates must be positive: " + keepStates);
+        }
         Env env = new Env(input);
+        env.visits = new VisitRecorder(keepStates);
+        VerifierResult r = verify(env);
+        List<String> insns = new ArrayList<>();
+        List<SourceLine> sources = new ArrayList<>();
+        for (int pc = 0; pc < env.len; pc++) {
+            if (env.isSecondHalf(pc)) {
+                insns.add(null);
+            } else {
+                String text;
+                try {
+                    text = env.opts.printer().print(pc, env.insn(pc), env.symbols());
+                } catch (RuntimeException e) {
+                    text = "(invalid instruction)";
+                }
+                insns.add(text);
+            }
+            sources.add(env.sourceLine(pc));
+        }
+        return new VerifierTrace(r, env.visits.visits, insns, sources);
+    }
+
+    private static VerifierResult verify(Env env) {
         Errno errno = null;
         String message = null;
         try {
