@@ -1,5 +1,6 @@
 package dev.bpfvm.cli;
 
+import dev.bpfvm.verifier.InsnPrinter;
 import dev.bpfvm.verifier.KernelTypes;
 import dev.bpfvm.verifier.ObjectPrograms;
 import dev.bpfvm.verifier.ProgramTypes;
@@ -8,14 +9,18 @@ import dev.bpfvm.verifier.VerifierException;
 import dev.bpfvm.verifier.VerifierInput;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
+import dev.bpfvm.vm.exec.SourceLine;
+import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.ProgramType;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,6 +36,22 @@ final class Verification {
 
     /** Verifies a linked program of an object; a type bpfvm cannot verify is a rejection. */
     static VerifierResult verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
+        return verify(object, linked, rt, options, false).result();
+    }
+
+    /** The number of visits at each end of a verification whose states {@code --html} keeps. */
+    static final int TRACE_KEEP_STATES = 10_000;
+
+    /**
+     * Verifies a linked program of an object recording every instruction visit ({@link Verifier#trace}),
+     * for {@code --html}; a rejection before checking starts has no visits.
+     */
+    static VerifierTrace trace(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
+        return verify(object, linked, rt, options, true);
+    }
+
+    private static VerifierTrace verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt,
+            VerifierOptions options, boolean traced) {
         LinkedProgram l = linked;
         if (linked.spec().type() == ProgramType.UNSPEC) {
             ProgramSpec s = linked.spec();
@@ -42,13 +63,39 @@ final class Verification {
         try {
             in = ObjectPrograms.input(object, l, rt.helpers(), rt.kfuncs(), options, KernelTypes.emulated());
         } catch (VerifierException e) {
-            return rejection(e);
+            return untraced(rejection(e), l.program(), traced);
         } catch (RuntimeException e) {
             // what the verifier would call its own internal error: a rejection, never a stack trace
             String msg = "verifier internal error: " + e;
-            return new VerifierResult(false, msg + "\n", msg, Errno.EFAULT, 0, 0, 0, 0, 0, -1, null, List.of());
+            return untraced(new VerifierResult(false, msg + "\n", msg, Errno.EFAULT, 0, 0, 0, 0, 0, -1, null,
+                    List.of()), l.program(), traced);
         }
-        return Verifier.verify(in);
+        if (traced) {
+            return Verifier.trace(in, TRACE_KEEP_STATES);
+        }
+        return untraced(Verifier.verify(in), l.program(), false);
+    }
+
+    /** A result with no visits, and (for a trace) the program's instructions and source lines. */
+    private static VerifierTrace untraced(VerifierResult r, Program p, boolean traced) {
+        List<String> insns = new ArrayList<>();
+        List<SourceLine> sources = new ArrayList<>();
+        if (!traced) {
+            return new VerifierTrace(r, List.of(), insns, sources);
+        }
+        InsnPrinter printer = InsnPrinter.kernel();
+        for (int pc = 0; pc < p.slotCount(); pc++) {
+            Insn insn = p.insnAt(pc);
+            insns.add(insn != null ? printer.print(pc, insn) : null);
+            SourceLine line;
+            try {
+                line = p.sourceLine(pc);
+            } catch (RuntimeException e) {
+                line = null;
+            }
+            sources.add(line);
+        }
+        return new VerifierTrace(r, List.of(), insns, sources);
     }
 
     /** Verifies raw code (no object): syscall rules, no maps. */

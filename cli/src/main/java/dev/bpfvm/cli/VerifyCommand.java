@@ -5,11 +5,15 @@ import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
+import dev.bpfvm.verifier.explain.LogExplorer;
 import dev.bpfvm.verifier.explain.Rejections;
 import dev.bpfvm.verifier.explain.SourceGroupedLog;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +35,9 @@ import picocli.CommandLine.Parameters;
             "(without --all) or of every program (with --log-level). Exit 0 when all are",
             "accepted, 1 when one is rejected, 2 when the object cannot be loaded. With --explain,",
             "a rejected program's log is grouped by source line with the failing instruction",
-            "marked '>', and the rejection is followed by why it happens and how to fix it."})
+            "marked '>', and the rejection is followed by why it happens and how to fix it.",
+            "With --html OUT.html, writes a self-contained page to explore the verification: the",
+            "program by source line, the level-2 log, and the state at each visit of an instruction."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 
@@ -59,6 +65,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Prints one JSON object per program (one per line).")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "OUT.html",
+            description = "Writes a self-contained HTML page exploring the verification of the chosen programs "
+                    + "(a program selector for several); prints one line per program.")
+    Path html;
+
     VerifyCommand(Io io) {
         this.io = io;
     }
@@ -74,6 +85,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (explain && json) {
             throw new CliException("--explain and --json cannot be used together");
         }
+        if (html != null && (explain || json || logLevel != null)) {
+            throw new CliException("--html cannot be used with --explain, --json or --log-level");
+        }
         VerifierOptions options = VerifierOptions.defaults().withLogLevel(logLevel != null ? logLevel : 1)
                 .withUnprivileged(unpriv);
         byte[] bytes = ProgramFiles.read(file);
@@ -81,6 +95,9 @@ final class VerifyCommand implements Callable<Integer> {
         // the maps are created and the programs linked as for a load; the verifier runs below, per program
         try (BpfObject obj = open(bytes, kernel)) {
             List<BpfProgram> chosen = choose(obj);
+            if (html != null) {
+                return writeHtml(obj, chosen, options.withLogLevel(2));
+            }
             boolean rejected = false;
             PrintStream out = io.out();
             for (BpfProgram p : chosen) {
@@ -104,6 +121,23 @@ final class VerifyCommand implements Callable<Integer> {
             }
             return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
         }
+    }
+
+    /** {@code --html}: traces each program at log level 2 and writes the explorer page. */
+    private int writeHtml(BpfObject obj, List<BpfProgram> chosen, VerifierOptions options) {
+        List<LogExplorer.Program> pages = new ArrayList<>();
+        boolean rejected = false;
+        for (BpfProgram p : chosen) {
+            VerifierTrace t = Verification.trace(obj.spec(), p.linked(), obj.runtime(), options);
+            VerifierResult r = t.result();
+            rejected |= !r.accepted();
+            ProgramSpec spec = p.linked().spec();
+            pages.add(new LogExplorer.Program(p.name(), spec.section(), spec.type().kernelName(), t));
+            io.out().println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
+                    : p.name() + ": rejected: " + r.message());
+        }
+        ProgramFiles.write(html, HtmlExplorer.page(pages).getBytes(StandardCharsets.UTF_8));
+        return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
     }
 
     private BpfObject open(byte[] bytes, EmulatedKernel kernel) {
