@@ -212,8 +212,7 @@ public final class LogExplorer {
                 index[i] = marker;
                 continue;
             }
-            int end = i + 1 < starts.size() ? starts.get(i + 1) - 1 : log.length();
-            String text = log.substring(s, Math.max(s, end));
+            String text = lineText(log, starts, i);
             index[i] = lines.size();
             lines.add(text);
             insns.add(lineInsn(text));
@@ -250,6 +249,16 @@ public final class LogExplorer {
             return Integer.parseInt(m.group(1));
         }
         return -1;
+    }
+
+    /** Line {@code i} of the log without its newline. */
+    private static String lineText(String log, List<Integer> starts, int i) {
+        int s = starts.get(i);
+        int end = i + 1 < starts.size() ? starts.get(i + 1) - 1 : log.length();
+        if (end > s && log.charAt(end - 1) == '\n') {
+            end--;
+        }
+        return log.substring(s, Math.max(s, end));
     }
 
     private static List<Integer> lineStarts(String log) {
@@ -289,9 +298,7 @@ public final class LogExplorer {
 
     /** The state change printed after an instruction on its line ({@code ; R0_w=0}), or null. */
     private static String after(String log, List<Integer> starts, int line, int insn, String text) {
-        int s = starts.get(line);
-        int end = line + 1 < starts.size() ? starts.get(line + 1) - 1 : log.length();
-        String l = log.substring(s, Math.max(s, end));
+        String l = lineText(log, starts, line);
         String prefix = insn + ": " + text;
         if (text == null || !l.startsWith(prefix)) {
             return null;
