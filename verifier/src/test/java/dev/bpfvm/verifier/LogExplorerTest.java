@@ -93,4 +93,15 @@ class LogExplorerTest {
         assertThat(json).contains("\"path\": [],\n\"pathVisits\": [],");
         assertThat(json).endsWith("\"errorLine\": -1}]}");
     }
+
+    @Test
+    void aVisitInACalledFunctionHasItsFrameNumberAndTheFramesRegisters() {
+        VerifierTrace t = Verifier.trace(Vt.of("r1 = 5", "call f", "exit", "f:", "r0 = r1", "exit").kernelPrinter()
+                .logLevel(2).input(), 10);
+        assertThat(t.visits().get(2).state()).isEqualTo("frame1: R1_w=5 R10=fp0");
+        String json = LogExplorer.json(List.of(new LogExplorer.Program("calls", null, null, t)));
+        assertThat(json).contains("""
+                {"n": 2, "insn": 3, "parent": 1, "from": -1, "pruned": false, "frame": 1, "state": ["R1_w=5", "R10=fp0"], \
+                """);
+    }
 }

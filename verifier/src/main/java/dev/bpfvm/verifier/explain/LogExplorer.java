@@ -42,6 +42,8 @@ public final class LogExplorer {
     private static final Pattern STATE_SPLIT =
             Pattern.compile(" (?=(?:R\\d+|fp-?\\d+)(?:_w)?=|refs=|cb$|async_cb$|frame\\d+:)");
 
+    private static final Pattern FRAME = Pattern.compile("frame\\d+:");
+
     private LogExplorer() {
     }
 
@@ -56,6 +58,12 @@ public final class LogExplorer {
             return List.of();
         }
         return List.of(STATE_SPLIT.split(s));
+    }
+
+    /** A visit's state without the {@code frameN:} prefix (the visit has its frame number). */
+    private static List<String> frameState(String state) {
+        List<String> e = stateEntries(state);
+        return !e.isEmpty() && FRAME.matcher(e.get(0)).matches() ? e.subList(1, e.size()) : e;
     }
 
     /** The explorer's data for these programs, as one JSON object {@code {"programs": [...]}}. */
@@ -151,7 +159,7 @@ public final class LogExplorer {
             j.raw("{\"n\": ").num(i).raw(", \"insn\": ").num(v.insn()).raw(", \"parent\": ").num(v.parent())
                     .raw(", \"from\": ").num(v.from()).raw(", \"pruned\": ").raw(v.pruned() ? "true" : "false")
                     .raw(", \"frame\": ").num(v.frame()).raw(", \"state\": ").strs(v.state() != null
-                            ? stateEntries(v.state()) : null)
+                            ? frameState(v.state()) : null)
                     .raw(", \"after\": ").strs(after != null ? stateEntries(after) : null)
                     .raw(", \"line\": ").num(line >= 0 ? view.index()[line] : -1);
             j.raw("}");
