@@ -103,6 +103,21 @@ class HtmlExplorerBrowserTest {
     }
 
     @Test
+    void severalProgramsShareOnePageWithASelectorThatOpensOnTheFirstRejectedOne() throws Exception {
+        Path page = page("core.html", "verify", VerifyCommandTest.CORE, "--all");
+        WebDriver b = browser;
+        b.open(page);
+        assertThat(b.text(b.find("#program-name"))).isEqualTo("core_iter");
+        assertThat(b.text(b.find("#program-select"))).isEqualTo(
+                "core_reads (accepted)\ncore_poisoned (accepted)\ncore_iter (rejected)");
+        b.click(b.find("#program-select option[value='1']"));
+        assertThat(b.text(b.find("#program-name"))).isEqualTo("core_poisoned");
+        assertThat(b.text(b.find("#verdict"))).isEqualTo("accepted");
+        assertThat(b.attribute(b.find("#explain"), "hidden")).isEqualTo("true");
+        assertThat(b.text(b.find("#state-panel"))).startsWith("0: ");
+    }
+
+    @Test
     void textOfTheProgramIsNeverMarkup() throws Exception {
         Path page = dir.resolve("evil.html");
         java.nio.file.Files.writeString(page, HtmlExplorer.page(java.util.List.of(HtmlExplorerTest.evilProgram())));
