@@ -71,4 +71,50 @@ class VerifierTraceTest {
                 + "var_off=(0x0; 0xffffffff)) R10=fp0");
         assertThatThrownBy(() -> Verifier.trace(branching().input(), 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * Recording changes nothing: over the case corpus (those without options or global functions), the
+     * traced verification has the plain one's result and log at level 2, every visit's log position is its
+     * instruction line (or its {@code safe} line), and a rejection's failing path ends at the failing
+     * instruction.
+     */
+    @Test
+    void tracingChangesNoVerdictNoLogAndPointsIntoTheLog() throws Exception {
+        int traced = 0;
+        for (CaseFileTest.Case c : CaseFileTest.allCases()) {
+            if (!c.options().isEmpty() || !c.globals().isEmpty()) {
+                continue;
+            }
+            Vt vt = Vt.of(c.program()).type(c.type()).kernelPrinter().logLevel(2);
+            for (MapInfo m : c.maps()) {
+                vt.map(m);
+            }
+            if (c.unpriv()) {
+                vt.unpriv();
+            }
+            String ctx = c.file() + ":" + c.line() + " " + c.name();
+            VerifierResult plain = vt.run();
+            VerifierTrace t = Verifier.trace(vt.input(), 1000);
+            assertThat(t.result()).as(ctx).isEqualTo(plain);
+            String log = plain.log();
+            for (int i = 0; i < t.visits().size(); i++) {
+                VerifierVisit v = t.visits().get(i);
+                int pos = v.logPos() < log.length() && log.charAt(v.logPos()) == '\n' ? v.logPos() + 1 : v.logPos();
+                String rest = log.substring(pos);
+                if (v.pruned()) {
+                    assertThat(rest).as(ctx).matches("(?s)(" + v.insn() + ": safe|from \\d+ to " + v.insn()
+                            + "( \\(speculative execution\\))?: safe)\n.*");
+                } else {
+                    assertThat(rest).as(ctx).startsWith(v.insn() + ": (");
+                }
+                assertThat(v.parent()).as(ctx).isBetween(-1, i - 1);
+            }
+            List<VerifierVisit> path = t.failingPath();
+            if (!path.isEmpty()) {
+                assertThat(path.get(path.size() - 1).insn()).as(ctx).isEqualTo(plain.errorInsn());
+            }
+            traced++;
+        }
+        assertThat(traced).isGreaterThan(100);
+    }
 }
