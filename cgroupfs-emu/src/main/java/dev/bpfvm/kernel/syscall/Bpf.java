@@ -24,7 +24,6 @@ import dev.bpfvm.kernel.syscall.Objects.MapObject;
 import dev.bpfvm.kernel.syscall.Objects.ProgObject;
 import dev.bpfvm.kernel.trace.AttachPoint;
 import dev.bpfvm.kernel.trace.Attachment;
-import dev.bpfvm.maps.Maps;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.Program;
@@ -234,9 +233,7 @@ public final class Bpf {
      */
     public int mapCreate(BpfProcess p, MapAttr attr, int tokenFd) {
         check(p, BpfCmd.MAP_CREATE, withToken(p, attr, tokenFd));
-        BpfMap m = call(() -> attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS
-                ? dev.bpfvm.kernel.statsmap.CgroupStatsMap.create(attr, kernel)
-                : Maps.create(attr, kernel.runtime()));
+        BpfMap m = call(() -> kernel.createMap(attr, kernel.runtime()));
         return mapInstall(p, m);
     }
 
@@ -354,14 +351,30 @@ public final class Bpf {
      * MAP_CREATE and PROG_LOAD, as libbpf does with {@code bpf_object_open_opts.bpf_token_path}.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd) {
+        return objectLoad(p, file, bytes, tokenFd, Map.of());
+    }
+
+    /**
+     * {@link #objectLoad(BpfProcess, String, byte[], int)} with map_extra set on some maps
+     * before they are created, by map name (libbpf's {@code bpf_map__set_map_extra}; e.g. the
+     * initial cgroup's id of a CGROUP_STATS map). EINVAL if the object has no such map.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd, Map<String, Long> mapExtra) {
         check(p, BpfCmd.PROG_LOAD, withToken(p, file, tokenFd));
         BpfObject obj;
         try {
-            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+            dev.bpfvm.kernel.load.LoadOptions o = kernel.loadOptions();
+            for (Map.Entry<String, Long> e : mapExtra.entrySet()) {
+                o = o.withMapExtra(e.getKey(), e.getValue());
+            }
+            obj = BpfObject.open(file, bytes, o);
         } catch (ProgramRejectedException e) {
             throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
-            throw new KernelException(Errno.EINVAL, e.getMessage());
+            // a map the kernel refused keeps MAP_CREATE's errno (e.g. ENOENT for a CGROUP_STATS
+            // map_extra naming no cgroup); any other bad object is EINVAL
+            Errno errno = e.getCause() instanceof BpfException be ? be.errno() : Errno.EINVAL;
+            throw new KernelException(errno, e.getMessage());
         }
         // every map and program passes its own check before anything gets an fd
         for (MapView m : obj.maps()) {
