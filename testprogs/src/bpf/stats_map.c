@@ -14,6 +14,7 @@
  */
 #include <linux/bpf.h>
 #include "bpfvm_kernel.h"
+#include "bpfvm_statsmap.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
