@@ -9,6 +9,7 @@
  *          flat_stats    (NO_PERCPU | NO_HIERARCHY: attaches to the cgroup itself)
  *          max_pid       (AGG_MAX: the largest pid attached in the subtree)
  *          min_pid       (AGG_MIN: the smallest)
+ * count:   only the attach_stats update of counter (for the benchmark against cgroup_stats.c).
  * dumper:  cgroup iterator printing attach_stats as cgroup_stats.c's dumper prints its totals.
  * details: cgroup iterator printing every map.
  */
@@ -56,6 +57,13 @@ int BPF_PROG(counter, struct cgroup *dst_cgrp, const char *path, struct task_str
 	bpf_cgroup_stats_update(&flat_stats, dst_cgrp, 0, 1);
 	bpf_cgroup_stats_update(&max_pid, dst_cgrp, 0, task->pid);
 	bpf_cgroup_stats_update(&min_pid, dst_cgrp, 0, task->pid);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(count, struct cgroup *dst_cgrp, const char *path, struct task_struct *task, bool threadgroup)
+{
+	bpf_cgroup_stats_update(&attach_stats, dst_cgrp, 0, 1);
 	return 0;
 }
 
