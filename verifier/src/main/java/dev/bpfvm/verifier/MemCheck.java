@@ -263,6 +263,9 @@ final class MemCheck {
                         v.btf = ca.btf();
                         v.type = ca.type();
                         v.flags = ca.flags();
+                        if (ca.type() == RegType.PTR_TO_MEM) {
+                            v.memSize = ca.memSize();
+                        }
                     }
                 }
                 break;
