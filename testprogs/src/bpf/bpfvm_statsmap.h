@@ -22,6 +22,16 @@
 /* map_flags: struct values combined by an aggregator program (SEC("cgroup_stats_agg/MAP")) */
 #define BPF_F_STATS_AGG_PROG     (1U << 28)
 
+/*
+ * The context of an aggregator program, SEC("cgroup_stats_agg/MAP") (BPF_PROG_TYPE_CGROUP_STATS_AGG,
+ * 0x1000): combine *child (a child cgroup's total, read-only) into *parent (value_size bytes of
+ * MAP each) and return 0. Attached with LINK_CREATE (attach type 0x1000, target_fd = the map).
+ */
+struct bpf_cgroup_stats_agg {
+	void *parent;
+	const void *child;
+};
+
 /* adds delta to counter index of cgrp's entry (records a sample under MAX/MIN): 0 or -errno */
 static long (*bpf_cgroup_stats_update)(void *map, struct cgroup *cgrp, __u32 index, __u64 delta) = (void *)0x1000;
 

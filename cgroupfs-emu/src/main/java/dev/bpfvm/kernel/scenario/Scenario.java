@@ -28,7 +28,8 @@ import java.util.function.Function;
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
  * load OBJ.o [as NAME] [token=FD] [map_extra=MAP:CGROUP_PATH|MAP:N]   map_extra: set before the map is
  *                              created (a CGROUP_STATS map's initial cgroup: its path, or an id)
- * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
+ * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]   prints "link ID"
+ *                              (map=: LINK_CREATE's target_fd, e.g. a CGROUP_STATS map for its aggregator)
  * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
  * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
@@ -454,10 +455,13 @@ public final class Scenario {
                 return "";
             }
             case "attach": {
-                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]");
+                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]");
                 int pfd = progFd(n, w[1]);
-                Map<String, String> o = options(n, w, 2, "cgroup", "order");
+                Map<String, String> o = options(n, w, 2, "cgroup", "order", "map");
                 Bpf.LinkOpts opts = Bpf.LinkOpts.NONE;
+                if (o.containsKey("map")) {
+                    opts = Bpf.LinkOpts.target(mapFd(n, o.get("map")));
+                }
                 int cgFd = 0;
                 if (o.containsKey("cgroup") || o.containsKey("order")) {
                     CgroupIterOrder order = CgroupIterOrder.ofWord(o.getOrDefault("order", "pre"));
