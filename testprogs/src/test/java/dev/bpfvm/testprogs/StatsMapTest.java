@@ -163,4 +163,27 @@ class StatsMapTest {
                 Map.of("nope", 1L)))
                 .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
     }
+
+    @Test
+    void anUnprivilegedUserReadsAPinnedMapItMayOpenButCannotWriteIt() {
+        hierarchy();
+        Bpf.LoadedObject obj = load("stats_map.o");
+        events();
+        bpf.bpffs().mkdir("/sys/fs/bpf/shared");
+        bpf.objPin(proc, obj.mapFds().get("attach_stats"), "/sys/fs/bpf/shared/attach_stats");
+        kernel.privileges();
+        kernel.spawn(2000, "user", 1000, 1000, CG);
+        BpfProcess user = bpf.process(2000);
+        kernel.actAs(2000);
+        assertThatThrownBy(() -> bpf.objGet(user, "/sys/fs/bpf/shared/attach_stats"))
+                .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES));
+        kernel.actAs(EmulatedKernel.INIT_PID);
+        kernel.chmod("/sys/fs/bpf/shared/attach_stats", 0666);
+        kernel.actAs(2000);
+        int fd = bpf.objGet(user, "/sys/fs/bpf/shared/attach_stats");
+        byte[] key = {6, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(bpf.mapLookupElem(user, fd, key, 0)).containsExactly(3, 0, 0, 0, 0, 0, 0, 0);
+        assertThatThrownBy(() -> bpf.mapUpdateElem(user, fd, key, new byte[8], 0))
+                .isInstanceOfSatisfying(KernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+    }
 }
