@@ -24,7 +24,6 @@ import dev.bpfvm.kernel.syscall.Objects.MapObject;
 import dev.bpfvm.kernel.syscall.Objects.ProgObject;
 import dev.bpfvm.kernel.trace.AttachPoint;
 import dev.bpfvm.kernel.trace.Attachment;
-import dev.bpfvm.maps.Maps;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.Program;
@@ -55,12 +54,24 @@ public final class Bpf {
         }
     }
 
-    /** LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF cookie. */
-    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+    /**
+     * LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF
+     * cookie; {@code target_fd} (a CGROUP_STATS map's fd for its aggregator, 0 otherwise).
+     */
+    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie, int targetFd) {
         public static final LinkOpts NONE = new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0);
+
+        public LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+            this(cgroupFd, cgroupId, order, cookie, 0);
+        }
 
         public static LinkOpts cgroupIter(int cgroupFd, long cgroupId, CgroupIterOrder order) {
             return new LinkOpts(cgroupFd, cgroupId, order, 0);
+        }
+
+        /** LINK_CREATE with {@code target_fd}: e.g. the CGROUP_STATS map an aggregator combines for. */
+        public static LinkOpts target(int fd) {
+            return new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0, fd);
         }
     }
 
@@ -234,9 +245,7 @@ public final class Bpf {
      */
     public int mapCreate(BpfProcess p, MapAttr attr, int tokenFd) {
         check(p, BpfCmd.MAP_CREATE, withToken(p, attr, tokenFd));
-        BpfMap m = call(() -> attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS
-                ? dev.bpfvm.kernel.statsmap.CgroupStatsMap.create(attr, kernel)
-                : Maps.create(attr, kernel.runtime()));
+        BpfMap m = call(() -> kernel.createMap(attr, kernel.runtime()));
         return mapInstall(p, m);
     }
 
@@ -333,6 +342,7 @@ public final class Bpf {
     }
 
     private synchronized void forget(ProgObject o) {
+        aggregatorValueSizes.remove(o.id());
         progs.remove(o.id());
         loaders.remove(o.id());
         kernel.unload(o.prog);
@@ -354,14 +364,30 @@ public final class Bpf {
      * MAP_CREATE and PROG_LOAD, as libbpf does with {@code bpf_object_open_opts.bpf_token_path}.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd) {
+        return objectLoad(p, file, bytes, tokenFd, Map.of());
+    }
+
+    /**
+     * {@link #objectLoad(BpfProcess, String, byte[], int)} with map_extra set on some maps
+     * before they are created, by map name (libbpf's {@code bpf_map__set_map_extra}; e.g. the
+     * initial cgroup's id of a CGROUP_STATS map). EINVAL if the object has no such map.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd, Map<String, Long> mapExtra) {
         check(p, BpfCmd.PROG_LOAD, withToken(p, file, tokenFd));
         BpfObject obj;
         try {
-            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+            dev.bpfvm.kernel.load.LoadOptions o = kernel.loadOptions();
+            for (Map.Entry<String, Long> e : mapExtra.entrySet()) {
+                o = o.withMapExtra(e.getKey(), e.getValue());
+            }
+            obj = BpfObject.open(file, bytes, o);
         } catch (ProgramRejectedException e) {
             throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
-            throw new KernelException(Errno.EINVAL, e.getMessage());
+            // a map the kernel refused keeps MAP_CREATE's errno (e.g. ENOENT for a CGROUP_STATS
+            // map_extra naming no cgroup); any other bad object is EINVAL
+            Errno errno = e.getCause() instanceof BpfException be ? be.errno() : Errno.EINVAL;
+            throw new KernelException(errno, e.getMessage());
         }
         // every map and program passes its own check before anything gets an fd
         for (MapView m : obj.maps()) {
@@ -380,8 +406,19 @@ public final class Bpf {
         int[] all = mapFds.values().stream().mapToInt(Integer::intValue).toArray();
         for (BpfProgram bp : obj.programs()) {
             ProgramSpec ps = bp.spec();
-            progFds.put(bp.name(), progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
-                    ps.sleepable(), bp.program(), all), tokenFd));
+            int fd = progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
+                    ps.sleepable(), bp.program(), all), tokenFd);
+            progFds.put(bp.name(), fd);
+            if (ps.type() == ProgramType.CGROUP_STATS_AGG) {
+                // the verifier typed its context with this map's value size
+                for (dev.bpfvm.vm.object.MapSpec ms : obj.spec().maps()) {
+                    if (ms.name().equals(ps.attachTo())) {
+                        synchronized (this) {
+                            aggregatorValueSizes.put(progOf(p, fd).prog.id(), ms.valueSize());
+                        }
+                    }
+                }
+            }
         }
         return new LoadedObject(obj, mapFds, progFds);
     }
@@ -631,6 +668,9 @@ public final class Bpf {
                     + lp.name() + "'s " + lp.attachType());
         }
         LinkOpts o = opts == null ? LinkOpts.NONE : opts;
+        if (lp.type() == ProgramType.CGROUP_STATS_AGG || attachType == AttachType.CGROUP_STATS_AGG) {
+            return statsAggregatorLink(p, po, attachType, o);
+        }
         Attachment tracing = null;
         CgroupIterator iter = null;
         if (lp.type() == ProgramType.TRACING && lp.attachType() == AttachType.TRACE_ITER) {
@@ -658,6 +698,57 @@ public final class Bpf {
         synchronized (this) {
             po.get();
             LinkObject l = new LinkObject(nextLinkId++, po, tracing, iter, this::forget);
+            l.get();
+            links.put(l.id(), l);
+            return install(p, l);
+        }
+    }
+
+    /** The value size each loaded CGROUP_STATS aggregator was verified for (its object's map), by program id. */
+    private final Map<Integer, Integer> aggregatorValueSizes = new HashMap<>();
+
+    /**
+     * LINK_CREATE of a CGROUP_STATS map's aggregator (bpfvm): {@code target_fd} is the map. The
+     * map's totals are combined by the program from then on, until the link is detached or
+     * freed (the link holds the map). EINVAL for another attach type or program type, a map
+     * without BPF_F_STATS_AGG_PROG, or a value size other than the one the program was verified
+     * with; EBADF for a target fd that is not open; EBUSY if the map already has an aggregator.
+     */
+    private int statsAggregatorLink(BpfProcess p, ProgObject po, AttachType attachType, LinkOpts o) {
+        LoadedProgram lp = po.prog;
+        if (lp.type() != ProgramType.CGROUP_STATS_AGG || attachType != AttachType.CGROUP_STATS_AGG) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " (" + lp.type().kernelName()
+                    + ") and attach type " + attachType.kernelName() + " do not match");
+        }
+        MapObject mo = mapOf(p, o.targetFd());
+        if (!(mo.map instanceof dev.bpfvm.kernel.statsmap.CgroupStatsMap m) || !m.aggregated()) {
+            throw new KernelException(Errno.EINVAL, "map " + mo.map.attr().name()
+                    + " is not a CGROUP_STATS map with BPF_F_STATS_AGG_PROG");
+        }
+        Integer verified;
+        synchronized (this) {
+            verified = aggregatorValueSizes.get(lp.id());
+        }
+        if (verified == null || verified != m.attr().valueSize()) {
+            throw new KernelException(Errno.EINVAL, "aggregator " + lp.name() + " was verified for "
+                    + (verified == null ? "no map" : "value_size " + verified) + ", map " + m.attr().name()
+                    + " has value_size " + m.attr().valueSize());
+        }
+        dev.bpfvm.kernel.statsmap.ProgramAggregator agg = new dev.bpfvm.kernel.statsmap.ProgramAggregator(kernel, lp,
+                m.attr().valueSize());
+        call(() -> {
+            m.aggregator(agg);
+            return null;
+        });
+        synchronized (this) {
+            po.get();
+            mo.get();
+            LinkObject l = new LinkObject(nextLinkId++, po, null, null, () -> {
+                if (m.aggregator() == agg) {
+                    m.aggregator(null);
+                }
+                agg.close();
+            }, mo, this::forget);
             l.get();
             links.put(l.id(), l);
             return install(p, l);
@@ -799,6 +890,9 @@ public final class Bpf {
                     lp.attachTo(), lp.sleepable(), lp.code().slotCount(), ids);
         }
         if (o instanceof LinkObject l) {
+            if (l.holds instanceof MapObject mo) {
+                return new BpfInfo.Link(l.id(), "cgroup_stats_agg", l.prog.id(), "map " + mo.id(), l.detached);
+            }
             String target = l.iterator != null
                     ? "cgroup " + l.iterator.start().path() + " order " + l.iterator.order().name().toLowerCase()
                     : l.tracing.point().toString();
