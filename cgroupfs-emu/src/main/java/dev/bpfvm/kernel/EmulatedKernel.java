@@ -297,7 +297,7 @@ public final class EmulatedKernel {
                 } catch (KernelException e) {
                     return false;
                 }
-            }));
+            }, bpf::lsmTokenCapable));
         }
         return privileges;
     }

@@ -29,8 +29,8 @@ import java.util.function.IntFunction;
  * (is_perfmon_prog_type).</li>
  * <li>*_GET_FD_BY_ID, *_GET_NEXT_ID, ENABLE_STATS, TASK_FD_QUERY: CAP_SYS_ADMIN.
  * BTF_LOAD: CAP_BPF. PROG_QUERY: CAP_NET_ADMIN (bpf_net_capable).</li>
- * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: read+write on the pin (flags 0
- * open it O_RDWR), search on the way: EACCES.</li>
+ * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: on the pin, read for
+ * BPF_F_RDONLY, write for BPF_F_WRONLY, read+write without flags; search on the way: EACCES.</li>
  * <li>Everything else acts on an fd the caller already holds and checks nothing more
  * (LINK_CREATE included: the capability was needed to load the program).</li>
  * </ul>
@@ -58,11 +58,24 @@ public final class LinuxBpfSecurity implements BpfSecurity {
      */
     public LinuxBpfSecurity(Privileges privileges, FileModes files, IntFunction<Task> tasks,
                             java.util.function.Predicate<String> pinned) {
+        this(privileges, files, tasks, pinned, (token, cap) -> 0);
+    }
+
+    /**
+     * @param tokenCapable {@code security_bpf_token_capable(token, cap)}: 0 lets a token give
+     *                     the capability (the {@code lsm/bpf_token_capable} programs' verdict)
+     */
+    public LinuxBpfSecurity(Privileges privileges, FileModes files, IntFunction<Task> tasks,
+                            java.util.function.Predicate<String> pinned,
+                            java.util.function.ToIntBiFunction<BpfToken, Integer> tokenCapable) {
         this.privileges = privileges;
         this.files = files;
         this.tasks = tasks;
         this.pinned = pinned;
+        this.tokenCapable = tokenCapable;
     }
+
+    private final java.util.function.ToIntBiFunction<BpfToken, Integer> tokenCapable;
 
     /** The capability a map type needs beyond the sysctl rule (null: none), as map_create. */
     public static Capability mapTypeCapability(MapType t) {
@@ -108,9 +121,16 @@ public final class LinuxBpfSecurity implements BpfSecurity {
         return new KernelException(Errno.EPERM, cmd.kernelName() + " by uid " + t.uid() + " (pid " + t.pid() + "): " + why);
     }
 
-    /** bpf_token_capable(token, cap): in the initial namespace, or in the token's as its owner. */
+    /**
+     * bpf_token_capable(token, cap): in the initial namespace, or in the token's as its owner;
+     * with a token, {@code security_bpf_token_capable} must then also allow it.
+     */
     private boolean capable(Task t, Capability c, BpfToken token) {
-        return privileges.bpfCapable(t, c) || (token != null && token.userNsOwner() != 0 && t.uid() == token.userNsOwner());
+        if (token == null) {
+            return privileges.bpfCapable(t, c);
+        }
+        boolean ns = privileges.bpfCapable(t, c) || (token.userNsOwner() != 0 && t.uid() == token.userNsOwner());
+        return ns && tokenCapable.applyAsInt(token, c.value()) == 0;
     }
 
     private void sysctlRule(Task t, BpfCmd cmd, BpfToken token) {
@@ -211,16 +231,22 @@ public final class LinuxBpfSecurity implements BpfSecurity {
                 need(t, cmd, CAP_NET_ADMIN, "PROG_QUERY");
                 break;
             case OBJ_PIN: {
-                String path = (String) attr;
+                String path = attr instanceof Bpf.ObjPath op ? op.path() : (String) attr;
                 files.checkCreate(t, path);
                 if (path.startsWith(FileModes.BPF_MOUNT + "/") && !pinned.test(path)) {
                     files.created(t, path, false);
                 }
                 break;
             }
-            case OBJ_GET:
-                files.checkOpen(t, (String) attr, FileModes.MAY_READ | FileModes.MAY_WRITE);
+            case OBJ_GET: {
+                // bpf_obj_do_get: path_permission(ACC_MODE(flags)): read for BPF_F_RDONLY, write for BPF_F_WRONLY, both by default
+                Bpf.ObjPath op = attr instanceof Bpf.ObjPath x ? x : new Bpf.ObjPath((String) attr, 0, 0);
+                int flags = op.fileFlags();
+                int mask = (flags & MapAttr.BPF_F_RDONLY) != 0 ? FileModes.MAY_READ
+                        : (flags & MapAttr.BPF_F_WRONLY) != 0 ? FileModes.MAY_WRITE : FileModes.MAY_READ | FileModes.MAY_WRITE;
+                files.checkOpen(t, op.path(), mask);
                 break;
+            }
             default:
                 break;
         }
