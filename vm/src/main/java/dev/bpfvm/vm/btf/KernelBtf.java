@@ -520,7 +520,7 @@ public final class KernelBtf {
                     f("map_type", mapTypeT), f("key_size", u32), f("value_size", u32), f("max_entries", u32),
                     f("map_extra", u64), f("map_flags", u32), f("id", u32), f("name", name16), f("frozen", boolT)));
             int auxId = b.add(struct("bpf_prog_aux",
-                    f("id", u32), f("sleepable", boolT), f("name", name16), f("attach_func_name", constCharPtr)));
+                    f("id", u32), f("sleepable", boolT), f("attach_func_name", constCharPtr), f("name", name16)));
             int progId = b.add(struct("bpf_prog",
                     f("pages", u16), f("type", progTypeT), f("expected_attach_type", attachTypeT), f("len", u32),
                     f("aux", ptr(auxId))));
