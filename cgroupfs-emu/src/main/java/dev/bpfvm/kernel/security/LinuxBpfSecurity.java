@@ -28,7 +28,9 @@ import java.util.function.IntFunction;
  * network types need CAP_NET_ADMIN (is_net_admin_prog_type), tracing types CAP_PERFMON
  * (is_perfmon_prog_type).</li>
  * <li>*_GET_FD_BY_ID, *_GET_NEXT_ID, ENABLE_STATS, TASK_FD_QUERY: CAP_SYS_ADMIN.
- * BTF_LOAD: CAP_BPF. PROG_QUERY: CAP_NET_ADMIN (bpf_net_capable).</li>
+ * BTF_LOAD: CAP_BPF (a token delegating btf_load gives it). PROG_QUERY: CAP_NET_ADMIN
+ * (bpf_net_capable). PROG_ATTACH of a CGROUP_SKB program: CAP_NET_ADMIN; other cgroup
+ * programs and PROG_DETACH: nothing more (their load needed CAP_NET_ADMIN).</li>
  * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: on the pin, read for
  * BPF_F_RDONLY, write for BPF_F_WRONLY, read+write without flags; search on the way: EACCES.</li>
  * <li>Everything else acts on an fd the caller already holds and checks nothing more
@@ -41,8 +43,8 @@ import java.util.function.IntFunction;
  * that does not is ignored, as Linux does. A usable token makes every capability check of the
  * command ({@code bpf_token_capable(token, cap)}) also pass when the caller holds the
  * capability in the token's user namespace, which a process whose uid owns that namespace
- * does (the model of {@link BpfToken}). The ID commands, BTF_LOAD, PROG_QUERY and LINK_CREATE
- * take no token here (Linux's BTF_LOAD does; bpfvm has no BTF_LOAD command yet).
+ * does (the model of {@link BpfToken}), and {@code lsm/bpf_token_capable} allows it. BTF_LOAD
+ * takes a token too; the ID commands, PROG_QUERY, PROG_ATTACH and LINK_CREATE take none.
  * BPF_TOKEN_CREATE: EPERM unless the caller is in the mount's user namespace with CAP_BPF
  * there, EOPNOTSUPP in the initial namespace. Mounting a delegating bpffs needs CAP_SYS_ADMIN.
  */
@@ -225,10 +227,18 @@ public final class LinuxBpfSecurity implements BpfSecurity {
                 }
                 break;
             case BTF_LOAD:
-                need(t, cmd, CAP_BPF, "BTF_LOAD");
+                // bpf_btf_load: bpf_token_capable(token, CAP_BPF); no sysctl rule
+                need(t, cmd, CAP_BPF, "BTF_LOAD", token);
                 break;
             case PROG_QUERY:
                 need(t, cmd, CAP_NET_ADMIN, "PROG_QUERY");
+                break;
+            case PROG_ATTACH:
+                // bpf_prog_attach_check_attach_type: cgroup_skb programs, which unprivileged users may
+                // load, need bpf_net_capable() at attach; the other cgroup types needed CAP_NET_ADMIN to load
+                if (attr instanceof Bpf.ProgAttach pa && pa.progType() == ProgramType.CGROUP_SKB) {
+                    need(t, cmd, CAP_NET_ADMIN, "attaching a cgroup_skb program");
+                }
                 break;
             case OBJ_PIN: {
                 String path = attr instanceof Bpf.ObjPath op ? op.path() : (String) attr;

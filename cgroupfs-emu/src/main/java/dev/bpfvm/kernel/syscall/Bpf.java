@@ -73,6 +73,9 @@ public final class Bpf {
     private final Map<Integer, MapObject> maps = new TreeMap<>();
     private final Map<Integer, ProgObject> progs = new TreeMap<>();
     private final Map<Integer, LinkObject> links = new TreeMap<>();
+    private final Map<Integer, Objects.BtfObject> btfs = new TreeMap<>();
+    private int nextBtfId = 1;
+    private final CgroupAttach cgroupProgs = new CgroupAttach();
     private int nextLinkId = 1;
     /** The process that loaded each program (by program id): bpf_sys_bpf acts as it. */
     private final Map<Integer, BpfProcess> loaders = new HashMap<>();
@@ -83,6 +86,14 @@ public final class Bpf {
     public Bpf(EmulatedKernel kernel) {
         this.kernel = kernel;
         this.lsm = new LsmHooks(kernel.tracing(), kernel.runtime().memory());
+        kernel.addCgroupListener(new dev.bpfvm.kernel.cgroup.CgroupEvents() {
+            @Override
+            public void rmdirTracepoint(Cgroup c) {
+                for (ProgObject po : cgroupProgs.removed(c)) {
+                    po.put();
+                }
+            }
+        });
         SysBpf.register(this, kernel);
     }
 
@@ -112,8 +123,15 @@ public final class Bpf {
     /** OBJ_PIN's and OBJ_GET's arguments as the security hooks see them: pathname, bpf_fd, file_flags. */
     public record ObjPath(String path, int fd, int fileFlags) {}
 
-    /** PROG_ATTACH's and PROG_DETACH's arguments as the security hooks see them. */
-    public record ProgAttach(int targetFd, int progFd, AttachType attachType, int flags) {}
+    /**
+     * PROG_ATTACH's and PROG_DETACH's arguments as the security hooks see them: target_fd,
+     * attach_bpf_fd, attach_type, attach_flags, and (for the capability check) the type of the
+     * program behind attach_bpf_fd (null for lsm/bpf, which runs before the fd is looked up).
+     */
+    public record ProgAttach(int targetFd, int progFd, AttachType attachType, int flags, ProgramType progType) {}
+
+    /** BTF_LOAD's arguments as the security hooks see them: the raw BTF's size. */
+    public record BtfLoad(int size) {}
 
     /** Size of the {@code union bpf_attr} prefix that lsm/bpf programs are given. */
     public static final int LSM_ATTR_SIZE = LsmHooks.ATTR_SIZE;
@@ -853,6 +871,154 @@ public final class Bpf {
     public void close(BpfProcess p, int fd) {
         Object o = p.remove(fd);
         ((Refcounted) o).put();
+    }
+
+    // ---------------------------------------------------------------- BTF and cgroup attach
+
+    /** BPF_BTF_LOAD without a token. */
+    public int btfLoad(BpfProcess p, byte[] btf) {
+        return btfLoad(p, btf, 0);
+    }
+
+    /**
+     * BPF_BTF_LOAD (bpf_btf_load): CAP_BPF, which a token delegating {@code btf_load} gives
+     * ({@code bpf_token_capable(token, CAP_BPF)}; no sysctl rule); then the raw BTF is parsed and
+     * validated (EINVAL with the reason). Returns a BTF fd with a new id.
+     */
+    public int btfLoad(BpfProcess p, byte[] btf, int tokenFd) {
+        BtfLoad a = new BtfLoad(btf.length);
+        lsmBpf(BpfCmd.BTF_LOAD, a);
+        BpfToken token = tokenFor(tokenFd == 0 ? null : token(p, tokenFd), BpfCmd.BTF_LOAD);
+        security.check(p, BpfCmd.BTF_LOAD, token == null ? a : new WithToken(a, token));
+        dev.bpfvm.vm.btf.Btf parsed;
+        try {
+            parsed = dev.bpfvm.vm.btf.Btf.parse("BTF_LOAD", btf);
+        } catch (LoaderException | IllegalArgumentException e) {
+            throw new KernelException(Errno.EINVAL, "BPF_BTF_LOAD: " + e.getMessage());
+        }
+        synchronized (this) {
+            Objects.BtfObject o = new Objects.BtfObject(nextBtfId++, parsed, this::forget);
+            o.get();
+            btfs.put(o.id(), o);
+            return install(p, o);
+        }
+    }
+
+    private synchronized void forget(Objects.BtfObject o) {
+        btfs.remove(o.id());
+    }
+
+    /** The BTF behind an fd (EBADF, EINVAL if not a BTF fd). */
+    public dev.bpfvm.vm.btf.Btf btf(BpfProcess p, int fd) {
+        return as(p.get(fd), Objects.BtfObject.class, fd, "BTF").btf;
+    }
+
+    public synchronized List<Integer> btfIds() {
+        return List.copyOf(btfs.keySet());
+    }
+
+    /** BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI for {@link #progAttach}. */
+    public static final int BPF_F_ALLOW_OVERRIDE = CgroupAttach.BPF_F_ALLOW_OVERRIDE;
+    public static final int BPF_F_ALLOW_MULTI = CgroupAttach.BPF_F_ALLOW_MULTI;
+
+    private static ProgramType cgroupProgType(AttachType at) {
+        ProgramType t = at == null ? null : CgroupAttach.progTypeOf(at);
+        if (t == null) {
+            throw new KernelException(Errno.EINVAL, "attach type " + (at == null ? "?" : at.kernelName())
+                    + " is not a cgroup attach type (the only ones BPF_PROG_ATTACH has in bpfvm)");
+        }
+        return t;
+    }
+
+    /**
+     * BPF_PROG_ATTACH of a cgroup program to the cgroup open at {@code targetFd}, as
+     * bpf_prog_attach and __cgroup_bpf_attach: EINVAL for an attach type that is not a cgroup's,
+     * flags other than ALLOW_OVERRIDE/ALLOW_MULTI (BPF_F_REPLACE is not modelled), a program of
+     * another type or (sock, sock_addr, sockopt, lsm_cgroup) another expected attach type;
+     * CGROUP_SKB programs, which unprivileged users may load, need CAP_NET_ADMIN here
+     * (bpf_prog_attach_check_attach_type: EPERM); EBADF/EINVAL for fds; then the cgroup rules:
+     * EPERM when an ancestor's program does not allow overriding or the flags differ from those
+     * already used on this cgroup, EEXIST, E2BIG. The programs never run (no sockets or devices).
+     */
+    public void progAttach(BpfProcess p, int targetFd, int progFd, AttachType attachType, int flags) {
+        lsmBpf(BpfCmd.PROG_ATTACH, new ProgAttach(targetFd, progFd, attachType, flags, null));
+        ProgramType ptype = cgroupProgType(attachType);
+        if ((flags & ~(BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI)) != 0) {
+            throw new KernelException(Errno.EINVAL, "BPF_PROG_ATTACH: attach_flags 0x" + Integer.toHexString(flags)
+                    + (((flags & CgroupAttach.BPF_F_REPLACE) != 0) ? " (BPF_F_REPLACE is not modelled)" : ""));
+        }
+        ProgObject po = progOf(p, progFd);
+        LoadedProgram lp = po.prog;
+        if (lp.type() != ptype) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " is " + lp.type().kernelName() + ", "
+                    + attachType.kernelName() + " takes " + ptype.kernelName());
+        }
+        switch (ptype) {
+            case CGROUP_SOCK: case CGROUP_SOCK_ADDR: case CGROUP_SOCKOPT:
+                if (lp.attachType() != attachType) {
+                    throw new KernelException(Errno.EINVAL, "program " + lp.name() + " expects " + lp.attachType().kernelName());
+                }
+                break;
+            case LSM:
+                if (lp.attachType() != AttachType.LSM_CGROUP) {
+                    throw new KernelException(Errno.EINVAL, "program " + lp.name() + " is not an lsm_cgroup program");
+                }
+                break;
+            default:
+                break;
+        }
+        security.check(p, BpfCmd.PROG_ATTACH, new ProgAttach(targetFd, progFd, attachType, flags, ptype));
+        if (ptype == ProgramType.CGROUP_SKB && lp.attachType() != AttachType.NONE && lp.attachType() != attachType) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " expects " + lp.attachType().kernelName());
+        }
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        if (!po.tryGet()) {
+            throw new KernelException(Errno.ENOENT, "program " + lp.name() + " is gone");
+        }
+        ProgObject old;
+        try {
+            old = cgroupProgs.attach(c, attachType, po, flags);
+        } catch (KernelException e) {
+            po.put();
+            throw e;
+        }
+        if (old != null) {
+            old.put();
+        }
+    }
+
+    /**
+     * BPF_PROG_DETACH from the cgroup open at {@code targetFd} (progFd 0: none): no capability
+     * check, as Linux (the caller needs the cgroup's fd, and in a multi list the program's fd);
+     * EINVAL, ENOENT as cgroup_bpf_detach. An fd that is not a program counts as none.
+     */
+    public void progDetach(BpfProcess p, int targetFd, int progFd, AttachType attachType) {
+        lsmBpf(BpfCmd.PROG_DETACH, new ProgAttach(targetFd, progFd, attachType, 0, null));
+        ProgramType ptype = cgroupProgType(attachType);
+        security.check(p, BpfCmd.PROG_DETACH, new ProgAttach(targetFd, progFd, attachType, 0, ptype));
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        ProgObject prog = null;
+        if (progFd != 0) {
+            try {
+                ProgObject po = progOf(p, progFd);
+                prog = po.prog.type() == ptype ? po : null;
+            } catch (KernelException notAProgram) {
+                prog = null;
+            }
+        }
+        cgroupProgs.detach(c, attachType, prog).put();
+    }
+
+    /**
+     * BPF_PROG_QUERY of a cgroup (CAP_NET_ADMIN, bpf_net_capable): {attach_flags, prog ids...}
+     * of the programs attached to that cgroup itself (no BPF_F_QUERY_EFFECTIVE).
+     */
+    public int[] progQuery(BpfProcess p, int targetFd, AttachType attachType) {
+        lsmBpf(BpfCmd.PROG_QUERY, new ProgAttach(targetFd, 0, attachType, 0, null));
+        security.check(p, BpfCmd.PROG_QUERY, new ProgAttach(targetFd, 0, attachType, 0, null));
+        cgroupProgType(attachType);
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        return cgroupProgs.query(c, attachType);
     }
 
     // ---------------------------------------------------------------- ids
