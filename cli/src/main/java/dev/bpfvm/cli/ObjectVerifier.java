@@ -2,6 +2,7 @@ package dev.bpfvm.cli;
 
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.LoadOptions;
+import dev.bpfvm.verifier.KernelOnlyHelpers;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.BpfException;
@@ -15,6 +16,7 @@ import dev.bpfvm.vm.object.MapSpec;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.SymbolResolver;
+import dev.bpfvm.vm.spi.HelperRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +30,15 @@ import java.util.OptionalLong;
  * (sockmap, sk_storage, arena, ...) is still verified as Linux would. A program that cannot be
  * linked (it calls a kfunc the emulated kernel lacks) is that program's load error, not the
  * whole object's; libbpf would refuse the whole object, Linux's verifier sees one program at a time.
+ * Helpers Linux has and bpfvm does not run are checked by their Linux prototypes
+ * ({@link KernelOnlyHelpers}), not refused as {@code unknown func}.
  */
 final class ObjectVerifier implements AutoCloseable {
     private final ObjectSpec spec;
     private final BpfRuntime runtime;
     private final Linker linker;
     private final BpfObject live;
+    private final HelperRegistry helpers;
 
     /** One program's outcome: a verifier result, or why it could not be linked. */
     record Outcome(ProgramSpec program, VerifierResult result, String loadError) {
@@ -46,6 +51,7 @@ final class ObjectVerifier implements AutoCloseable {
         this.spec = spec;
         this.live = live;
         this.runtime = runtime;
+        this.helpers = KernelOnlyHelpers.with(runtime.helpers());
         Map<String, Long> addresses = new HashMap<>();
         List<MapSpec> maps = spec.maps();
         for (int i = 0; i < maps.size(); i++) {
@@ -95,8 +101,8 @@ final class ObjectVerifier implements AutoCloseable {
     /** Links and verifies one program of the object. */
     Outcome verify(ProgramSpec program, VerifierOptions options) {
         if (live != null) {
-            return new Outcome(program, Verification.verify(spec, live.program(program.name()).linked(), runtime,
-                    options), null);
+            return new Outcome(program, Verification.verify(spec, live.program(program.name()).linked(), helpers,
+                    runtime.kfuncs(), options), null);
         }
         LinkedProgram linked;
         try {
@@ -106,7 +112,7 @@ final class ObjectVerifier implements AutoCloseable {
         } catch (RuntimeException e) {
             return new Outcome(program, null, spec.name() + ": " + program.name() + ": cannot link: " + e.getMessage());
         }
-        return new Outcome(program, Verification.verify(spec, linked, runtime, options), null);
+        return new Outcome(program, Verification.verify(spec, linked, helpers, runtime.kfuncs(), options), null);
     }
 
     @Override

@@ -11,6 +11,8 @@ import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
+import dev.bpfvm.vm.spi.HelperRegistry;
+import dev.bpfvm.vm.spi.KfuncRegistry;
 import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.ObjectSpec;
@@ -31,6 +33,12 @@ final class Verification {
 
     /** Verifies a linked program of an object; a type bpfvm cannot verify is a rejection. */
     static VerifierResult verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
+        return verify(object, linked, rt.helpers(), rt.kfuncs(), options);
+    }
+
+    /** As above, with these helper and kfunc registries. */
+    static VerifierResult verify(ObjectSpec object, LinkedProgram linked, HelperRegistry helpers, KfuncRegistry kfuncs,
+            VerifierOptions options) {
         LinkedProgram l = linked;
         if (linked.spec().type() == ProgramType.UNSPEC) {
             ProgramSpec s = linked.spec();
@@ -40,7 +48,7 @@ final class Verification {
         }
         VerifierInput in;
         try {
-            in = ObjectPrograms.input(object, l, rt.helpers(), rt.kfuncs(), options, KernelTypes.emulated());
+            in = ObjectPrograms.input(object, l, helpers, kfuncs, options, KernelTypes.emulated());
         } catch (VerifierException e) {
             return rejection(e);
         } catch (RuntimeException e) {

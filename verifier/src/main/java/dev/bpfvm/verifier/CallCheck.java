@@ -154,10 +154,21 @@ final class CallCheck {
             "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
             "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
 
+    /** ARG_PTR_TO_SOCK_COMMON: the kernel's sock_types. */
+    private static final List<Allowed> SOCK_COMMON = List.of(new Allowed(RegType.PTR_TO_SOCK_COMMON, 0),
+            new Allowed(RegType.PTR_TO_SOCKET, 0), new Allowed(RegType.PTR_TO_TCP_SOCK, 0),
+            new Allowed(RegType.PTR_TO_XDP_SOCK, 0));
+
+    /** Helpers whose socket argument Linux declares ARG_PTR_TO_SOCK_COMMON. */
+    private static final java.util.Set<String> PLAIN_SOCK_COMMON_HELPERS = java.util.Set.of("sk_fullsock",
+            "tcp_sock", "get_listener_sock");
+
     private void checkRegType(int regno, ArgType arg, Meta meta) {
         RegState reg = env.reg(regno);
         List<Allowed> ok = arg == ArgType.PTR_TO_SOCKET && SOCK_COMMON_HELPERS.contains(meta.func)
-                ? BTF_ID_SOCK_COMMON : compatible(arg);
+                ? BTF_ID_SOCK_COMMON
+                : arg == ArgType.PTR_TO_SOCKET && PLAIN_SOCK_COMMON_HELPERS.contains(meta.func) ? SOCK_COMMON
+                : compatible(arg);
         if (ok == null) {
             throw env.fail(Errno.EFAULT, "verifier internal error: unsupported arg type " + arg);
         }
@@ -367,6 +378,8 @@ final class CallCheck {
                 int size = at == ArgType.PTR_TO_LONG ? 8 : 4;
                 meta.rawMode = true;
                 helperMemAccess(regno, size, true, false, meta);
+                // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_ALIGNED
+                checker.mem.checkAlignment(reg, 0, size, true);
                 break;
             }
             case CONST_SIZE:
@@ -701,7 +714,10 @@ final class CallCheck {
                 }
                 break;
             case PTR_TO_SOCKET_OR_NULL:
-                r0.markPointer(RegType.PTR_TO_SOCKET, RegState.MAYBE_NULL);
+                // RET_PTR_TO_TCP_SOCK_OR_NULL and RET_PTR_TO_SOCK_COMMON_OR_NULL are not in vm.spi
+                r0.markPointer(meta.func.equals("tcp_sock") ? RegType.PTR_TO_TCP_SOCK
+                        : meta.func.equals("skc_lookup_tcp") ? RegType.PTR_TO_SOCK_COMMON : RegType.PTR_TO_SOCKET,
+                        RegState.MAYBE_NULL);
                 break;
             case PTR_TO_MEM_OR_NULL:
                 r0.markPointer(RegType.PTR_TO_MEM, RegState.MAYBE_NULL);

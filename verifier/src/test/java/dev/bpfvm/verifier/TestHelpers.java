@@ -78,7 +78,7 @@ final class TestHelpers {
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
-        return r;
+        return KernelOnlyHelpers.with(r);
     }
 
     static final int KF_TASK_ACQUIRE = 100;
