@@ -98,6 +98,9 @@ final class HelperAvailability {
             "bind", "sk_lookup_tcp", "sk_lookup_udp", "sk_release", "skc_lookup_tcp", "getsockopt",
             "setsockopt");
 
+    /** Extra for the networking types whose protos fall back to {@code bpf_sk_base_func_proto}. */
+    static final Set<String> SK_BASE = Set.of("ktime_get_coarse_ns");
+
     /** Every helper name Linux 6.12 has, so that anything else counts as a bpfvm extension. */
     private static final Set<String> ALL_KERNEL;
 
@@ -113,6 +116,7 @@ final class HelperAvailability {
         all.addAll(XDP);
         all.addAll(CGROUP);
         all.addAll(SOCK_ADDR);
+        all.addAll(SK_BASE);
         all.addAll(NetProgramTypes.LWT_HELPERS);
         all.addAll(NetProgramTypes.LWT_XMIT_HELPERS);
         all.addAll(NetProgramTypes.SK_SKB_HELPERS);

@@ -78,6 +78,7 @@ final class TestHelpers {
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
+        r.register(h(160, "ktime_get_coarse_ns", RetType.INTEGER));
         return KernelOnlyHelpers.with(r);
     }
 
