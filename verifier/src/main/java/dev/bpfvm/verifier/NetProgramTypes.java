@@ -212,6 +212,11 @@ final class NetProgramTypes {
             if (write) {
                 return (off == OPS_REPLY || off == OPS_SK_TXHASH) && size == 4 ? ContextAccess.SCALAR : null;
             }
+            int field = off & ~7;   // the 8-byte fields are refused at any other size, as bpf_ctx_range does
+            if (off != field && (field == OPS_BYTES_RECEIVED || field == OPS_BYTES_ACKED || field == OPS_SKB_HWTSTAMP
+                    || field == OPS_SK || field == OPS_SKB_DATA || field == OPS_SKB_DATA_END)) {
+                return null;
+            }
             switch (off) {
                 case OPS_BYTES_RECEIVED:
                 case OPS_BYTES_ACKED:
@@ -289,14 +294,15 @@ final class NetProgramTypes {
             if (write) {
                 return null;
             }
+            // a sign-extending load (ldsx) of a pointer field is refused
             if (off == ProgramTypes.SKB_DATA) {
-                return size == 4 ? ContextAccess.of(RegType.PTR_TO_PACKET) : null;
+                return size == 4 && !ldsx ? ContextAccess.of(RegType.PTR_TO_PACKET) : null;
             }
             if (off == ProgramTypes.SKB_DATA_END) {
-                return size == 4 ? ContextAccess.of(RegType.PTR_TO_PACKET_END) : null;
+                return size == 4 && !ldsx ? ContextAccess.of(RegType.PTR_TO_PACKET_END) : null;
             }
             if (off == ProgramTypes.SKB_FLOW_KEYS) {
-                return size == 8 ? ContextAccess.of(RegType.PTR_TO_FLOW_KEYS) : null;
+                return size == 8 && !ldsx ? ContextAccess.of(RegType.PTR_TO_FLOW_KEYS) : null;
             }
             return null;
         }

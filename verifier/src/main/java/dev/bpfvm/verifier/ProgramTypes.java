@@ -87,7 +87,7 @@ public final class ProgramTypes {
             if (size != 8) {
                 return null;
             }
-        } else if (off == SKB_SK) {
+        } else if (in(off, SKB_SK, SKB_SK + 8)) {
             if (write || size != 8) {
                 return null;
             }
