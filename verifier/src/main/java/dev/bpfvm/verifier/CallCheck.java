@@ -154,6 +154,13 @@ final class CallCheck {
             "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
             "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
 
+    /** Helpers whose Linux proto has {@code .pkt_access = true}: the only ones packet pointers may be passed to. */
+    private static final java.util.Set<String> PKT_ACCESS = java.util.Set.of("csum_diff", "map_delete_elem",
+            "map_lookup_elem", "map_lookup_percpu_elem", "map_push_elem", "map_update_elem", "sk_lookup_tcp",
+            "sk_lookup_udp", "skc_lookup_tcp", "tcp_check_syncookie", "tcp_gen_syncookie",
+            "tcp_raw_check_syncookie_ipv4", "tcp_raw_check_syncookie_ipv6", "tcp_raw_gen_syncookie_ipv4",
+            "tcp_raw_gen_syncookie_ipv6");
+
     /** ARG_PTR_TO_SOCK_COMMON: the kernel's sock_types. */
     private static final List<Allowed> SOCK_COMMON = List.of(new Allowed(RegType.PTR_TO_SOCK_COMMON, 0),
             new Allowed(RegType.PTR_TO_SOCKET, 0), new Allowed(RegType.PTR_TO_TCP_SOCK, 0),
@@ -308,7 +315,7 @@ final class CallCheck {
             }
             return;
         }
-        if (reg.type.isPacket() && !env.type.packetRead()) {
+        if (reg.type.isPacket() && (!env.type.packetRead() || !PKT_ACCESS.contains(meta.func))) {
             throw env.deny("helper access to the packet is not allowed");
         }
         boolean release = isRelease(at, meta);
