@@ -1178,12 +1178,44 @@ final class CallCheck {
             env.verbose("Func#" + subprog + " ('" + sp.name + "') is global and assumed valid.\n");
         }
         sp.called = true;
+        if (changesPktData(subprog, new boolean[env.subprogs.size()])) {
+            clearAllPktPointers();
+        }
         for (int i = 1; i <= 5; i++) {
             caller.regs[i].markNotInit();
             caller.regs[i].written = true;
         }
         env.markUnknown(caller.regs[0]);
         caller.regs[0].written = true;
+    }
+
+    /**
+     * Whether a subprogram, or one it calls, calls a helper that changes packet data (the
+     * kernel's {@code changes_pkt_data} of a subprogram): a global function's caller then loses
+     * its packet pointers.
+     */
+    private boolean changesPktData(int idx, boolean[] seen) {
+        if (seen[idx]) {
+            return false;
+        }
+        seen[idx] = true;
+        Env.Subprog sp = env.subprogs.get(idx);
+        for (int pc = sp.start; pc < sp.end; pc++) {
+            if (env.isSecondHalf(pc)) {
+                continue;
+            }
+            Insn insn = env.insn(pc);
+            if (insn.isLocalCall()) {
+                int callee = env.findSubprog(pc + insn.imm() + 1);
+                if (callee >= 0 && changesPktData(callee, seen)) {
+                    return true;
+                }
+            } else if (insn.isHelperCall()
+                    && HelperAvailability.CHANGES_PKT_DATA.contains(HelperNames.name(insn.imm()).substring(4))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** btf_check_func_arg_match: each argument register fits the prototype. */

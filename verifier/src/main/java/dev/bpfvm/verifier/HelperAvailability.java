@@ -163,5 +163,5 @@ final class HelperAvailability {
             "skb_vlan_push", "skb_vlan_pop", "skb_adjust_room", "xdp_adjust_head", "xdp_adjust_meta",
             "xdp_adjust_tail", "l3_csum_replace", "l4_csum_replace", "clone_redirect", "lwt_push_encap",
             "lwt_seg6_store_bytes", "lwt_seg6_adjust_srh", "lwt_seg6_action", "msg_pull_data",
-            "msg_push_data", "msg_pop_data");
+            "msg_push_data", "msg_pop_data", "store_hdr_opt", "tail_call");
 }
