@@ -15,6 +15,8 @@ import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.spi.HelperRegistry;
+import dev.bpfvm.vm.spi.KfuncRegistry;
 import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.ObjectSpec;
@@ -36,7 +38,13 @@ final class Verification {
 
     /** Verifies a linked program of an object; a type bpfvm cannot verify is a rejection. */
     static VerifierResult verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
-        return verify(object, linked, rt, options, false).result();
+        return verify(object, linked, rt.helpers(), rt.kfuncs(), options);
+    }
+
+    /** As above, with these helper and kfunc registries. */
+    static VerifierResult verify(ObjectSpec object, LinkedProgram linked, HelperRegistry helpers, KfuncRegistry kfuncs,
+            VerifierOptions options) {
+        return verify(object, linked, helpers, kfuncs, options, false).result();
     }
 
     /** The number of visits at each end of a verification whose states {@code --html} keeps. */
@@ -46,12 +54,13 @@ final class Verification {
      * Verifies a linked program of an object recording every instruction visit ({@link Verifier#trace}),
      * for {@code --html}; a rejection before checking starts has no visits.
      */
-    static VerifierTrace trace(ObjectSpec object, LinkedProgram linked, BpfRuntime rt, VerifierOptions options) {
-        return verify(object, linked, rt, options, true);
+    static VerifierTrace trace(ObjectSpec object, LinkedProgram linked, HelperRegistry helpers, KfuncRegistry kfuncs,
+            VerifierOptions options) {
+        return verify(object, linked, helpers, kfuncs, options, true);
     }
 
-    private static VerifierTrace verify(ObjectSpec object, LinkedProgram linked, BpfRuntime rt,
-            VerifierOptions options, boolean traced) {
+    private static VerifierTrace verify(ObjectSpec object, LinkedProgram linked, HelperRegistry helpers,
+            KfuncRegistry kfuncs, VerifierOptions options, boolean traced) {
         LinkedProgram l = linked;
         if (linked.spec().type() == ProgramType.UNSPEC) {
             ProgramSpec s = linked.spec();
@@ -61,7 +70,7 @@ final class Verification {
         }
         VerifierInput in;
         try {
-            in = ObjectPrograms.input(object, l, rt.helpers(), rt.kfuncs(), options, KernelTypes.emulated());
+            in = ObjectPrograms.input(object, l, helpers, kfuncs, options, KernelTypes.emulated());
         } catch (VerifierException e) {
             return untraced(rejection(e), l.program(), traced);
         } catch (RuntimeException e) {

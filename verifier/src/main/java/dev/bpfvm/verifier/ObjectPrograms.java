@@ -200,7 +200,23 @@ public final class ObjectPrograms {
             case CGROUP_SOCK:
                 return ProgramTypes.CGROUP_SOCK;
             case CGROUP_SOCK_ADDR:
-                return ProgramTypes.CGROUP_SOCK_ADDR;
+                switch (spec.attachType()) {
+                    case CGROUP_INET4_BIND:
+                    case CGROUP_INET6_BIND:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_BIND;
+                    case CGROUP_UDP4_RECVMSG:
+                    case CGROUP_UDP6_RECVMSG:
+                    case CGROUP_UNIX_RECVMSG:
+                    case CGROUP_INET4_GETPEERNAME:
+                    case CGROUP_INET6_GETPEERNAME:
+                    case CGROUP_UNIX_GETPEERNAME:
+                    case CGROUP_INET4_GETSOCKNAME:
+                    case CGROUP_INET6_GETSOCKNAME:
+                    case CGROUP_UNIX_GETSOCKNAME:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_ONE;
+                    default:
+                        return ProgramTypes.CGROUP_SOCK_ADDR;
+                }
             case LWT_IN:
                 return ProgramTypes.LWT_IN;
             case LWT_OUT:

@@ -190,7 +190,7 @@ public final class Verifier {
     private static void checkMaxStackDepth(Env env) {
         for (int i = 0; i < env.subprogs.size(); i++) {
             if (i == 0 || env.subprogs.get(i).isAsyncCallback) {
-                checkChain(env, i, 0, 0, new boolean[env.subprogs.size()]);
+                checkChain(env, i, 0, 0);
             }
         }
     }
@@ -200,7 +200,7 @@ public final class Verifier {
         return (d + 31) / 32 * 32;
     }
 
-    private static void checkChain(Env env, int idx, int depth, int frame, boolean[] onPath) {
+    private static void checkChain(Env env, int idx, int depth, int frame) {
         Env.Subprog sp = env.subprogs.get(idx);
         if (idx != 0 && sp.hasTailCall && depth >= 256) {
             throw env.deny("tail_calls are not allowed when call stack of previous frames is " + depth
@@ -210,10 +210,7 @@ public final class Verifier {
         if (depth > MAX_STACK) {
             throw env.deny("combined stack size of " + (frame + 1) + " calls is " + depth + ". Too large");
         }
-        if (onPath[idx]) {
-            return;
-        }
-        onPath[idx] = true;
+        // a recursive chain is followed until it is too deep, as Linux does: any recursion is refused
         for (int pc = sp.start; pc < sp.end; pc++) {
             if (env.isSecondHalf(pc)) {
                 continue;
@@ -235,8 +232,7 @@ public final class Verifier {
             if (frame + 1 >= VerifierState.MAX_CALL_FRAMES) {
                 throw env.fail(Errno.E2BIG, "the call stack of " + (frame + 1) + " frames is too deep !");
             }
-            checkChain(env, sidx, depth, frame + 1, onPath);
+            checkChain(env, sidx, depth, frame + 1);
         }
-        onPath[idx] = false;
     }
 }
