@@ -106,6 +106,8 @@ final class Env {
     final boolean bypassSpecV1;
     final boolean bypassSpecV4;
     final boolean bpfCapable;
+    /** explore_alu_limits: a register offset was sanitized, so pruning compares scalars exactly. */
+    boolean exploreAluLimits;
     final boolean strictAlignment;
 
     final Aux[] aux;
