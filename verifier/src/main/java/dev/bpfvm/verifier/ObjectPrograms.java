@@ -11,6 +11,7 @@ import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.MapSpec;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
+import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.object.Reloc;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.KfuncRegistry;
@@ -173,6 +174,16 @@ public final class ObjectPrograms {
 
     /** The program type model for a program's section, or null when bpfvm has none. */
     public static ProgramTypeRules rules(ProgramSpec spec, KernelTypes types) {
+        return rules(spec.type(), spec.attachType(), spec.attachTo(), types);
+    }
+
+    /**
+     * The program type model for {@code BPF_PROG_LOAD}'s {@code prog_type}, {@code
+     * expected_attach_type} and attach target (a BTF name for tracing and LSM programs), or null.
+     */
+    public static ProgramTypeRules rules(ProgramType type, AttachType attachType, String attachTo,
+            KernelTypes types) {
+        ProgramSpecLike spec = new ProgramSpecLike(type, attachType, attachTo);
         switch (spec.type()) {
             case SOCKET_FILTER:
                 return ProgramTypes.SOCKET_FILTER;
@@ -241,6 +252,8 @@ public final class ObjectPrograms {
                 return null;
         }
     }
+
+    private record ProgramSpecLike(ProgramType type, AttachType attachType, String attachTo) {}
 
     /**
      * Resolves each map-referencing {@code ld_imm64} through the relocation side table: a
