@@ -69,6 +69,29 @@ final class Env {
 
     private dev.bpfvm.vm.asm.Disassembler.Symbols symbols;
 
+    /**
+     * The right-hand side of a map {@code ld_imm64} in the log (printed at {@link #insnIdx}).
+     * Linux prints the map's kernel address there, or {@code 0x0} without allow_ptr_leaks; we
+     * print {@code 0x0} the same way, and instead of an address bpftool's {@code map[id:N]}
+     * ({@code map[id:N][0]+OFF} for a value address). Null (the raw imm) for other ld_imm64s.
+     */
+    private String mapLdImm64(dev.bpfvm.vm.isa.Insn insn) {
+        int src = insn.src();
+        boolean value = src == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE
+                || src == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_IDX_VALUE;
+        if (!value && src != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD && src != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_IDX) {
+            return null;
+        }
+        if (!allowPtrLeaks) {
+            return "0x0";
+        }
+        MapInfo m = insnIdx >= 0 && insnIdx < aux.length ? aux[insnIdx].map : null;
+        if (m == null || m.id() <= 0) {
+            return null;
+        }
+        return value ? "map[id:" + m.id() + "][0]+" + aux[insnIdx].mapOff : "map[id:" + m.id() + "]";
+    }
+
     /** Names for the log's instruction lines: the kernel's helper names, kfunc names from BTF. */
     dev.bpfvm.vm.asm.Disassembler.Symbols symbols() {
         if (symbols == null) {
@@ -87,6 +110,11 @@ final class Env {
                 public String kfuncName(int imm) {
                     dev.bpfvm.vm.spi.KfuncSpec k = input.kfuncs().byBtfId(imm);
                     return k != null ? k.name() : Cfg.kernelFuncName(Env.this, imm);
+                }
+
+                @Override
+                public String ldImm64(dev.bpfvm.vm.isa.Insn insn) {
+                    return mapLdImm64(insn);
                 }
             };
         }

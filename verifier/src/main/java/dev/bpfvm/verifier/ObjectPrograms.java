@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * The verifier's view of a program of a loaded object: the loader's {@link ProgramSpec} and
@@ -49,6 +50,17 @@ public final class ObjectPrograms {
      */
     public static VerifierInput input(ObjectSpec object, LinkedProgram program, HelperRegistry helpers,
             KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes) {
+        return input(object, program, helpers, kfuncs, options, kernelTypes, null);
+    }
+
+    /**
+     * {@link #input(ObjectSpec, LinkedProgram, HelperRegistry, KfuncRegistry, VerifierOptions,
+     * KernelTypes)} with the ids the object's maps have in a kernel ({@code mapIds}: map name to
+     * id, 0 when unknown). A map without one gets the id libbpf's creation order would give it on
+     * a fresh kernel: its position in the object's map list, from 1.
+     */
+    public static VerifierInput input(ObjectSpec object, LinkedProgram program, HelperRegistry helpers,
+            KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes, ToIntFunction<String> mapIds) {
         ProgramSpec spec = program.spec();
         KernelTypes types = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
         ProgramTypeRules rules = rules(spec, types);
@@ -70,7 +82,7 @@ public final class ObjectPrograms {
         return VerifierInput.builder(program.program(), rules)
                 .helpers(helpers)
                 .kfuncs(kfuncs)
-                .maps(resolver(object, program.relocs(), types))
+                .maps(resolver(object, program.relocs(), types, mapIds))
                 .funcInfo(funcs)
                 .options(opts)
                 .kernelTypes(types)
@@ -259,10 +271,14 @@ public final class ObjectPrograms {
      * Resolves each map-referencing {@code ld_imm64} through the relocation side table: a
      * {@link Reloc.MapRef} names a map, a {@link Reloc.DataRef} a global data map and offset.
      */
-    static MapResolver resolver(ObjectSpec object, Map<Integer, Reloc> relocs, KernelTypes types) {
+    static MapResolver resolver(ObjectSpec object, Map<Integer, Reloc> relocs, KernelTypes types,
+            ToIntFunction<String> mapIds) {
         Map<String, MapInfo> infos = new HashMap<>();
+        int order = 0;
         for (MapSpec m : object.maps()) {
-            infos.put(m.name(), mapInfo(m, object.btf()));
+            order++;
+            int id = mapIds != null ? mapIds.applyAsInt(m.name()) : 0;
+            infos.put(m.name(), mapInfo(m, object.btf(), id > 0 ? id : order));
         }
         return new MapResolver() {
             @Override
@@ -324,6 +340,11 @@ public final class ObjectPrograms {
 
     /** The verifier's view of a map spec; {@code btf} is the object's BTF (may be null). */
     public static MapInfo mapInfo(MapSpec m, Btf btf) {
+        return mapInfo(m, btf, 0);
+    }
+
+    /** {@link #mapInfo(MapSpec, Btf)} for the map with this id ({@code map[id:N]} in the log; 0: none). */
+    public static MapInfo mapInfo(MapSpec m, Btf btf, int id) {
         int lock = -1;
         int timer = -1;
         if (btf != null && m.btfValueTypeId() > 0) {
@@ -344,7 +365,7 @@ public final class ObjectPrograms {
             flags |= MapInfo.BPF_F_RDONLY_PROG;
         }
         return new LoadedMap(kernelName(m.name()), m.type(), m.keySize(), m.valueSize(), m.maxEntries(), flags,
-                lock, timer, m.btfValueTypeId() > 0, frozen, inner);
+                lock, timer, m.btfValueTypeId() > 0, frozen, inner, id);
     }
 
     /** The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 characters of a map's name. */
@@ -374,7 +395,7 @@ public final class ObjectPrograms {
 
     /** A map of a loaded object, as the verifier sees it. */
     record LoadedMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags,
-            int spinLockOffset, int timerOffset, boolean hasBtf, byte[] frozenValue, MapInfo innerMap)
+            int spinLockOffset, int timerOffset, boolean hasBtf, byte[] frozenValue, MapInfo innerMap, int id)
             implements MapInfo {
         @Override
         public String toString() {

@@ -56,6 +56,52 @@ class LogFormatTest {
         assertThat(r.statsLine()).startsWith("processed 12 insns");
     }
 
+    /** A map created in a kernel, with the id Linux would give it. */
+    record IdMap(int id) implements MapInfo {
+        @Override
+        public String name() {
+            return "counts";
+        }
+
+        @Override
+        public MapType type() {
+            return MapType.ARRAY;
+        }
+
+        @Override
+        public int keySize() {
+            return 4;
+        }
+
+        @Override
+        public int valueSize() {
+            return 8;
+        }
+
+        @Override
+        public int maxEntries() {
+            return 1;
+        }
+
+        @Override
+        public int flags() {
+            return 0;
+        }
+    }
+
+    @Test
+    void mapLoadsPrintTheMapIdOrZeroWithoutPointerLeaks() {
+        String[] prog = {"r1 = map[counts] ll", "r2 = map_value[counts] + 4 ll", "r0 = 0", "exit"};
+        VerifierResult r = Vt.of(prog).map(new IdMap(7)).kernelPrinter().logLevel(2).run();
+        assertThat(r.log()).contains("0: (18) r1 = map[id:7]                ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n")
+                .contains("2: (18) r2 = map[id:7][0]+4           ; R2_w=map_value(map=counts,ks=4,vs=8,off=4)\n");
+        VerifierResult u = Vt.of(prog).map(new IdMap(7)).kernelPrinter().logLevel(2).unpriv().run();
+        assertThat(u.log()).contains("0: (18) r1 = 0x0                      ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n")
+                .contains("2: (18) r2 = 0x0                      ; R2_w=map_value(map=counts,ks=4,vs=8,off=4)\n");
+        VerifierResult noId = Vt.of("r1 = map[counts] ll", "r0 = 0", "exit").map(COUNTS).kernelPrinter().logLevel(2).run();
+        assertThat(noId.log()).contains("0: (18) r1 = 0x0 ");
+    }
+
     @Test
     void levelOnePrintsOnlyTheFailingPath() {
         VerifierResult r = Vt.of(
