@@ -143,7 +143,16 @@ public final class Verifier {
         state.frames[0] = f;
         state.curframe = 0;
         state.branches = 1;
-        f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        int raw = env.type.rawMemory();
+        if (raw >= 0) {
+            // bpfvm's raw type: r1 = memory of r2 bytes
+            f.regs[1].markPointer(RegType.PTR_TO_MEM, 0);
+            f.regs[1].memSize = raw;
+            f.regs[2].type = RegType.SCALAR_VALUE;
+            f.regs[2].markKnown(raw);
+        } else {
+            f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        }
         env.cur = state;
         env.insnIdx = 0;
         checker.doCheck();
