@@ -85,12 +85,26 @@ final class Env {
         if (!allowPtrLeaks) {
             return "0x0";
         }
-        MapInfo m = insnIdx >= 0 && insnIdx < aux.length ? aux[insnIdx].map : null;
+        int pc = printPc >= 0 ? printPc : insnIdx;
+        MapInfo m = pc >= 0 && pc < aux.length ? aux[pc].map : null;
         if (m == null || m.id() <= 0) {
             return null;
         }
-        return value ? "map[id:" + m.id() + "][0]+" + aux[insnIdx].mapOff : "map[id:" + m.id() + "]";
+        return value ? "map[id:" + m.id() + "][0]+" + aux[pc].mapOff : "map[id:" + m.id() + "]";
     }
+
+    /** The instruction at {@code pc} as the log prints it (after {@code N: }). */
+    String printInsn(int pc) {
+        printPc = pc;
+        try {
+            return opts.printer().print(pc, insn(pc), symbols());
+        } finally {
+            printPc = -1;
+        }
+    }
+
+    /** The instruction being printed when it is not the current one (for map ids in ld_imm64s). */
+    private int printPc = -1;
 
     /** Names for the log's instruction lines: the kernel's helper names, kfunc names from BTF. */
     dev.bpfvm.vm.asm.Disassembler.Symbols symbols() {
