@@ -59,6 +59,12 @@ final class Env {
         int liveIn;
         MapInfo map;
         int mapOff;
+        /** For a helper call taking a map (record_func_map): the map it was called with. */
+        MapInfo mapPtr;
+        /** The call saw different maps on different paths (bpf_map_ptr_poisoned). */
+        boolean mapPtrPoisoned;
+        /** The map was created without CAP_PERFMON (bpf_map_ptr_unpriv): tail calls get masked. */
+        boolean mapPtrUnpriv;
         /** For a BPF_PSEUDO_BTF_ID ld_imm64: the kernel symbol. */
         KernelSymbol ksym;
         /** The pointer type first seen by this load/store (save_aux_ptr_type). */

@@ -90,6 +90,24 @@ public final class Verifier {
         doCheckMain(env, checker);
         doCheckSubprogs(env);
         checkMaxStackDepth(env);
+        miscFixups(env);
+    }
+
+    /**
+     * The checks of do_misc_fixups, which rewrites the verified program: a tail call that saw
+     * different prog arrays on different paths cannot get its Spectre index masking when the
+     * maps were created without CAP_PERFMON.
+     */
+    private static void miscFixups(Env env) {
+        for (int pc = 0; pc < env.len; pc++) {
+            dev.bpfvm.vm.isa.Insn insn = env.prog.insnAt(pc);
+            Env.Aux a = env.aux[pc];
+            if (insn != null && insn.opcode() == dev.bpfvm.vm.isa.Opcodes.CALL_IMM && insn.src() == 0
+                    && HelperNames.name(insn.imm()).equals("bpf_tail_call") && a.mapPtrPoisoned && a.mapPtrUnpriv) {
+                env.insnIdx = pc;
+                throw env.fail("tail_call abusing map_ptr");
+            }
+        }
     }
 
     /**
