@@ -883,6 +883,16 @@ final class CallCheck {
                         || meta.func.equals("map_push_elem") || meta.func.equals("map_pop_elem"))) {
             throw env.deny("write into map forbidden");
         }
+        // bpf_map_ptr_store: the maps are taken as created with the loader's privileges
+        Env.Aux aux = env.aux[env.insnIdx];
+        if (aux.mapPtr == null) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+        } else if (aux.mapPtr != meta.map) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+            aux.mapPtrPoisoned = true;
+        }
         // record_func_key: Linux 6.12 reports a tail call through another map type this way,
         // before check_map_func_compatibility would
         if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {

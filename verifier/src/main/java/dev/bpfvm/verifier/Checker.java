@@ -1117,6 +1117,9 @@ final class Checker {
         }
         switch (old.type) {
             case SCALAR_VALUE:
+                if (env.exploreAluLimits) {
+                    return sameValue(old, cur) && ids.checkScalar(old.id, cur.id);
+                }
                 if (!old.precise && env.bpfCapable && exact == Exact.NOT_EXACT) {
                     return true;
                 }

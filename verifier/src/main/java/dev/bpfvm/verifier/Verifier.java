@@ -124,6 +124,24 @@ public final class Verifier {
         doCheckMain(env, checker);
         doCheckSubprogs(env);
         checkMaxStackDepth(env);
+        miscFixups(env);
+    }
+
+    /**
+     * The checks of do_misc_fixups, which rewrites the verified program: a tail call that saw
+     * different prog arrays on different paths cannot get its Spectre index masking when the
+     * maps were created without CAP_PERFMON.
+     */
+    private static void miscFixups(Env env) {
+        for (int pc = 0; pc < env.len; pc++) {
+            dev.bpfvm.vm.isa.Insn insn = env.prog.insnAt(pc);
+            Env.Aux a = env.aux[pc];
+            if (insn != null && insn.opcode() == dev.bpfvm.vm.isa.Opcodes.CALL_IMM && insn.src() == 0
+                    && HelperNames.name(insn.imm()).equals("bpf_tail_call") && a.mapPtrPoisoned && a.mapPtrUnpriv) {
+                env.insnIdx = pc;
+                throw env.fail("tail_call abusing map_ptr");
+            }
+        }
     }
 
     /**
@@ -177,7 +195,16 @@ public final class Verifier {
         state.frames[0] = f;
         state.curframe = 0;
         state.branches = 1;
-        f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        int raw = env.type.rawMemory();
+        if (raw >= 0) {
+            // bpfvm's raw type: r1 = memory of r2 bytes
+            f.regs[1].markPointer(RegType.PTR_TO_MEM, 0);
+            f.regs[1].memSize = raw;
+            f.regs[2].type = RegType.SCALAR_VALUE;
+            f.regs[2].markKnown(raw);
+        } else {
+            f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        }
         env.cur = state;
         env.insnIdx = 0;
         checker.doCheck();
