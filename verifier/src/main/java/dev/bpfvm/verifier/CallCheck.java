@@ -154,10 +154,23 @@ final class CallCheck {
             "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
             "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
 
+    /**
+     * bpfvm's {@code bpf_cgroup_stats_update} takes its cgroup as Linux's kfuncs with
+     * KF_TRUSTED_ARGS / KF_RCU do: a trusted or RCU {@code struct cgroup *}, never a walked one.
+     */
+    private static final List<Allowed> BTF_ID_TRUSTED_OR_RCU = List.of(new Allowed(RegType.PTR_TO_BTF_ID, RegState.TRUSTED),
+            new Allowed(RegType.PTR_TO_BTF_ID, RegState.RCU));
+
+    /** The kernel struct a bpfvm helper's PTR_TO_BTF_ID argument points to (its arg_btf_id), or null. */
+    private static String argBtfStruct(String func, ArgType arg) {
+        return func.equals(HelperAvailability.CGROUP_STATS_UPDATE) && arg == ArgType.PTR_TO_BTF_ID ? "cgroup" : null;
+    }
+
     private void checkRegType(int regno, ArgType arg, Meta meta) {
         RegState reg = env.reg(regno);
         List<Allowed> ok = arg == ArgType.PTR_TO_SOCKET && SOCK_COMMON_HELPERS.contains(meta.func)
-                ? BTF_ID_SOCK_COMMON : compatible(arg);
+                ? BTF_ID_SOCK_COMMON
+                : argBtfStruct(meta.func, arg) != null ? BTF_ID_TRUSTED_OR_RCU : compatible(arg);
         if (ok == null) {
             throw env.fail(Errno.EFAULT, "verifier internal error: unsupported arg type " + arg);
         }
@@ -173,6 +186,11 @@ final class CallCheck {
                 if (reg.type == RegType.PTR_TO_BTF_ID && ok == MEM_TYPES && !readOnlyArg(arg)) {
                     throw env.deny("bpf_" + meta.func + "() may write into memory pointed by R" + regno + " type="
                             + StatePrinter.typeStr(reg));
+                }
+                String want = argBtfStruct(meta.func, arg);
+                if (want != null && (reg.btf == null || !reg.btf.name().equals(want))) {
+                    throw env.deny("R" + regno + " is of type " + (reg.btf == null ? "" : reg.btf.name()) + " but "
+                            + want + " is expected");
                 }
                 return;
             }
@@ -917,6 +935,10 @@ final class CallCheck {
             case BLOOM_FILTER:
                 ok = f.equals("map_peek_elem") || f.equals("map_push_elem");
                 break;
+            case CGROUP_STATS:
+                // bpfvm: read by lookup (a read-only value), written only by its helper
+                ok = f.equals("map_lookup_elem") || f.equals(HelperAvailability.CGROUP_STATS_UPDATE);
+                break;
             default:
                 break;
         }
@@ -960,6 +982,9 @@ final class CallCheck {
                 case "task_storage_get":
                 case "task_storage_delete":
                     ok = t == MapType.TASK_STORAGE;
+                    break;
+                case HelperAvailability.CGROUP_STATS_UPDATE:
+                    ok = t == MapType.CGROUP_STATS;
                     break;
                 default:
                     break;

@@ -50,7 +50,8 @@ public final class ObjectPrograms {
             KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes) {
         ProgramSpec spec = program.spec();
         KernelTypes types = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
-        ProgramTypeRules rules = rules(spec, types);
+        ProgramTypeRules rules = spec.type() == dev.bpfvm.vm.object.ProgramType.CGROUP_STATS_AGG
+                ? StatsAggregatorType.of(object, spec) : rules(spec, types);
         if (rules == null) {
             String msg = "program type " + spec.type().kernelName() + " (SEC(\"" + spec.section()
                     + "\")) is not supported by the verifier";
