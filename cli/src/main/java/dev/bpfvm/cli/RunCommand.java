@@ -73,7 +73,8 @@ final class RunCommand implements Callable<Integer> {
     long budget;
 
     @Option(names = "--verify", description = "Runs the verifier on the function first (raw code and .text"
-            + " functions as BPF_PROG_TYPE_SYSCALL: r1 is a buffer); a rejection prints the log and exits 1.")
+            + " functions as bpfvm's raw type: r1 points at the memory, r2 is its length); a rejection prints the"
+            + " log and exits 1.")
     boolean verify;
 
     @Option(names = "--json", description = "Prints one JSON object instead of lines.")
@@ -121,7 +122,8 @@ final class RunCommand implements Callable<Integer> {
             globals.addAll(linked.globals());
             usesMaps = linked.usesMaps();
             if (verify) {
-                verdict = Verification.verify(linked.object(), linked.linked(), rt, VerifierOptions.defaults());
+                verdict = Verification.verify(linked.object(), linked.linked(), rt, VerifierOptions.defaults(),
+                        mem.length);
             }
         } else {
             if (prog != null) {
@@ -129,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
             }
             p = ProgramFiles.load(file);
             if (verify) {
-                verdict = Verification.verify(p, rt, VerifierOptions.defaults());
+                verdict = Verification.verify(p, mem.length, rt, VerifierOptions.defaults());
             }
         }
         if (verdict != null && !verdict.accepted()) {

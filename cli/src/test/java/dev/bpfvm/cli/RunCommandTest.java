@@ -22,22 +22,32 @@ class RunCommandTest {
             + "7b 01 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
 
     @Test
-    void verifyChecksRawCodeAsASyscallProgramBeforeRunning() throws Exception {
+    void verifyChecksRawCodeWithTheRawTypeBeforeRunning() throws Exception {
         Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
         CliRun ok = CliRun.of("run", p.toString(), "--verify", "--tier", "interp");
         assertThat(ok.out()).startsWith("retval: 42\n");
         assertThat(ok.code()).isZero();
-        // r1 is the memory, read like a syscall program's context
+        // r1 is the memory, r2 its length, as conformance programs expect
         Path read = dir.resolve("read.s");
         Files.writeString(read, "ldxdw r0, [r1+0]\nexit\n");
         CliRun mem = CliRun.of("run", read.toString(), "--verify", "--tier", "interp", "--mem-hex",
                 "01 00 00 00 00 00 00 00");
         assertThat(mem.out()).startsWith("retval: 1\n");
+        CliRun acc = CliRun.of("run", bin("acc.bin", ACCUMULATE).toString(), "--verify", "--tier", "interp",
+                "--mem-hex", "01 00 00 00 00 00 00 00");
+        assertThat(acc.out()).startsWith("retval: 9\n");
+        assertThat(acc.code()).isZero();
+        Path past = dir.resolve("past.s");
+        Files.writeString(past, "ldxdw r0, [r1+8]\nexit\n");
+        CliRun beyond = CliRun.of("run", past.toString(), "--verify", "--mem-hex", "01 00 00 00 00 00 00 00");
+        assertThat(beyond.err()).contains("0: R1=mem(sz=8) R2=8 R10=fp0\n")
+                .contains("invalid access to memory, mem_size=8 off=8 size=8\n");
+        assertThat(beyond.code()).isEqualTo(1);
         Path noRet = dir.resolve("noret.s");
         Files.writeString(noRet, "mov r1, 1\nexit\n");
         CliRun bad = CliRun.of("run", noRet.toString(), "--verify");
         assertThat(bad.err()).isEqualTo("""
-                0: R1=ctx() R10=fp0
+                0: R1=mem(sz=0) R2=0 R10=fp0
                 ; mov r1, 1 @ noret.s:1
                 0: (b7) r1 = 1                        ; R1_w=1
                 ; exit @ noret.s:2

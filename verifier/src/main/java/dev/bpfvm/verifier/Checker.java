@@ -460,6 +460,14 @@ final class Checker {
         mem.checkPtrOffReg(env.reg(6), 6, false);
         clobberCallerSaved();
         env.markUnknown(env.reg(0));
+        if (env.cur.curframe > 0) {
+            // a failed load returns 0 from the whole program: in a subprogram, an exit to the caller
+            // with r0 = 0 that the verifier explores too (the load's success goes on below)
+            pushStack(env.insnIdx + 1, env.insnIdx, false);
+            env.reg(0).markKnown(0);
+            calls.prepareFuncExit();
+            env.insnIdx--;
+        }
     }
 
     void clobberCallerSaved() {
@@ -1109,6 +1117,9 @@ final class Checker {
         }
         switch (old.type) {
             case SCALAR_VALUE:
+                if (env.exploreAluLimits) {
+                    return sameValue(old, cur) && ids.checkScalar(old.id, cur.id);
+                }
                 if (!old.precise && env.bpfCapable && exact == Exact.NOT_EXACT) {
                     return true;
                 }

@@ -55,6 +55,39 @@ public final class Bpf {
     }
 
     /**
+     * BPF_PROG_LOAD's attributes for instructions as user space hands them to the kernel, without
+     * libbpf's relocation table: an {@code ld_imm64} with src_reg 1 ({@code BPF_PSEUDO_MAP_FD})
+     * names a map by an fd of the loading process, src_reg 2 ({@code BPF_PSEUDO_MAP_VALUE}) the
+     * value of one, at the offset in the second slot's imm.
+     *
+     * @param progFlags {@code prog_flags}: {@code BPF_F_STRICT_ALIGNMENT} (1), {@code
+     *                  BPF_F_ANY_ALIGNMENT} (2), {@code BPF_F_SLEEPABLE} (16)
+     * @param logLevel  {@code log_level}: 0, 1 or 2
+     * @param logSize   {@code log_size}: the bytes of the caller's {@code log_buf} (0: no buffer)
+     */
+    public record RawProgLoad(String name, ProgramType type, AttachType expectedAttachType, String attachTo,
+                              List<dev.bpfvm.vm.isa.Insn> insns, String license, int progFlags, int logLevel,
+                              int logSize) {
+        public static final int BPF_F_STRICT_ALIGNMENT = 1;
+        public static final int BPF_F_ANY_ALIGNMENT = 2;
+        public static final int BPF_F_SLEEPABLE = 1 << 4;
+
+        public RawProgLoad {
+            insns = List.copyOf(insns);
+            name = name == null ? "" : name;
+            license = license == null ? "" : license;
+            attachTo = attachTo == null ? "" : attachTo;
+        }
+    }
+
+    /**
+     * What a raw BPF_PROG_LOAD gave back: the program's fd, what the kernel left in {@code
+     * log_buf} and {@code log_true_size} (the bytes the whole log needs, its NUL included; 0
+     * without a buffer).
+     */
+    public record ProgLoadResult(int fd, String log, int logTrueSize) {}
+
+    /**
      * LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF
      * cookie; {@code target_fd} (a CGROUP_STATS map's fd for its aggregator, 0 otherwise).
      */
@@ -378,6 +411,11 @@ public final class Bpf {
         lsmBpf(BpfCmd.PROG_LOAD, a);
         BpfToken token = progToken(tokenFd == 0 ? null : token(p, tokenFd), a);
         security.check(p, BpfCmd.PROG_LOAD, token == null ? a : new WithToken(a, token));
+        return register(p, a, token);
+    }
+
+    /** The end of BPF_PROG_LOAD once checked (and verified): lsm/bpf_prog_load, the program, its maps, its fd. */
+    private int register(BpfProcess p, ProgLoad a, BpfToken token) {
         List<MapObject> used = new ArrayList<>();
         for (int fd : a.mapFds()) {
             used.add(mapOf(p, fd));
@@ -414,6 +452,142 @@ public final class Bpf {
             loaders.put(lp.id(), p);
             return install(p, o);
         }
+    }
+
+    /**
+     * BPF_PROG_LOAD of raw instructions ({@link RawProgLoad}), as Linux's {@code bpf_check}:
+     * every map fd resolved in the calling process (a bad one is rejected with "fd N is not
+     * pointing to valid bpf_map"), then the verifier with the process's privileges (without
+     * CAP_BPF the unprivileged rules, with CAP_BPF but not CAP_PERFMON the Spectre rules), its log
+     * written to the log buffer as 6.x's default rotating log does (the tail is kept; a log that
+     * does not fit is ENOSPC, even for an accepted program). Then the map references are linked
+     * to the maps' addresses and the program gets an fd, holding a reference on each map.
+     * Verification is skipped when the kernel's load options turn it off.
+     */
+    public ProgLoadResult progLoad(BpfProcess p, RawProgLoad a) {
+        Program raw;
+        try {
+            raw = new Program(a.name(), a.insns());
+        } catch (RuntimeException e) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "': " + e.getMessage());
+        }
+        check(p, BpfCmd.PROG_LOAD, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, raw, null));
+        if (a.logLevel() < 0 || a.logLevel() > 2 || a.logSize() < 0 || (a.logSize() != 0) != (a.logLevel() != 0)) {
+            throw new KernelException(Errno.EINVAL, "log_level " + a.logLevel() + " with log_size " + a.logSize()
+                    + " is not valid");
+        }
+        if (a.insns().isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "' has no instructions");
+        }
+        // resolve_pseudo_ldimm64: the maps the program names by fd
+        Map<Integer, MapObject> byFd = new TreeMap<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                Object o = openFd(p, i.imm());
+                if (o instanceof MapObject m) {
+                    byFd.put(i.imm(), m);
+                }
+            }
+        }
+        String log = "";
+        if (kernel.loadOptions().verify()) {
+            log = verifyRaw(p, a, raw, byFd);
+        }
+        List<dev.bpfvm.vm.isa.Insn> linked = new ArrayList<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            MapObject m = i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW ? byFd.get(i.imm()) : null;
+            if (m == null || (i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                    throw new KernelException(Errno.EBADF, "fd " + i.imm() + " is not pointing to valid bpf_map");
+                }
+                linked.add(i);
+                continue;
+            }
+            long addr;
+            if (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD) {
+                addr = m.map.address();
+            } else {
+                try {
+                    addr = m.map.directValueAddress(i.imm2());
+                } catch (BpfMapException e) {
+                    throw new KernelException(e.errno(), e.getMessage());
+                }
+            }
+            linked.add(dev.bpfvm.vm.isa.Insn.lddw(i.dst(), i.src(), addr));
+        }
+        Program code = new Program(a.name(), linked);
+        int[] fds = byFd.keySet().stream().mapToInt(Integer::intValue).toArray();
+        int fd = register(p, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, code, fds), null);
+        return new ProgLoadResult(fd, logBuffer(log, a.logSize()), a.logSize() == 0 ? 0 : log.length() + 1);
+    }
+
+    private static Object openFd(BpfProcess p, int fd) {
+        try {
+            return p.get(fd);
+        } catch (KernelException e) {
+            return null;
+        }
+    }
+
+    /** Runs the verifier on a raw load; returns its log, throws its rejection (or ENOSPC). */
+    private String verifyRaw(BpfProcess p, RawProgLoad a, Program raw, Map<Integer, MapObject> byFd) {
+        dev.bpfvm.kernel.cgroup.Task t = kernel.task(p.pid());
+        dev.bpfvm.kernel.security.Privileges privs = kernel.privileges();
+        boolean bpf = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_BPF);
+        boolean perfmon = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_PERFMON);
+        dev.bpfvm.verifier.KernelTypes types = dev.bpfvm.verifier.KernelTypes.emulated();
+        dev.bpfvm.verifier.ProgramTypeRules rules = dev.bpfvm.verifier.ObjectPrograms.rules(a.type(),
+                a.expectedAttachType(), a.attachTo(), types);
+        if (rules == null) {
+            throw new KernelException(Errno.EINVAL, "program type " + a.type().kernelName()
+                    + " is not supported by the verifier");
+        }
+        Map<Integer, dev.bpfvm.verifier.MapInfo> infos = new HashMap<>();
+        byFd.forEach((fd, m) -> infos.put(fd, dev.bpfvm.verifier.MapInfo.of(m.map)));
+        dev.bpfvm.verifier.VerifierOptions opts = dev.bpfvm.verifier.VerifierOptions.defaults()
+                .withLogLevel(a.logLevel())
+                .withUnprivileged(!bpf)
+                .withPerfmon(perfmon)
+                .withStrictAlignment((a.progFlags() & RawProgLoad.BPF_F_STRICT_ALIGNMENT) != 0)
+                .withAnyAlignment((a.progFlags() & RawProgLoad.BPF_F_ANY_ALIGNMENT) != 0)
+                .withSleepable((a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0)
+                .withGplCompatible(dev.bpfvm.verifier.ObjectPrograms.gplCompatible(a.license()));
+        dev.bpfvm.verifier.VerifierInput in = dev.bpfvm.verifier.VerifierInput.builder(raw, rules)
+                .helpers(kernel.runtime().helpers())
+                .kfuncs(kernel.runtime().kfuncs())
+                .maps((pc, insn) -> insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE ? infos.get(insn.imm()) : null)
+                .options(opts)
+                .kernelTypes(types)
+                .build();
+        dev.bpfvm.verifier.VerifierResult r = dev.bpfvm.verifier.Verifier.verify(in);
+        String log = a.logSize() == 0 ? "" : r.log();
+        boolean truncated = a.logSize() != 0 && log.length() + 1 > a.logSize();
+        if (!r.accepted()) {
+            ProgramRejectedException e = new ProgramRejectedException("", a.name(), r.toException(a.name()));
+            throw new ProgLoadRejectedException(e, logBuffer(log, a.logSize()), truncated ? Errno.ENOSPC : r.errno());
+        }
+        if (truncated) {
+            throw new KernelException(Errno.ENOSPC, "the verifier log (" + (log.length() + 1)
+                    + " bytes) does not fit log_size " + a.logSize());
+        }
+        return log;
+    }
+
+    /**
+     * What a rotating verifier log leaves in a buffer of {@code logSize} bytes: the log's last
+     * {@code logSize - 1} characters (and the NUL); nothing without a buffer.
+     */
+    public static String logBuffer(String log, int logSize) {
+        if (logSize <= 0) {
+            return "";
+        }
+        return log.length() + 1 <= logSize ? log : log.substring(log.length() - (logSize - 1));
     }
 
     private synchronized void forget(ProgObject o) {
