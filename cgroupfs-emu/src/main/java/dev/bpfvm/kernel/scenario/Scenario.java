@@ -26,8 +26,10 @@ import java.util.function.Function;
  * <pre>
  * cgroup mkdir PATH | cgroup rmdir PATH | cgroup attach PATH PID
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
- * load OBJ.o [as NAME] [token=FD]
- * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
+ * load OBJ.o [as NAME] [token=FD] [map_extra=MAP:CGROUP_PATH|MAP:N]   map_extra: set before the map is
+ *                              created (a CGROUP_STATS map's initial cgroup: its path, or an id)
+ * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]   prints "link ID"
+ *                              (map=: LINK_CREATE's target_fd, e.g. a CGROUP_STATS map for its aggregator)
  * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
  * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
@@ -205,6 +207,15 @@ public final class Scenario {
             return p;
         }
         return EmulatedKernel.CGROUP_MOUNT + (p.startsWith("/") ? p : "/" + p);
+    }
+
+    /** The id of the cgroup at {@code path} (a script error if there is none). */
+    private long cgroupId(int line, String path) {
+        try {
+            return kernel.cgroup(cgroupPath(path)).id();
+        } catch (KernelException e) {
+            throw script(line, "no cgroup " + path + " (" + e.errno() + ")");
+        }
     }
 
     /** key=value options from words {@code from..}; unknown keys are a script error. */
@@ -539,16 +550,27 @@ public final class Scenario {
         }
         switch (w[0]) {
             case "load": {
-                need(n, w, 2, "load OBJ.o [as NAME] [token=FD]");
+                String usage = "load OBJ.o [as NAME] [token=FD] [map_extra=MAP:CGROUP_PATH|MAP:NUMBER ...]";
+                need(n, w, 2, usage);
                 int token = 0;
+                Map<String, Long> mapExtra = new LinkedHashMap<>();
                 String[] a = w;
-                if (a[a.length - 1].startsWith("token=")) {
-                    token = number(n, a[a.length - 1].substring(6));
+                while (a.length > 2 && a[a.length - 1].contains("=")) {
+                    String opt = a[a.length - 1];
+                    if (opt.startsWith("token=")) {
+                        token = number(n, opt.substring(6));
+                    } else if (opt.startsWith("map_extra=") && opt.indexOf(':') > 10) {
+                        String map = opt.substring(10, opt.indexOf(':'));
+                        String v = opt.substring(opt.indexOf(':') + 1);
+                        mapExtra.put(map, v.matches("[0-9]+") ? Long.parseLong(v) : cgroupId(n, v));
+                    } else {
+                        throw script(n, "usage: " + usage);
+                    }
                     a = java.util.Arrays.copyOf(a, a.length - 1);
                 }
                 String name = a.length >= 4 && a[2].equals("as") ? a[3] : baseName(a[1]);
                 if (a.length != 2 && (a.length != 4 || !a[2].equals("as"))) {
-                    throw script(n, "usage: load OBJ.o [as NAME] [token=FD]");
+                    throw script(n, "usage: " + usage);
                 }
                 if (loaded.containsKey(name)) {
                     throw script(n, "an object is already loaded as '" + name + "'");
@@ -559,14 +581,17 @@ public final class Scenario {
                 } catch (UncheckedIOException e) {
                     throw script(n, "cannot read " + w[1] + ": " + e.getCause().getMessage());
                 }
-                loaded.put(name, bpf.objectLoad(proc, w[1], bytes, token));
+                loaded.put(name, bpf.objectLoad(proc, w[1], bytes, token, mapExtra));
                 return "";
             }
             case "attach": {
-                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]");
+                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]");
                 int pfd = progFd(n, w[1]);
-                Map<String, String> o = options(n, w, 2, "cgroup", "order");
+                Map<String, String> o = options(n, w, 2, "cgroup", "order", "map");
                 Bpf.LinkOpts opts = Bpf.LinkOpts.NONE;
+                if (o.containsKey("map")) {
+                    opts = Bpf.LinkOpts.target(mapFd(n, o.get("map")));
+                }
                 int cgFd = 0;
                 if (o.containsKey("cgroup") || o.containsKey("order")) {
                     CgroupIterOrder order = CgroupIterOrder.ofWord(o.getOrDefault("order", "pre"));

@@ -13,6 +13,7 @@ import dev.bpfvm.kernel.syscall.BpfProcess;
 import dev.bpfvm.kernel.syscall.BpfSecurity;
 import dev.bpfvm.kernel.syscall.BpfToken;
 import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.BpfMap;
 import dev.bpfvm.vm.spi.MapAttr;
@@ -34,7 +35,8 @@ import java.util.function.IntFunction;
  * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: on the pin, read for
  * BPF_F_RDONLY, write for BPF_F_WRONLY, read+write without flags; search on the way: EACCES.</li>
  * <li>Everything else acts on an fd the caller already holds and checks nothing more
- * (LINK_CREATE included: the capability was needed to load the program).</li>
+ * (LINK_CREATE included: the capability was needed to load the program), except bpfvm's
+ * CGROUP_STATS aggregator link, which needs CAP_BPF.</li>
  * </ul>
  * CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN ({@code bpf_token_capable}).
  *
@@ -196,6 +198,13 @@ public final class LinuxBpfSecurity implements BpfSecurity {
                     if (perfmonProgType(type)) {
                         need(t, cmd, CAP_PERFMON, type.kernelName(), token);
                     }
+                }
+                break;
+            }
+            case LINK_CREATE: {
+                // bpfvm: a CGROUP_STATS aggregator runs inside every reader's lookup of the map
+                if (attr instanceof Bpf.LinkCreate lc && lc.attachType() == AttachType.CGROUP_STATS_AGG) {
+                    need(t, cmd, CAP_BPF, "attaching a CGROUP_STATS aggregator");
                 }
                 break;
             }

@@ -24,7 +24,6 @@ import dev.bpfvm.kernel.syscall.Objects.MapObject;
 import dev.bpfvm.kernel.syscall.Objects.ProgObject;
 import dev.bpfvm.kernel.trace.AttachPoint;
 import dev.bpfvm.kernel.trace.Attachment;
-import dev.bpfvm.maps.Maps;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.Program;
@@ -55,12 +54,57 @@ public final class Bpf {
         }
     }
 
-    /** LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF cookie. */
-    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+    /**
+     * BPF_PROG_LOAD's attributes for instructions as user space hands them to the kernel, without
+     * libbpf's relocation table: an {@code ld_imm64} with src_reg 1 ({@code BPF_PSEUDO_MAP_FD})
+     * names a map by an fd of the loading process, src_reg 2 ({@code BPF_PSEUDO_MAP_VALUE}) the
+     * value of one, at the offset in the second slot's imm.
+     *
+     * @param progFlags {@code prog_flags}: {@code BPF_F_STRICT_ALIGNMENT} (1), {@code
+     *                  BPF_F_ANY_ALIGNMENT} (2), {@code BPF_F_SLEEPABLE} (16)
+     * @param logLevel  {@code log_level}: 0, 1 or 2
+     * @param logSize   {@code log_size}: the bytes of the caller's {@code log_buf} (0: no buffer)
+     */
+    public record RawProgLoad(String name, ProgramType type, AttachType expectedAttachType, String attachTo,
+                              List<dev.bpfvm.vm.isa.Insn> insns, String license, int progFlags, int logLevel,
+                              int logSize) {
+        public static final int BPF_F_STRICT_ALIGNMENT = 1;
+        public static final int BPF_F_ANY_ALIGNMENT = 2;
+        public static final int BPF_F_SLEEPABLE = 1 << 4;
+
+        public RawProgLoad {
+            insns = List.copyOf(insns);
+            name = name == null ? "" : name;
+            license = license == null ? "" : license;
+            attachTo = attachTo == null ? "" : attachTo;
+        }
+    }
+
+    /**
+     * What a raw BPF_PROG_LOAD gave back: the program's fd, what the kernel left in {@code
+     * log_buf} and {@code log_true_size} (the bytes the whole log needs, its NUL included; 0
+     * without a buffer).
+     */
+    public record ProgLoadResult(int fd, String log, int logTrueSize) {}
+
+    /**
+     * LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF
+     * cookie; {@code target_fd} (a CGROUP_STATS map's fd for its aggregator, 0 otherwise).
+     */
+    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie, int targetFd) {
         public static final LinkOpts NONE = new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0);
+
+        public LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+            this(cgroupFd, cgroupId, order, cookie, 0);
+        }
 
         public static LinkOpts cgroupIter(int cgroupFd, long cgroupId, CgroupIterOrder order) {
             return new LinkOpts(cgroupFd, cgroupId, order, 0);
+        }
+
+        /** LINK_CREATE with {@code target_fd}: e.g. the CGROUP_STATS map an aggregator combines for. */
+        public static LinkOpts target(int fd) {
+            return new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0, fd);
         }
     }
 
@@ -234,9 +278,7 @@ public final class Bpf {
         int fmode = fmodeOf(attr.flags());
         BpfToken token = mapToken(given, attr.type());
         security.check(p, BpfCmd.MAP_CREATE, token == null ? attr : new WithToken(attr, token));
-        BpfMap m = call(() -> attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS
-                ? dev.bpfvm.kernel.statsmap.CgroupStatsMap.create(attr, kernel)
-                : Maps.create(attr, kernel.runtime()));
+        BpfMap m = call(() -> kernel.createMap(attr, kernel.runtime()));
         try {
             LsmHooks.deny("bpf_map_create", lsm.bpfMapCreate(m, attr, token), "BPF_MAP_CREATE of " + what(m));
             LsmHooks.deny("bpf_map", lsm.bpfMap(m, fmode), "an fd of " + what(m));
@@ -369,6 +411,11 @@ public final class Bpf {
         lsmBpf(BpfCmd.PROG_LOAD, a);
         BpfToken token = progToken(tokenFd == 0 ? null : token(p, tokenFd), a);
         security.check(p, BpfCmd.PROG_LOAD, token == null ? a : new WithToken(a, token));
+        return register(p, a, token);
+    }
+
+    /** The end of BPF_PROG_LOAD once checked (and verified): lsm/bpf_prog_load, the program, its maps, its fd. */
+    private int register(BpfProcess p, ProgLoad a, BpfToken token) {
         List<MapObject> used = new ArrayList<>();
         for (int fd : a.mapFds()) {
             used.add(mapOf(p, fd));
@@ -407,7 +454,144 @@ public final class Bpf {
         }
     }
 
+    /**
+     * BPF_PROG_LOAD of raw instructions ({@link RawProgLoad}), as Linux's {@code bpf_check}:
+     * every map fd resolved in the calling process (a bad one is rejected with "fd N is not
+     * pointing to valid bpf_map"), then the verifier with the process's privileges (without
+     * CAP_BPF the unprivileged rules, with CAP_BPF but not CAP_PERFMON the Spectre rules), its log
+     * written to the log buffer as 6.x's default rotating log does (the tail is kept; a log that
+     * does not fit is ENOSPC, even for an accepted program). Then the map references are linked
+     * to the maps' addresses and the program gets an fd, holding a reference on each map.
+     * Verification is skipped when the kernel's load options turn it off.
+     */
+    public ProgLoadResult progLoad(BpfProcess p, RawProgLoad a) {
+        Program raw;
+        try {
+            raw = new Program(a.name(), a.insns());
+        } catch (RuntimeException e) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "': " + e.getMessage());
+        }
+        check(p, BpfCmd.PROG_LOAD, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, raw, null));
+        if (a.logLevel() < 0 || a.logLevel() > 2 || a.logSize() < 0 || (a.logSize() != 0) != (a.logLevel() != 0)) {
+            throw new KernelException(Errno.EINVAL, "log_level " + a.logLevel() + " with log_size " + a.logSize()
+                    + " is not valid");
+        }
+        if (a.insns().isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "' has no instructions");
+        }
+        // resolve_pseudo_ldimm64: the maps the program names by fd
+        Map<Integer, MapObject> byFd = new TreeMap<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                Object o = openFd(p, i.imm());
+                if (o instanceof MapObject m) {
+                    byFd.put(i.imm(), m);
+                }
+            }
+        }
+        String log = "";
+        if (kernel.loadOptions().verify()) {
+            log = verifyRaw(p, a, raw, byFd);
+        }
+        List<dev.bpfvm.vm.isa.Insn> linked = new ArrayList<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            MapObject m = i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW ? byFd.get(i.imm()) : null;
+            if (m == null || (i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                    throw new KernelException(Errno.EBADF, "fd " + i.imm() + " is not pointing to valid bpf_map");
+                }
+                linked.add(i);
+                continue;
+            }
+            long addr;
+            if (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD) {
+                addr = m.map.address();
+            } else {
+                try {
+                    addr = m.map.directValueAddress(i.imm2());
+                } catch (BpfMapException e) {
+                    throw new KernelException(e.errno(), e.getMessage());
+                }
+            }
+            linked.add(dev.bpfvm.vm.isa.Insn.lddw(i.dst(), i.src(), addr));
+        }
+        Program code = new Program(a.name(), linked);
+        int[] fds = byFd.keySet().stream().mapToInt(Integer::intValue).toArray();
+        int fd = register(p, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, code, fds), null);
+        return new ProgLoadResult(fd, logBuffer(log, a.logSize()), a.logSize() == 0 ? 0 : log.length() + 1);
+    }
+
+    private static Object openFd(BpfProcess p, int fd) {
+        try {
+            return p.get(fd);
+        } catch (KernelException e) {
+            return null;
+        }
+    }
+
+    /** Runs the verifier on a raw load; returns its log, throws its rejection (or ENOSPC). */
+    private String verifyRaw(BpfProcess p, RawProgLoad a, Program raw, Map<Integer, MapObject> byFd) {
+        dev.bpfvm.kernel.cgroup.Task t = kernel.task(p.pid());
+        dev.bpfvm.kernel.security.Privileges privs = kernel.privileges();
+        boolean bpf = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_BPF);
+        boolean perfmon = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_PERFMON);
+        dev.bpfvm.verifier.KernelTypes types = dev.bpfvm.verifier.KernelTypes.emulated();
+        dev.bpfvm.verifier.ProgramTypeRules rules = dev.bpfvm.verifier.ObjectPrograms.rules(a.type(),
+                a.expectedAttachType(), a.attachTo(), types);
+        if (rules == null) {
+            throw new KernelException(Errno.EINVAL, "program type " + a.type().kernelName()
+                    + " is not supported by the verifier");
+        }
+        Map<Integer, dev.bpfvm.verifier.MapInfo> infos = new HashMap<>();
+        byFd.forEach((fd, m) -> infos.put(fd, dev.bpfvm.verifier.MapInfo.of(m.map)));
+        dev.bpfvm.verifier.VerifierOptions opts = dev.bpfvm.verifier.VerifierOptions.defaults()
+                .withLogLevel(a.logLevel())
+                .withUnprivileged(!bpf)
+                .withPerfmon(perfmon)
+                .withStrictAlignment((a.progFlags() & RawProgLoad.BPF_F_STRICT_ALIGNMENT) != 0)
+                .withAnyAlignment((a.progFlags() & RawProgLoad.BPF_F_ANY_ALIGNMENT) != 0)
+                .withSleepable((a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0)
+                .withGplCompatible(dev.bpfvm.verifier.ObjectPrograms.gplCompatible(a.license()));
+        dev.bpfvm.verifier.VerifierInput in = dev.bpfvm.verifier.VerifierInput.builder(raw, rules)
+                .helpers(kernel.runtime().helpers())
+                .kfuncs(kernel.runtime().kfuncs())
+                .maps((pc, insn) -> insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE ? infos.get(insn.imm()) : null)
+                .options(opts)
+                .kernelTypes(types)
+                .build();
+        dev.bpfvm.verifier.VerifierResult r = dev.bpfvm.verifier.Verifier.verify(in);
+        String log = a.logSize() == 0 ? "" : r.log();
+        boolean truncated = a.logSize() != 0 && log.length() + 1 > a.logSize();
+        if (!r.accepted()) {
+            ProgramRejectedException e = new ProgramRejectedException("", a.name(), r.toException(a.name()));
+            throw new ProgLoadRejectedException(e, logBuffer(log, a.logSize()), truncated ? Errno.ENOSPC : r.errno());
+        }
+        if (truncated) {
+            throw new KernelException(Errno.ENOSPC, "the verifier log (" + (log.length() + 1)
+                    + " bytes) does not fit log_size " + a.logSize());
+        }
+        return log;
+    }
+
+    /**
+     * What a rotating verifier log leaves in a buffer of {@code logSize} bytes: the log's last
+     * {@code logSize - 1} characters (and the NUL); nothing without a buffer.
+     */
+    public static String logBuffer(String log, int logSize) {
+        if (logSize <= 0) {
+            return "";
+        }
+        return log.length() + 1 <= logSize ? log : log.substring(log.length() - (logSize - 1));
+    }
+
     private synchronized void forget(ProgObject o) {
+        aggregatorValueSizes.remove(o.id());
         progs.remove(o.id());
         loaders.remove(o.id());
         kernel.unload(o.prog);
@@ -429,17 +613,33 @@ public final class Bpf {
      * MAP_CREATE and PROG_LOAD, as libbpf does with {@code bpf_object_open_opts.bpf_token_path}.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd) {
+        return objectLoad(p, file, bytes, tokenFd, Map.of());
+    }
+
+    /**
+     * {@link #objectLoad(BpfProcess, String, byte[], int)} with map_extra set on some maps
+     * before they are created, by map name (libbpf's {@code bpf_map__set_map_extra}; e.g. the
+     * initial cgroup's id of a CGROUP_STATS map). EINVAL if the object has no such map.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd, Map<String, Long> mapExtra) {
         BpfToken given = tokenFd == 0 ? null : token(p, tokenFd);
         // the sysctl rule before the file is read (libbpf's first bpf() would fail the same way);
         // lsm/bpf sees each MAP_CREATE and PROG_LOAD below, not this
         security.check(p, BpfCmd.PROG_LOAD, given == null ? file : new WithToken(file, given));
         BpfObject obj;
         try {
-            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+            dev.bpfvm.kernel.load.LoadOptions o = kernel.loadOptions();
+            for (Map.Entry<String, Long> e : mapExtra.entrySet()) {
+                o = o.withMapExtra(e.getKey(), e.getValue());
+            }
+            obj = BpfObject.open(file, bytes, o);
         } catch (ProgramRejectedException e) {
             throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
-            throw new KernelException(Errno.EINVAL, e.getMessage());
+            // a map the kernel refused keeps MAP_CREATE's errno (e.g. ENOENT for a CGROUP_STATS
+            // map_extra naming no cgroup); any other bad object is EINVAL
+            Errno errno = e.getCause() instanceof BpfException be ? be.errno() : Errno.EINVAL;
+            throw new KernelException(errno, e.getMessage());
         }
         List<ProgLoad> loads = new ArrayList<>();
         List<Integer> fds = new ArrayList<>();
@@ -480,6 +680,16 @@ public final class Bpf {
                 int fd = progInstall(p, pl, all);
                 fds.add(fd);
                 progFds.put(pl.name(), fd);
+                if (pl.type() == ProgramType.CGROUP_STATS_AGG) {
+                    // the verifier typed its context with this map's value size
+                    for (dev.bpfvm.vm.object.MapSpec ms : obj.spec().maps()) {
+                        if (ms.name().equals(pl.attachTo())) {
+                            synchronized (this) {
+                                aggregatorValueSizes.put(progOf(p, fd).prog.id(), ms.valueSize());
+                            }
+                        }
+                    }
+                }
             }
         } catch (KernelException e) {
             for (int fd : fds) {
@@ -773,6 +983,9 @@ public final class Bpf {
                     + lp.name() + "'s " + lp.attachType());
         }
         LinkOpts o = opts == null ? LinkOpts.NONE : opts;
+        if (lp.type() == ProgramType.CGROUP_STATS_AGG || attachType == AttachType.CGROUP_STATS_AGG) {
+            return statsAggregatorLink(p, po, attachType, o);
+        }
         Attachment tracing = null;
         CgroupIterator iter = null;
         if (lp.type() == ProgramType.TRACING && lp.attachType() == AttachType.TRACE_ITER) {
@@ -800,6 +1013,57 @@ public final class Bpf {
         synchronized (this) {
             po.get();
             LinkObject l = new LinkObject(nextLinkId++, po, tracing, iter, this::forget);
+            l.get();
+            links.put(l.id(), l);
+            return install(p, l);
+        }
+    }
+
+    /** The value size each loaded CGROUP_STATS aggregator was verified for (its object's map), by program id. */
+    private final Map<Integer, Integer> aggregatorValueSizes = new HashMap<>();
+
+    /**
+     * LINK_CREATE of a CGROUP_STATS map's aggregator (bpfvm): {@code target_fd} is the map. The
+     * map's totals are combined by the program from then on, until the link is detached or
+     * freed (the link holds the map). EINVAL for another attach type or program type, a map
+     * without BPF_F_STATS_AGG_PROG, or a value size other than the one the program was verified
+     * with; EBADF for a target fd that is not open; EBUSY if the map already has an aggregator.
+     */
+    private int statsAggregatorLink(BpfProcess p, ProgObject po, AttachType attachType, LinkOpts o) {
+        LoadedProgram lp = po.prog;
+        if (lp.type() != ProgramType.CGROUP_STATS_AGG || attachType != AttachType.CGROUP_STATS_AGG) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " (" + lp.type().kernelName()
+                    + ") and attach type " + attachType.kernelName() + " do not match");
+        }
+        MapObject mo = mapOf(p, o.targetFd());
+        if (!(mo.map instanceof dev.bpfvm.kernel.statsmap.CgroupStatsMap m) || !m.aggregated()) {
+            throw new KernelException(Errno.EINVAL, "map " + mo.map.attr().name()
+                    + " is not a CGROUP_STATS map with BPF_F_STATS_AGG_PROG");
+        }
+        Integer verified;
+        synchronized (this) {
+            verified = aggregatorValueSizes.get(lp.id());
+        }
+        if (verified == null || verified != m.attr().valueSize()) {
+            throw new KernelException(Errno.EINVAL, "aggregator " + lp.name() + " was verified for "
+                    + (verified == null ? "no map" : "value_size " + verified) + ", map " + m.attr().name()
+                    + " has value_size " + m.attr().valueSize());
+        }
+        dev.bpfvm.kernel.statsmap.ProgramAggregator agg = new dev.bpfvm.kernel.statsmap.ProgramAggregator(kernel, lp,
+                m.attr().valueSize());
+        call(() -> {
+            m.aggregator(agg);
+            return null;
+        });
+        synchronized (this) {
+            po.get();
+            mo.get();
+            LinkObject l = new LinkObject(nextLinkId++, po, null, null, () -> {
+                if (m.aggregator() == agg) {
+                    m.aggregator(null);
+                }
+                agg.close();
+            }, mo, this::forget);
             l.get();
             links.put(l.id(), l);
             return install(p, l);
@@ -1103,6 +1367,9 @@ public final class Bpf {
                     lp.attachTo(), lp.sleepable(), lp.code().slotCount(), ids);
         }
         if (o instanceof LinkObject l) {
+            if (l.holds instanceof MapObject mo) {
+                return new BpfInfo.Link(l.id(), "cgroup_stats_agg", l.prog.id(), "map " + mo.id(), l.detached);
+            }
             String target = l.iterator != null
                     ? "cgroup " + l.iterator.start().path() + " order " + l.iterator.order().name().toLowerCase()
                     : l.tracing.point().toString();
