@@ -187,8 +187,9 @@ final class AluCheck {
         adjustScalar(insn, dst, src.copy());
         // r1 = r2; r1 += K: remember the delta, so bounds learned on r2 reach r1 (6.11)
         boolean alu64 = cls(insn.opcode()) == ALU64;
+        boolean selfOp = source(insn.opcode()) == X && insn.src() == insn.dst();
         if (env.bpfCapable && opc == ADD && alu64 && dst.id != 0 && src.varOff.isConst()
-                && src.smin == src.smax) {
+                && src.smin == src.smax && !selfOp) {
             long val = src.varOff.value();
             if ((dst.id & RegState.ADD_CONST) != 0 || Long.compareUnsigned(val, Integer.MAX_VALUE) > 0) {
                 dst.off = 0;
@@ -198,7 +199,9 @@ final class AluCheck {
                 dst.off = (int) val;
             }
         } else {
+            // an unlinked scalar keeps no delta either: a later copy would link it with a stale one
             dst.id = 0;
+            dst.off = 0;
         }
     }
 

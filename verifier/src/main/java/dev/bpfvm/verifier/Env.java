@@ -147,6 +147,8 @@ final class Env {
     final VerifierOptions opts;
     final ProgramTypeRules type;
     final VerifierLog log;
+    /** Records instruction visits for {@link Verifier#trace}; null when not tracing. */
+    VisitRecorder visits;
 
     // privileges, as bpf_check derives them from capabilities
     final boolean allowPtrLeaks;

@@ -63,7 +63,8 @@ public final class ObjectPrograms {
             KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes, ToIntFunction<String> mapIds) {
         ProgramSpec spec = program.spec();
         KernelTypes types = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
-        ProgramTypeRules rules = rules(spec, types);
+        ProgramTypeRules rules = spec.type() == dev.bpfvm.vm.object.ProgramType.CGROUP_STATS_AGG
+                ? StatsAggregatorType.of(object, spec) : rules(spec, types);
         if (rules == null) {
             String msg = "program type " + spec.type().kernelName() + " (SEC(\"" + spec.section()
                     + "\")) is not supported by the verifier";
@@ -222,7 +223,23 @@ public final class ObjectPrograms {
             case CGROUP_SOCK:
                 return ProgramTypes.CGROUP_SOCK;
             case CGROUP_SOCK_ADDR:
-                return ProgramTypes.CGROUP_SOCK_ADDR;
+                switch (spec.attachType()) {
+                    case CGROUP_INET4_BIND:
+                    case CGROUP_INET6_BIND:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_BIND;
+                    case CGROUP_UDP4_RECVMSG:
+                    case CGROUP_UDP6_RECVMSG:
+                    case CGROUP_UNIX_RECVMSG:
+                    case CGROUP_INET4_GETPEERNAME:
+                    case CGROUP_INET6_GETPEERNAME:
+                    case CGROUP_UNIX_GETPEERNAME:
+                    case CGROUP_INET4_GETSOCKNAME:
+                    case CGROUP_INET6_GETSOCKNAME:
+                    case CGROUP_UNIX_GETSOCKNAME:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_ONE;
+                    default:
+                        return ProgramTypes.CGROUP_SOCK_ADDR;
+                }
             case LWT_IN:
                 return ProgramTypes.LWT_IN;
             case LWT_OUT:

@@ -29,7 +29,41 @@ public final class Verifier {
 
     /** Verifies; a rejection is a result, not an exception. */
     public static VerifierResult verify(VerifierInput input) {
+        return verify(new Env(input));
+    }
+
+    /**
+     * Verifies and records every instruction visit: the path structure of all of them, and the state of
+     * the first and the last {@code keepStates} visits (the others have a null state). For the log to be
+     * aligned with the visits ({@link VerifierVisit#logPos()}), verify at log level 2.
+     */
+    public static VerifierTrace trace(VerifierInput input, int keepStates) {
+        if (keepStates < 1) {
+            throw new IllegalArgumentException("keepStates must be positive: " + keepStates);
+        }
         Env env = new Env(input);
+        env.visits = new VisitRecorder(keepStates);
+        VerifierResult r = verify(env);
+        List<String> insns = new ArrayList<>();
+        List<SourceLine> sources = new ArrayList<>();
+        for (int pc = 0; pc < env.len; pc++) {
+            if (env.isSecondHalf(pc)) {
+                insns.add(null);
+            } else {
+                String text;
+                try {
+                    text = env.opts.printer().print(pc, env.insn(pc), env.symbols());
+                } catch (RuntimeException e) {
+                    text = "(invalid instruction)";
+                }
+                insns.add(text);
+            }
+            sources.add(env.sourceLine(pc));
+        }
+        return new VerifierTrace(r, env.visits.visits, insns, sources);
+    }
+
+    private static VerifierResult verify(Env env) {
         Errno errno = null;
         String message = null;
         try {
@@ -183,7 +217,7 @@ public final class Verifier {
     private static void checkMaxStackDepth(Env env) {
         for (int i = 0; i < env.subprogs.size(); i++) {
             if (i == 0 || env.subprogs.get(i).isAsyncCallback) {
-                checkChain(env, i, 0, 0, new boolean[env.subprogs.size()]);
+                checkChain(env, i, 0, 0);
             }
         }
     }
@@ -193,7 +227,7 @@ public final class Verifier {
         return (d + 31) / 32 * 32;
     }
 
-    private static void checkChain(Env env, int idx, int depth, int frame, boolean[] onPath) {
+    private static void checkChain(Env env, int idx, int depth, int frame) {
         Env.Subprog sp = env.subprogs.get(idx);
         if (idx != 0 && sp.hasTailCall && depth >= 256) {
             throw env.deny("tail_calls are not allowed when call stack of previous frames is " + depth
@@ -203,10 +237,7 @@ public final class Verifier {
         if (depth > MAX_STACK) {
             throw env.deny("combined stack size of " + (frame + 1) + " calls is " + depth + ". Too large");
         }
-        if (onPath[idx]) {
-            return;
-        }
-        onPath[idx] = true;
+        // a recursive chain is followed until it is too deep, as Linux does: any recursion is refused
         for (int pc = sp.start; pc < sp.end; pc++) {
             if (env.isSecondHalf(pc)) {
                 continue;
@@ -228,8 +259,7 @@ public final class Verifier {
             if (frame + 1 >= VerifierState.MAX_CALL_FRAMES) {
                 throw env.fail(Errno.E2BIG, "the call stack of " + (frame + 1) + " frames is too deep !");
             }
-            checkChain(env, sidx, depth, frame + 1, onPath);
+            checkChain(env, sidx, depth, frame + 1);
         }
-        onPath[idx] = false;
     }
 }
