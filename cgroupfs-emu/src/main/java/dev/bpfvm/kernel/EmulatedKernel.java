@@ -314,7 +314,7 @@ public final class EmulatedKernel {
                 } catch (KernelException e) {
                     return false;
                 }
-            }));
+            }, bpf::lsmTokenCapable));
         }
         return privileges;
     }
@@ -372,7 +372,24 @@ public final class EmulatedKernel {
         fileSecurity.created(actor, path, true);
     }
 
-    /** Sets the check of file operations (mkdir, rmdir, read, write); null allows everything. */
+    /**
+     * unlink(2) / rmdir(2) on bpffs by the acting task: write+search on the parent and, in a
+     * sticky directory such as the bpffs root, ownership of the file or the directory (EPERM).
+     * Unlinking a pin drops its reference.
+     */
+    public void bpffsUnlink(String path) {
+        if (!Bpffs.on(path)) {
+            throw new KernelException(Errno.ENOENT, path + " is not on bpffs");
+        }
+        if (!bpf.bpffs().exists(path)) {
+            throw new KernelException(Errno.ENOENT, "no such file or directory " + path);
+        }
+        checkFile("unlink", path);
+        bpf.bpffs().unlink(path);
+        fileSecurity.removed(path);
+    }
+
+    /** Sets the check of file operations (mkdir, rmdir, unlink, read, write); null allows everything. */
     public void fileSecurity(FileSecurity s) {
         this.fileSecurity = s == null ? FileSecurity.ALLOW_ALL : s;
     }

@@ -39,7 +39,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--idea2", description = "Seed Idea II: stats files made on cgroup creation by a sleepable program"
             + " calling bpf_sys_bpf; the cgroup's owner reads them with cat.")
     boolean idea2;
-    @Option(names = "--idea3", description = "Seed Idea III: an lsm/bpf program with a per-user, per-command ACL map.")
+    @Option(names = "--idea3", description = "Seed Idea III: BPF LSM programs with a per-user ACL of bpf() commands, "
+            + "map and program fds, and token use.")
     boolean idea3;
     @Option(names = "--stats-map", description = "bpfvm's CGROUP_STATS map (the upstream RFC) next to the hash-map +"
             + " rstat + iterator design: the same cgroups and moves, the same totals.")
@@ -103,7 +104,8 @@ final class DemoCommand implements Callable<Integer> {
             return idea("idea2_stats_files", "seed Idea II, stats files made on cgroup creation (bpf_sys_bpf)");
         }
         if (idea3) {
-            return idea("idea3_lsm_acl", "seed Idea III, a per-user, per-command bpf() ACL in lsm/bpf");
+            return idea("idea3_lsm_acl",
+                    "seed Idea III, a per-user bpf() ACL in BPF LSM programs (commands, map and program fds, tokens)");
         }
         String script = new String(resource(SCENARIO), StandardCharsets.UTF_8);
         EmulatedKernel kernel = new EmulatedKernel();

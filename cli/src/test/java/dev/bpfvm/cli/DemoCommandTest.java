@@ -55,7 +55,7 @@ class DemoCommandTest {
     @Test
     void ideaDemosRunTheirScenariosWhichAreTheTestprogsOnes() throws Exception {
         String[][] ideas = {{"--idea1", "idea1_daemon", "11"}, {"--idea2", "idea2_stats_files", "15"},
-            {"--idea3", "idea3_lsm_acl", "7"}};
+            {"--idea3", "idea3_lsm_acl", "20"}};
         for (String[] idea : ideas) {
             String script = Files.readString(Path.of("../testprogs/scenarios/" + idea[1] + ".scenario"))
                     .replace("../src/main/resources/bpf/", "");

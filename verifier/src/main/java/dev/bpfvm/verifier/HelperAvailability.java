@@ -107,6 +107,9 @@ final class HelperAvailability {
             "bind", "sk_lookup_tcp", "sk_lookup_udp", "sk_release", "skc_lookup_tcp", "getsockopt",
             "setsockopt");
 
+    /** Extra for the networking types whose protos fall back to {@code bpf_sk_base_func_proto}. */
+    static final Set<String> SK_BASE = Set.of("ktime_get_coarse_ns");
+
     /** Every helper name Linux 6.12 has, so that anything else counts as a bpfvm extension. */
     private static final Set<String> ALL_KERNEL;
 
@@ -122,6 +125,7 @@ final class HelperAvailability {
         all.addAll(XDP);
         all.addAll(CGROUP);
         all.addAll(SOCK_ADDR);
+        all.addAll(SK_BASE);
         all.addAll(NetProgramTypes.LWT_HELPERS);
         all.addAll(NetProgramTypes.LWT_XMIT_HELPERS);
         all.addAll(NetProgramTypes.SK_SKB_HELPERS);
@@ -176,5 +180,5 @@ final class HelperAvailability {
             "skb_vlan_push", "skb_vlan_pop", "skb_adjust_room", "xdp_adjust_head", "xdp_adjust_meta",
             "xdp_adjust_tail", "l3_csum_replace", "l4_csum_replace", "clone_redirect", "lwt_push_encap",
             "lwt_seg6_store_bytes", "lwt_seg6_adjust_srh", "lwt_seg6_action", "msg_pull_data",
-            "msg_push_data", "msg_pop_data");
+            "msg_push_data", "msg_pop_data", "store_hdr_opt", "tail_call");
 }

@@ -26,7 +26,7 @@ final class MemCheck {
 
     // ---- alignment ----
 
-    private void checkAlignment(RegState reg, int off, int size, boolean strictOnce) {
+    void checkAlignment(RegState reg, int off, int size, boolean strictOnce) {
         boolean strict = env.strictAlignment || strictOnce;
         String desc = "";
         switch (reg.type) {
@@ -317,7 +317,7 @@ final class MemCheck {
                     throw env.deny("R" + regno
                             + " min value is negative, either use unsigned index or do a if (index >=0) check.");
                 }
-                if (off < 0 || off + size > 128 || off % size != 0) {
+                if (!sockAccessValid(reg.type, off, size)) {
                     throw env.deny("R" + regno + " invalid " + StatePrinter.typeStr(reg) + " access off=" + off
                             + " size=" + size);
                 }
@@ -933,5 +933,51 @@ final class MemCheck {
             access(insn.dst(), insn.off(), size, false, loadReg, true, false, c);
         }
         access(insn.dst(), insn.off(), size, true, -1, true, false, c);
+    }
+
+    /** struct bpf_sock: sizeof, and the offsets of the fields with special rules. */
+    private static final int BPF_SOCK_SIZE = 80;
+    private static final int SOCK_TYPE = 8;
+    private static final int SOCK_PRIORITY_END = 24;
+    private static final int SOCK_DST_PORT = 48;
+    private static final int SOCK_DST_IP4 = 52;
+
+    /** The kernel's bpf_sock_common/bpf_sock/bpf_tcp_sock/bpf_xdp_sock_is_valid_access. */
+    static boolean sockAccessValid(RegType type, int off, int size) {
+        switch (type) {
+            case PTR_TO_SOCK_COMMON:
+                // type, protocol, mark, priority are not in sock_common
+                return !(off >= SOCK_TYPE && off < SOCK_PRIORITY_END) && sockValid(off, size);
+            case PTR_TO_SOCKET:
+                return sockValid(off, size);
+            case PTR_TO_TCP_SOCK:
+                if (off < 0 || off >= 112 || off % size != 0) {
+                    return false;
+                }
+                return off == 80 || off == 88 ? size == 8 : size == 4;   // bytes_received, bytes_acked are __u64
+            case PTR_TO_XDP_SOCK:
+                return off >= 0 && off < 4 && off % size == 0 && size == 4;
+            default:
+                return false;
+        }
+    }
+
+    private static boolean sockValid(int off, int size) {
+        if (off < 0 || off >= BPF_SOCK_SIZE || off % size != 0) {
+            return false;
+        }
+        boolean narrowOk = size <= 4 && (size & (size - 1)) == 0;
+        if (off == 4 || off == 8 || off == 12 || off == 44 || off == 72 || off == 76   // family type protocol
+                || (off >= 24 && off < 44) || (off >= SOCK_DST_IP4 && off < 72)) {   // src_port state rx_queue, ips
+            return narrowOk;
+        }
+        if (off >= SOCK_DST_PORT && off < SOCK_DST_PORT + 2) {
+            int fieldSize = size == 4 ? 4 : 2;
+            return size <= fieldSize && (size & (size - 1)) == 0;
+        }
+        if (off >= SOCK_DST_PORT + 2 && off < SOCK_DST_IP4) {
+            return false;
+        }
+        return size == 4;
     }
 }

@@ -38,10 +38,16 @@ import java.util.function.Function;
  * as NAME | as root            following commands run as that user's process (root: pid 1)
  * chown PATH USER|UID [gid=N] | chmod PATH OCTAL
  * sysctl kernel.unprivileged_bpf_disabled=N
- * map create NAME type=TYPE [token=FD]    MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ * map create NAME type=TYPE [token=FD] [flags=F:F..]   MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ *                              flags: rdonly, wronly, rdonly_prog, wronly_prog (BPF_F_*)
+ * map lookup NAME/MAP|FD key-hex=HEX     MAP_LOOKUP_ELEM; prints "value: HEX BYTES"
+ * (map update also takes an FD instead of NAME/MAP)
  * bpffs mount PATH userns=USER|UID [delegate_cmds=A:B] [delegate_maps=..] [delegate_progs=..] [delegate_attachs=..]
  * token create PATH            BPF_TOKEN_CREATE from that bpffs; prints "fd N"
- * obj get PATH                 BPF_OBJ_GET; prints "fd N"
+ * obj get PATH [flags=rdonly|wronly]     BPF_OBJ_GET with file_flags; prints "fd N"
+ * umask OCTAL                  the acting process's umask (default 022), for pins and mkdir
+ * unlink PATH                  unlink(2) of a bpffs pin or empty directory (sticky bit obeyed)
+ * (user add also takes groups=GID:GID.. : supplementary groups)
  * </pre>
  *
  * The first {@code user}, {@code chown}, {@code chmod} or {@code sysctl} command turns on the
@@ -269,6 +275,37 @@ public final class Scenario {
         return fd;
     }
 
+    /** NAME/MAP (a loaded object's map) or a plain fd number. */
+    private int mapRef(int line, String ref) {
+        return ref.chars().allMatch(Character::isDigit) && !ref.isEmpty() ? number(line, ref) : mapFd(line, ref);
+    }
+
+    /** {@code rdonly:wronly:rdonly_prog:wronly_prog} as BPF_F_* bits (empty: 0). */
+    private int mapFlags(int line, String list) {
+        int f = 0;
+        for (String x : list.split(":")) {
+            switch (x.toLowerCase(Locale.ROOT)) {
+                case "":
+                    break;
+                case "rdonly":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_RDONLY;
+                    break;
+                case "wronly":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_WRONLY;
+                    break;
+                case "rdonly_prog":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_RDONLY_PROG;
+                    break;
+                case "wronly_prog":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_WRONLY_PROG;
+                    break;
+                default:
+                    throw script(line, "unknown flag '" + x + "' (rdonly, wronly, rdonly_prog, wronly_prog)");
+            }
+        }
+        return f;
+    }
+
     private String execute(int n, String[] w) {
         String cmd = w[0] + (w.length > 1 ? " " + w[1] : "");
         switch (cmd) {
@@ -303,8 +340,8 @@ public final class Scenario {
                 return "";
             }
             case "user add": {
-                need(n, w, 4, "user add NAME uid=N [gid=N] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]");
-                Map<String, String> o = options(n, w, 3, "uid", "gid", "caps", "cgroup", "pid");
+                need(n, w, 4, "user add NAME uid=N [gid=N] [groups=GID:GID..] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]");
+                Map<String, String> o = options(n, w, 3, "uid", "gid", "groups", "caps", "cgroup", "pid");
                 if (!o.containsKey("uid")) {
                     throw script(n, "user add needs uid=N");
                 }
@@ -318,12 +355,19 @@ public final class Scenario {
                 var privs = kernel.privileges();
                 var t = kernel.spawn(pid, w[2], uid, gid, cgroupPath(o.getOrDefault("cgroup", "/")));
                 privs.setCaps(t, caps);
+                if (o.containsKey("groups")) {
+                    java.util.Set<Integer> groups = new java.util.TreeSet<>();
+                    for (String g : o.get("groups").split(":")) {
+                        groups.add(number(n, g));
+                    }
+                    privs.setGroups(t, groups);
+                }
                 users.put(w[2], pid);
                 return "";
             }
             case "map create": {
-                need(n, w, 4, "map create NAME type=TYPE [token=FD]");
-                Map<String, String> o = options(n, w, 3, "type", "token");
+                need(n, w, 4, "map create NAME type=TYPE [token=FD] [flags=F:F..]");
+                Map<String, String> o = options(n, w, 3, "type", "token", "flags");
                 if (!o.containsKey("type")) {
                     throw script(n, "map create needs type=TYPE");
                 }
@@ -334,7 +378,9 @@ public final class Scenario {
                     throw script(n, "unknown map type '" + o.get("type") + "'");
                 }
                 int token = o.containsKey("token") ? number(n, o.get("token")) : 0;
-                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).build(), token);
+                int flags = mapFlags(n, o.getOrDefault("flags", ""));
+                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).flags(flags)
+                        .build(), token);
                 return "fd " + fd + "\n";
             }
             case "bpffs mount": {
@@ -357,8 +403,17 @@ public final class Scenario {
                 return "fd " + bpf.tokenCreate(proc, w[2]) + "\n";
             }
             case "obj get": {
-                need(n, w, 3, "obj get PATH");
-                return "fd " + bpf.objGet(proc, w[2]) + "\n";
+                need(n, w, 3, "obj get PATH [flags=rdonly|wronly]");
+                Map<String, String> o = options(n, w, 3, "flags");
+                return "fd " + bpf.objGet(proc, w[2], mapFlags(n, o.getOrDefault("flags", ""))) + "\n";
+            }
+            case "map lookup": {
+                need(n, w, 4, "map lookup NAME/MAP|FD key-hex=HEX");
+                Map<String, String> o = options(n, w, 3, "key-hex");
+                if (!o.containsKey("key-hex")) {
+                    throw script(n, "usage: map lookup NAME/MAP|FD key-hex=HEX");
+                }
+                return "value: " + bytes(bpf.mapLookupElem(proc, mapRef(n, w[2]), hex(n, o.get("key-hex")), 0)) + "\n";
             }
             case "pin link": {
                 need(n, w, 4, "pin link NAME/PROG|#LINKID PATH");
@@ -396,12 +451,12 @@ public final class Scenario {
                 return "";
             }
             case "map update": {
-                need(n, w, 5, "map update NAME/MAP key-hex=HEX value-hex=HEX");
+                need(n, w, 5, "map update NAME/MAP|FD key-hex=HEX value-hex=HEX");
                 Map<String, String> o = options(n, w, 3, "key-hex", "value-hex");
                 if (!o.containsKey("key-hex") || !o.containsKey("value-hex")) {
                     throw script(n, "usage: map update NAME/MAP key-hex=HEX value-hex=HEX");
                 }
-                bpf.mapUpdateElem(proc, mapFd(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
+                bpf.mapUpdateElem(proc, mapRef(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
                 return "";
             }
             case "map dump": {
@@ -553,6 +608,22 @@ public final class Scenario {
                     throw script(n, "only kernel.unprivileged_bpf_disabled=N is emulated");
                 }
                 kernel.sysctlUnprivilegedBpfDisabled(number(n, w[1].substring(prefix.length())));
+                return "";
+            }
+            case "umask": {
+                need(n, w, 2, "umask OCTAL");
+                int mask;
+                try {
+                    mask = Integer.parseInt(w[1], 8);
+                } catch (NumberFormatException e) {
+                    throw script(n, "not an octal mask: '" + w[1] + "'");
+                }
+                kernel.privileges().setUmask(kernel.actor(), mask);
+                return "";
+            }
+            case "unlink": {
+                need(n, w, 2, "unlink PATH");
+                kernel.bpffsUnlink(w[1]);
                 return "";
             }
             case "cpu": {

@@ -182,4 +182,32 @@ final class Objects {
             cgroup.release();
         }
     }
+
+    /** A BTF object (BTF_LOAD): its id and the parsed types. */
+    static final class BtfObject extends Refcounted {
+        final int id;
+        final dev.bpfvm.vm.btf.Btf btf;
+        final Consumer<BtfObject> onFree;
+
+        BtfObject(int id, dev.bpfvm.vm.btf.Btf btf, Consumer<BtfObject> onFree) {
+            this.id = id;
+            this.btf = btf;
+            this.onFree = onFree;
+        }
+
+        @Override
+        public String kind() {
+            return "btf";
+        }
+
+        @Override
+        public int id() {
+            return id;
+        }
+
+        @Override
+        protected void free() {
+            onFree.accept(this);
+        }
+    }
 }
