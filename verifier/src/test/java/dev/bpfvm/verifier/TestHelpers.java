@@ -88,6 +88,9 @@ final class TestHelpers {
     static final int KF_SLEEPY = 104;
     static final int KF_TASK_FROM_PID = 105;
     static final int KF_CGROUP_FROM_ID = 106;
+    static final int KF_ITER_NUM_NEW = 107;
+    static final int KF_ITER_NUM_NEXT = 108;
+    static final int KF_ITER_NUM_DESTROY = 109;
 
     static KfuncRegistry kfuncs() {
         KfuncRegistry k = new KfuncRegistry();
@@ -103,6 +106,12 @@ final class TestHelpers {
                 HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
         k.register(new KfuncSpec("bpf_cgroup_from_id", KF_CGROUP_FROM_ID, KfuncSpec.KF_ACQUIRE | KfuncSpec.KF_RET_NULL,
                 HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_new", KF_ITER_NUM_NEW, KfuncSpec.KF_ITER_NEW,
+                HelperProto.of(RetType.INTEGER, PTR_TO_STACK, ANYTHING, ANYTHING), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_next", KF_ITER_NUM_NEXT, KfuncSpec.KF_ITER_NEXT | KfuncSpec.KF_RET_NULL,
+                HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, PTR_TO_STACK), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_destroy", KF_ITER_NUM_DESTROY, KfuncSpec.KF_ITER_DESTROY,
+                HelperProto.of(RetType.VOID, PTR_TO_STACK), NOP));
         return k;
     }
 }
