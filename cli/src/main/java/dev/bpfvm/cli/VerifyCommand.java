@@ -1,14 +1,13 @@
 package dev.bpfvm.cli;
 
 import dev.bpfvm.kernel.EmulatedKernel;
-import dev.bpfvm.kernel.load.BpfObject;
-import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.verifier.explain.Rejections;
 import dev.bpfvm.verifier.explain.SourceGroupedLog;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,44 +77,66 @@ final class VerifyCommand implements Callable<Integer> {
                 .withUnprivileged(unpriv);
         byte[] bytes = ProgramFiles.read(file);
         EmulatedKernel kernel = new EmulatedKernel();
-        // the maps are created and the programs linked as for a load; the verifier runs below, per program
-        try (BpfObject obj = open(bytes, kernel)) {
-            List<BpfProgram> chosen = choose(obj);
-            boolean rejected = false;
-            PrintStream out = io.out();
-            for (BpfProgram p : chosen) {
-                VerifierResult r = Verification.verify(obj.spec(), p.linked(), obj.runtime(), options);
-                rejected |= !r.accepted();
-                if (json) {
-                    out.println(json(p.name(), r));
-                    continue;
-                }
-                if (explain && !r.accepted()) {
-                    out.print(SourceGroupedLog.format(r.log(), r.errorInsn()));
-                    out.println(p.name() + ": rejected: " + r.message());
-                    out.print(Rejections.explain(r.message()));
-                    continue;
-                }
-                if (logLevel != null || (!all && !r.accepted())) {
-                    out.print(r.log());
-                }
-                out.println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
-                        : p.name() + ": rejected: " + r.message());
-            }
-            return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+        // parsed, then each program linked and verified on its own (no map is created: the verifier
+        // needs only their definitions); a program that cannot be linked is a load error (exit 2)
+        try (ObjectVerifier obj = open(bytes, kernel)) {
+            return verify(obj, options);
         }
     }
 
-    private BpfObject open(byte[] bytes, EmulatedKernel kernel) {
+    private int verify(ObjectVerifier obj, VerifierOptions options) {
+        List<ProgramSpec> chosen = choose(obj.programs());
+        boolean rejected = false;
+        boolean loadError = false;
+        PrintStream out = io.out();
+        for (ProgramSpec p : chosen) {
+            ObjectVerifier.Outcome o = obj.verify(p, options);
+            if (!o.loaded()) {
+                if (!all && !json) {
+                    throw new CliException(o.loadError());
+                }
+                loadError = true;
+                if (json) {
+                    out.println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"verdict\": \"load_error\", \"message\": "
+                            + ObjectRuns.json(o.loadError()) + "}");
+                } else {
+                    out.println(p.name() + ": cannot load: " + o.loadError());
+                }
+                continue;
+            }
+            VerifierResult r = o.result();
+            rejected |= !r.accepted();
+            if (json) {
+                out.println(json(p.name(), r));
+                continue;
+            }
+            if (explain && !r.accepted()) {
+                out.print(SourceGroupedLog.format(r.log(), r.errorInsn()));
+                out.println(p.name() + ": rejected: " + r.message());
+                out.print(Rejections.explain(r.message()));
+                continue;
+            }
+            if (logLevel != null || (!all && !r.accepted())) {
+                out.print(r.log());
+            }
+            out.println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
+                    : p.name() + ": rejected: " + r.message());
+        }
+        if (loadError) {
+            return Main.EXIT_BAD_INPUT;
+        }
+        return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+    }
+
+    private ObjectVerifier open(byte[] bytes, EmulatedKernel kernel) {
         try {
-            return BpfObject.open(file.getFileName().toString(), bytes, kernel.loadOptions().withVerify(false));
+            return ObjectVerifier.open(file.getFileName().toString(), bytes, kernel.loadOptions().withVerify(false));
         } catch (LoaderException | BpfException e) {
             throw new CliException(e.getMessage());
         }
     }
 
-    private List<BpfProgram> choose(BpfObject obj) {
-        List<BpfProgram> programs = obj.programs();
+    private List<ProgramSpec> choose(List<ProgramSpec> programs) {
         if (programs.isEmpty()) {
             throw new CliException(file + ": the object has no programs");
         }
@@ -123,7 +144,7 @@ final class VerifyCommand implements Callable<Integer> {
             return programs;
         }
         if (prog != null) {
-            for (BpfProgram p : programs) {
+            for (ProgramSpec p : programs) {
                 if (p.name().equals(prog)) {
                     return List.of(p);
                 }
@@ -137,9 +158,9 @@ final class VerifyCommand implements Callable<Integer> {
                 + names(programs) + ")");
     }
 
-    private static String names(List<BpfProgram> programs) {
+    private static String names(List<ProgramSpec> programs) {
         List<String> n = new ArrayList<>();
-        for (BpfProgram p : programs) {
+        for (ProgramSpec p : programs) {
             n.add(p.name());
         }
         return "programs: " + String.join(", ", n);

@@ -3,12 +3,11 @@ package dev.bpfvm.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bpfvm.kernel.EmulatedKernel;
-import dev.bpfvm.kernel.load.BpfObject;
-import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -28,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * not in this repository. The corpus folder holds {@code obj/v3/*.o}, {@code obj/v4/*.o} and
  * {@code linux-v3.tsv}/{@code linux-v4.tsv}: one line per program with the live kernel's verdict
  * and last log line and the file's annotations, written by a libbpf-based loader (see the
- * corpus's README). Each program is verified as {@code bpfvm verify} does (the object opened by
- * the emulated kernel without verification, then {@link Verification#verify}), with the
+ * corpus's README). Each program is verified as {@code bpfvm verify} does (the object parsed
+ * without making it live, each program linked on its own, see {@link ObjectVerifier}), with the
  * program's {@code __flag}s, and compared with Linux; where libbpf could not load the program
  * at all (a missing kfunc or attach point of the test kernel), the annotation is the expected
  * verdict.
@@ -132,9 +131,9 @@ class KernelVerifierCorpusTest {
         for (Map.Entry<String, List<Expected>> f : byFile.entrySet()) {
             byte[] bytes = Files.readAllBytes(objDir.resolve(f.getKey()));
             EmulatedKernel kernel = new EmulatedKernel();
-            BpfObject obj;
+            ObjectVerifier obj;
             try {
-                obj = BpfObject.open(f.getKey(), bytes, kernel.loadOptions().withVerify(false));
+                obj = ObjectVerifier.open(f.getKey(), bytes, kernel.loadOptions().withVerify(false));
             } catch (LoaderException | BpfException e) {
                 for (Expected ex : f.getValue()) {
                     outcomes.add(new Outcome(ex, false, "load error: " + e.getMessage(), true, false));
@@ -147,38 +146,48 @@ class KernelVerifierCorpusTest {
                 continue;
             }
             try (obj) {
-                Map<String, BpfProgram> programs = new TreeMap<>();
-                for (BpfProgram p : obj.programs()) {
-                    programs.put(p.name(), p);
-                }
-                for (Expected ex : f.getValue()) {
-                    BpfProgram p = programs.get(ex.prog());
-                    if (p == null) {
-                        outcomes.add(new Outcome(ex, false, "load error: bpfvm has no program " + ex.prog(), true,
-                                false));
-                        continue;
-                    }
-                    VerifierOptions options = VerifierOptions.defaults().withLogLevel(1)
-                            .withStrictAlignment((ex.flags() & BPF_F_STRICT_ALIGNMENT) != 0)
-                            .withAnyAlignment((ex.flags() & BPF_F_ANY_ALIGNMENT) != 0);
-                    if ((ex.flags() & BPF_F_SLEEPABLE) != 0) {
-                        options = options.withSleepable(true);
-                    }
-                    try {
-                        VerifierResult r = Verification.verify(obj.spec(), p.linked(), obj.runtime(), options);
-                        String msg = r.accepted() ? "processed " + r.insnsProcessed() + " insns" : r.message();
-                        boolean internalError = msg != null && msg.startsWith("verifier internal error");
-                        outcomes.add(new Outcome(ex, r.accepted(), msg, false, internalError));
-                    } catch (RuntimeException e) {
-                        StringWriter sw = new StringWriter();
-                        e.printStackTrace(new PrintWriter(sw));
-                        outcomes.add(new Outcome(ex, false, "exception: " + sw.toString().lines().limit(4)
-                                .reduce((a, b) -> a + " / " + b).orElse(""), false, true));
-                    }
-                }
+                verifyAll(obj, f.getValue(), outcomes);
             }
         }
         return outcomes;
+    }
+
+    private static void verifyAll(ObjectVerifier obj, List<Expected> expected, List<Outcome> outcomes) {
+        {
+            Map<String, ProgramSpec> programs = new TreeMap<>();
+            for (ProgramSpec p : obj.programs()) {
+                programs.put(p.name(), p);
+            }
+            for (Expected ex : expected) {
+                ProgramSpec p = programs.get(ex.prog());
+                if (p == null) {
+                    outcomes.add(new Outcome(ex, false, "load error: bpfvm has no program " + ex.prog(), true, false));
+                    continue;
+                }
+                VerifierOptions options = VerifierOptions.defaults().withLogLevel(1)
+                        .withStrictAlignment((ex.flags() & BPF_F_STRICT_ALIGNMENT) != 0)
+                        .withAnyAlignment((ex.flags() & BPF_F_ANY_ALIGNMENT) != 0);
+                if ((ex.flags() & BPF_F_SLEEPABLE) != 0) {
+                    options = options.withSleepable(true);
+                }
+                try {
+                    ObjectVerifier.Outcome o = obj.verify(p, options);
+                    if (!o.loaded()) {
+                        outcomes.add(new Outcome(ex, false, "load error: " + o.loadError(), true, false));
+                        continue;
+                    }
+                    VerifierResult r = o.result();
+                    String msg = r.accepted() ? "processed " + r.insnsProcessed() + " insns" : r.message();
+                    boolean internalError = msg != null && msg.startsWith("verifier internal error");
+                    outcomes.add(new Outcome(ex, r.accepted(), msg, false, internalError));
+                } catch (RuntimeException e) {
+                    StringWriter sw = new StringWriter();
+                    e.printStackTrace(new PrintWriter(sw));
+                    outcomes.add(new Outcome(ex, false, "exception: " + sw.toString().lines().limit(4)
+                            .reduce((x, y) -> x + " / " + y).orElse(""), false, true));
+                }
+            }
+        }
     }
 
     static double agreement(List<Outcome> outcomes) {

@@ -155,8 +155,12 @@ public final class SectionDefs {
         return DEFS;
     }
 
-    /** The first definition matching {@code section}, with the attach target that follows it. */
-    public static Optional<Match> match(String section) {
+    /**
+     * The first definition matching {@code section}, with the attach target that follows it. A
+     * leading {@code ?} (libbpf: not loaded unless asked for) is ignored: bpfvm loads every program.
+     */
+    public static Optional<Match> match(String sectionName) {
+        String section = sectionName.startsWith("?") ? sectionName.substring(1) : sectionName;
         for (SectionDef d : DEFS) {
             String p = d.pattern();
             if (p.endsWith("+")) {
