@@ -44,6 +44,8 @@ final class CallCheck {
         long msizeMaxValue;
         int memSize;
         int subprogno = -1;
+        int dynptrId;
+        int dynptrRef;
     }
 
     boolean isHelper(int id, String shortName) {
@@ -386,8 +388,14 @@ final class CallCheck {
             case PTR_TO_CONST_STR:
                 checkConstStr(reg, regno);
                 break;
-            case PTR_TO_DYNPTR:
-                throw env.fail("dynptr arguments are not supported by bpfvm's verifier");
+            case PTR_TO_DYNPTR: {
+                StackSlot s = env.dynptrs.processArg(regno, DynptrCheck.helperArg(meta.func));
+                if (s != null) {
+                    meta.dynptrId = s.spilled.id;
+                    meta.dynptrRef = s.spilled.refObjId;
+                }
+                break;
+            }
             default:
                 break;
         }
@@ -474,6 +482,14 @@ final class CallCheck {
     }
 
     // ---- references ----
+
+    int acquireRef() {
+        return acquireReference();
+    }
+
+    boolean releaseRef(int refObjId) {
+        return releaseReference(refObjId);
+    }
 
     private int acquireReference() {
         int id = env.newId();
@@ -607,6 +623,11 @@ final class CallCheck {
             }
         }
         switch (meta.func) {
+            case "dynptr_from_mem":
+                if (regs[1].type != RegType.PTR_TO_MAP_VALUE) {
+                    throw env.deny("Unsupported reg type " + StatePrinter.typeStr(regs[1]) + " for bpf_dynptr_from_mem data");
+                }
+                break;
             case "tail_call":
                 if (logUnreleased()) {
                     throw env.fail("tail_call would lead to reference leak");
@@ -651,6 +672,10 @@ final class CallCheck {
             int id = acquireReference();
             r0.id = id;
             r0.refObjId = id;
+        }
+        if (meta.func.equals("dynptr_data")) {
+            r0.dynptrId = meta.dynptrId;
+            r0.refObjId = meta.dynptrRef;
         }
         refineRetval(r0, proto.ret(), meta);
         checkMapFuncCompatibility(meta.map, meta.func, spec.name(), funcId);

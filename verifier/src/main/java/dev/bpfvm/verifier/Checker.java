@@ -53,6 +53,7 @@ final class Checker {
         this.calls = new CallCheck(env, this);
         this.precision = new Precision(env);
         env.precision = precision;
+        env.dynptrs = new DynptrCheck(env, this, calls);
     }
 
     // ---- register argument checks ----

@@ -118,6 +118,7 @@ final class Env {
     int prevInsnIdx = -1;
     /** Precision tracking of the running check. */
     Precision precision;
+    DynptrCheck dynptrs;
     int idGen;
 
     // statistics

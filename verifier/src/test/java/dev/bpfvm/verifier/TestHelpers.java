@@ -77,6 +77,15 @@ final class TestHelpers {
         r.register(h(164, "for_each_map_elem", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL,
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
+        r.register(h(197, "dynptr_from_mem", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING, PTR_TO_DYNPTR));
+        r.register(h(198, "ringbuf_reserve_dynptr", RetType.INTEGER, CONST_MAP_PTR, ANYTHING, ANYTHING, PTR_TO_DYNPTR));
+        r.register(h(199, "ringbuf_submit_dynptr", RetType.VOID, PTR_TO_DYNPTR, ANYTHING));
+        r.register(h(200, "ringbuf_discard_dynptr", RetType.VOID, PTR_TO_DYNPTR, ANYTHING));
+        r.register(h(201, "dynptr_read", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, PTR_TO_DYNPTR, ANYTHING,
+                ANYTHING));
+        r.register(h(202, "dynptr_write", RetType.INTEGER, PTR_TO_DYNPTR, ANYTHING, PTR_TO_RDONLY_MEM, CONST_SIZE_OR_ZERO,
+                ANYTHING));
+        r.register(h(203, "dynptr_data", RetType.PTR_TO_MEM_OR_NULL, PTR_TO_DYNPTR, ANYTHING, CONST_ALLOC_SIZE_OR_ZERO));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
         return r;
     }
