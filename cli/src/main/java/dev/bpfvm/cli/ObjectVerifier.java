@@ -2,8 +2,10 @@ package dev.bpfvm.cli;
 
 import dev.bpfvm.kernel.load.BpfObject;
 import dev.bpfvm.kernel.load.LoadOptions;
+import dev.bpfvm.verifier.KernelOnlyHelpers;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.btf.KernelBtf;
@@ -15,6 +17,7 @@ import dev.bpfvm.vm.object.MapSpec;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
 import dev.bpfvm.vm.object.SymbolResolver;
+import dev.bpfvm.vm.spi.HelperRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +31,15 @@ import java.util.OptionalLong;
  * (sockmap, sk_storage, arena, ...) is still verified as Linux would. A program that cannot be
  * linked (it calls a kfunc the emulated kernel lacks) is that program's load error, not the
  * whole object's; libbpf would refuse the whole object, Linux's verifier sees one program at a time.
+ * Helpers Linux has and bpfvm does not run are checked by their Linux prototypes
+ * ({@link KernelOnlyHelpers}), not refused as {@code unknown func}.
  */
 final class ObjectVerifier implements AutoCloseable {
     private final ObjectSpec spec;
     private final BpfRuntime runtime;
     private final Linker linker;
     private final BpfObject live;
+    private final HelperRegistry helpers;
 
     /** One program's outcome: a verifier result, or why it could not be linked. */
     record Outcome(ProgramSpec program, VerifierResult result, String loadError) {
@@ -46,6 +52,7 @@ final class ObjectVerifier implements AutoCloseable {
         this.spec = spec;
         this.live = live;
         this.runtime = runtime;
+        this.helpers = KernelOnlyHelpers.with(runtime.helpers());
         Map<String, Long> addresses = new HashMap<>();
         List<MapSpec> maps = spec.maps();
         for (int i = 0; i < maps.size(); i++) {
@@ -94,19 +101,39 @@ final class ObjectVerifier implements AutoCloseable {
 
     /** Links and verifies one program of the object. */
     Outcome verify(ProgramSpec program, VerifierOptions options) {
-        if (live != null) {
-            return new Outcome(program, Verification.verify(spec, live.program(program.name()).linked(), runtime,
-                    options), null);
+        Traced t = trace(program, options, false);
+        return new Outcome(program, t.trace() == null ? null : t.trace().result(), t.loadError());
+    }
+
+    /** One program's traced verification ({@code --html}): the trace, or why it could not be linked. */
+    record Traced(ProgramSpec program, VerifierTrace trace, String loadError) {
+        boolean loaded() {
+            return loadError == null;
         }
+    }
+
+    /** Links and verifies one program of the object, recording every instruction visit. */
+    Traced trace(ProgramSpec program, VerifierOptions options) {
+        return trace(program, options, true);
+    }
+
+    private Traced trace(ProgramSpec program, VerifierOptions options, boolean traced) {
         LinkedProgram linked;
-        try {
-            linked = linker.link(program);
-        } catch (LoaderException e) {
-            return new Outcome(program, null, e.getMessage());
-        } catch (RuntimeException e) {
-            return new Outcome(program, null, spec.name() + ": " + program.name() + ": cannot link: " + e.getMessage());
+        if (live != null) {
+            linked = live.program(program.name()).linked();
+        } else {
+            try {
+                linked = linker.link(program);
+            } catch (LoaderException e) {
+                return new Traced(program, null, e.getMessage());
+            } catch (RuntimeException e) {
+                return new Traced(program, null, spec.name() + ": " + program.name() + ": cannot link: " + e.getMessage());
+            }
         }
-        return new Outcome(program, Verification.verify(spec, linked, runtime, options), null);
+        VerifierTrace t = traced ? Verification.trace(spec, linked, helpers, runtime.kfuncs(), options)
+                : new VerifierTrace(Verification.verify(spec, linked, helpers, runtime.kfuncs(), options), List.of(),
+                        List.of(), List.of());
+        return new Traced(program, t, null);
     }
 
     @Override

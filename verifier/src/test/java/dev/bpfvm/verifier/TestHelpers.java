@@ -87,7 +87,10 @@ final class TestHelpers {
                 ANYTHING));
         r.register(h(203, "dynptr_data", RetType.PTR_TO_MEM_OR_NULL, PTR_TO_DYNPTR, ANYTHING, CONST_ALLOC_SIZE_OR_ZERO));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
-        return r;
+        // bpfvm's helper of the CGROUP_STATS map (dev.bpfvm.kernel.statsmap.CgroupStatsMap.UPDATE)
+        r.register(h(0x1000, "cgroup_stats_update", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_BTF_ID, ANYTHING, ANYTHING));
+        r.register(h(160, "ktime_get_coarse_ns", RetType.INTEGER));
+        return KernelOnlyHelpers.with(r);
     }
 
     static final int KF_TASK_ACQUIRE = 100;
