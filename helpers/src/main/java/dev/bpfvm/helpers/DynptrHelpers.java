@@ -194,4 +194,46 @@ public final class DynptrHelpers {
         byte[] buf = mem.read(src, len);
         mem.write(dst, buf, 0, len);
     }
+
+    // ---- kfuncs (registered by GenericKfuncs) ----
+
+    /** bpf_dynptr_slice(_rdwr): a pointer into the data (local and ring buffer dynptrs need no copy), or NULL. */
+    static long slice(ExecContext c, long ptr, long offset, long len, boolean rdwr) {
+        AddressSpace mem = c.memory();
+        if (dataOf(mem, ptr) == 0 || (rdwr && rdonly(mem, ptr))
+                || checkOffLen(mem, ptr, offset & 0xffffffffL, len & 0xffffffffL) != 0) {
+            return 0;
+        }
+        return dataOf(mem, ptr) + offsetOf(mem, ptr) + (offset & 0xffffffffL);
+    }
+
+    /** bpf_dynptr_adjust: the view becomes [start, end) of the current one. */
+    static long adjust(ExecContext c, long ptr, long start, long end, long r4, long r5) {
+        AddressSpace mem = c.memory();
+        long s = start & 0xffffffffL;
+        long e = end & 0xffffffffL;
+        if (dataOf(mem, ptr) == 0 || s > e) {
+            return Errno.EINVAL.negative();
+        }
+        if (e > sizeOf(mem, ptr)) {
+            return Errno.ERANGE.negative();
+        }
+        long word = mem.load(ptr + 8, 4);
+        mem.store(ptr + 8, 4, (word & ~MAX_SIZE) | (e - s));
+        mem.store(ptr + 12, 4, offsetOf(mem, ptr) + s);
+        return 0;
+    }
+
+    static long isNull(ExecContext c, long ptr, long r2, long r3, long r4, long r5) {
+        return dataOf(c.memory(), ptr) == 0 ? 1 : 0;
+    }
+
+    static long isRdonly(ExecContext c, long ptr, long r2, long r3, long r4, long r5) {
+        return dataOf(c.memory(), ptr) != 0 && rdonly(c.memory(), ptr) ? 1 : 0;
+    }
+
+    static long size(ExecContext c, long ptr, long r2, long r3, long r4, long r5) {
+        AddressSpace mem = c.memory();
+        return dataOf(mem, ptr) == 0 ? Errno.EINVAL.negative() : sizeOf(mem, ptr);
+    }
 }

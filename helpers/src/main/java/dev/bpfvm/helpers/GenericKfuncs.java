@@ -45,6 +45,8 @@ import java.util.function.ToIntFunction;
  *       <td>a pointer to the index of the next set bit, NULL after the last</td></tr>
  *   <tr><td>{@code void bpf_iter_bits_destroy(struct bpf_iter_bits *)}</td><td>KF_ITER_DESTROY</td>
  *       <td>drops the copy</td></tr>
+ *   <tr><td>{@code bpf_dynptr_slice(_rdwr)}, {@code _adjust}, {@code _is_null}, {@code _is_rdonly},
+ *       {@code _size}</td><td>KF_TRUSTED_ARGS (slices: | KF_RET_NULL)</td><td>see {@link DynptrHelpers}</td></tr>
  * </table>
  *
  * <p>The iterator states are Linux's, in the program's stack: {@code struct bpf_iter_num_kern}
@@ -72,7 +74,8 @@ public final class GenericKfuncs {
     public static final List<String> NAMES = List.of("bpf_rcu_read_lock", "bpf_rcu_read_unlock",
             "bpf_cgroup_acquire", "bpf_cgroup_release", "bpf_task_acquire", "bpf_task_release",
             "bpf_iter_num_new", "bpf_iter_num_next", "bpf_iter_num_destroy", "bpf_iter_bits_new",
-            "bpf_iter_bits_next", "bpf_iter_bits_destroy");
+            "bpf_iter_bits_next", "bpf_iter_bits_destroy", "bpf_dynptr_slice", "bpf_dynptr_slice_rdwr",
+            "bpf_dynptr_adjust", "bpf_dynptr_is_null", "bpf_dynptr_is_rdonly", "bpf_dynptr_size");
 
     private GenericKfuncs() {}
 
@@ -117,6 +120,20 @@ public final class GenericKfuncs {
                 HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, ArgType.PTR_TO_STACK), GenericKfuncs::iterBitsNext));
         out.add(spec("bpf_iter_bits_destroy", btfIdOf, KfuncSpec.KF_ITER_DESTROY,
                 HelperProto.of(RetType.VOID, ArgType.PTR_TO_STACK), GenericKfuncs::iterBitsDestroy));
+        HelperProto slice = HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, ArgType.PTR_TO_DYNPTR, ArgType.ANYTHING,
+                ArgType.DONTCARE, ArgType.DONTCARE);
+        int trusted = KfuncSpec.KF_TRUSTED_ARGS;
+        out.add(spec("bpf_dynptr_slice", btfIdOf, trusted | KfuncSpec.KF_RET_NULL, slice,
+                (c, p, off, buf, sz, r5) -> DynptrHelpers.slice(c, p, off, sz, false)));
+        out.add(spec("bpf_dynptr_slice_rdwr", btfIdOf, trusted | KfuncSpec.KF_RET_NULL, slice,
+                (c, p, off, buf, sz, r5) -> DynptrHelpers.slice(c, p, off, sz, true)));
+        out.add(spec("bpf_dynptr_adjust", btfIdOf, trusted,
+                HelperProto.of(RetType.INTEGER, ArgType.PTR_TO_DYNPTR, ArgType.ANYTHING, ArgType.ANYTHING),
+                DynptrHelpers::adjust));
+        HelperProto query = HelperProto.of(RetType.INTEGER, ArgType.PTR_TO_DYNPTR);
+        out.add(spec("bpf_dynptr_is_null", btfIdOf, trusted, query, DynptrHelpers::isNull));
+        out.add(spec("bpf_dynptr_is_rdonly", btfIdOf, trusted, query, DynptrHelpers::isRdonly));
+        out.add(spec("bpf_dynptr_size", btfIdOf, trusted, query, DynptrHelpers::size));
         return out;
     }
 

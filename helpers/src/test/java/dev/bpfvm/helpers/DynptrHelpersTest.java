@@ -51,4 +51,27 @@ class DynptrHelpersTest {
                 "mov %r5, 0", "call bpf_dynptr_read", "lsh %r6, 8", "sub %r6, %r0", "mov %r0, %r6", "exit"));
         assertThat(r).isEqualTo(-22L * 256 + 22);                // from_mem -EINVAL, read of the NULL dynptr -EINVAL
     }
+
+    @Test
+    void adjustNarrowsWhatSizeAndSliceSee() {
+        rig.u64(0, 0x0706050403020100L);
+        rig.u64(8, 0x0f0e0d0c0b0a0908L);
+        String adjust = String.join("\n", "mov %r1, %r10", "add %r1, -16", "mov %r2, 2", "mov %r3, 10",
+                "call runtime bpf_dynptr_adjust");
+        assertThat(run(String.join("\n", adjust, "exit"))).isEqualTo(0);
+        assertThat(run(String.join("\n", adjust, "mov %r1, %r10", "add %r1, -16", "call runtime bpf_dynptr_size",
+                "exit"))).isEqualTo(8);
+        // a 4-byte slice at 4 of the adjusted view starts at byte 6 of the data
+        assertThat(run(String.join("\n", adjust, "mov %r1, %r10", "add %r1, -16", "mov %r2, 4", "mov %r3, 0",
+                "mov %r4, 4", "call runtime bpf_dynptr_slice", "ldxw %r0, [%r0]", "exit"))).isEqualTo(0x09080706L);
+        // past the adjusted end: NULL
+        assertThat(run(String.join("\n", adjust, "mov %r1, %r10", "add %r1, -16", "mov %r2, 6", "mov %r3, 0",
+                "mov %r4, 4", "call runtime bpf_dynptr_slice", "exit"))).isEqualTo(0);
+        assertThat(run(String.join("\n", "mov %r1, %r10", "add %r1, -16", "mov %r2, 3", "mov %r3, 2",
+                "call runtime bpf_dynptr_adjust", "exit"))).isEqualTo(-22);
+        assertThat(run(String.join("\n", "mov %r1, %r10", "add %r1, -16", "mov %r2, 0", "mov %r3, 17",
+                "call runtime bpf_dynptr_adjust", "exit"))).isEqualTo(-34);
+        assertThat(run(String.join("\n", "mov %r1, %r10", "add %r1, -16", "call runtime bpf_dynptr_is_null",
+                "exit"))).isEqualTo(0);
+    }
 }

@@ -56,7 +56,7 @@ class GenericKfuncsTest {
     @Test
     void specsCarryLinuxFlagsAndPrototypes() {
         KfuncRegistry k = Helpers.defaultKfuncs();
-        assertThat(k.all()).hasSize(12);
+        assertThat(k.all()).hasSize(18);
         assertThat(k.byName("bpf_rcu_read_lock").flags()).isEqualTo(0);
         assertThat(k.byName("bpf_rcu_read_unlock").flags()).isEqualTo(0);
         int acquire = KfuncSpec.KF_ACQUIRE | KfuncSpec.KF_RCU | KfuncSpec.KF_RET_NULL;
@@ -76,7 +76,8 @@ class GenericKfuncsTest {
         assertThat(GenericKfuncs.NAMES).containsExactly("bpf_rcu_read_lock", "bpf_rcu_read_unlock",
                 "bpf_cgroup_acquire", "bpf_cgroup_release", "bpf_task_acquire", "bpf_task_release",
                 "bpf_iter_num_new", "bpf_iter_num_next", "bpf_iter_num_destroy", "bpf_iter_bits_new",
-                "bpf_iter_bits_next", "bpf_iter_bits_destroy");
+                "bpf_iter_bits_next", "bpf_iter_bits_destroy", "bpf_dynptr_slice", "bpf_dynptr_slice_rdwr",
+                "bpf_dynptr_adjust", "bpf_dynptr_is_null", "bpf_dynptr_is_rdonly", "bpf_dynptr_size");
         for (int i = 0; i < GenericKfuncs.NAMES.size(); i++) {
             assertThat(k.byBtfId(BASE + 1 + i).name()).isEqualTo(GenericKfuncs.NAMES.get(i));
         }

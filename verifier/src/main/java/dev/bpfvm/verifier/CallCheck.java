@@ -1558,6 +1558,21 @@ final class CallCheck {
             throw env.fail("kernel function " + name + " args#" + (releaseRegno - 1)
                     + " reference has not been acquired before");
         }
+        long sliceSize = -1;
+        if (name.equals("bpf_dynptr_slice") || name.equals("bpf_dynptr_slice_rdwr")) {
+            // buffer__opt (R3, may be NULL) of buffer__szk bytes (R4, a constant)
+            checker.checkRegArg(4, Checker.Op.SRC);
+            RegState size = env.reg(4);
+            if (size.type != RegType.SCALAR_VALUE || !size.varOff.isConst()) {
+                throw env.fail("R4 must be a known constant");
+            }
+            sliceSize = size.varOff.value();
+            env.precision.markReg(4);
+            checker.checkRegArg(3, Checker.Op.SRC);
+            if (!env.reg(3).isNull()) {
+                helperMemAccess(3, sliceSize, false, true, null);
+            }
+        }
         checker.clobberCallerSaved();
         RegState r0 = env.reg(0);
         RetType ret = proto.ret();
@@ -1586,10 +1601,21 @@ final class CallCheck {
             }
             r0.refObjId = id;
         }
+        if (sliceSize >= 0) {
+            r0.memSize = (int) sliceSize;
+            r0.dynptrId = meta.dynptrId;
+            if (name.equals("bpf_dynptr_slice")) {
+                r0.flags |= RegState.RDONLY;
+            } else if (!env.type.packetWrite()) {
+                // may_access_direct_pkt_data(BPF_WRITE), whatever the dynptr's kind
+                throw env.fail("the prog does not allow writes to packet data");
+            }
+        }
         if ((iterFlags & KfuncSpec.KF_ITER_NEXT) != 0 && iter != null) {
+            int id = r0.id != 0 ? r0.id : env.newId();    // the KF_RET_NULL id given above
             r0.markPointer(RegType.PTR_TO_MEM, RegState.RDONLY | RegState.MAYBE_NULL);
             r0.memSize = iterElemSize(iter.kind);
-            r0.id = env.newId();
+            r0.id = id;
             r0.refObjId = env.cur.frames[iter.frameno()].stack.get(iter.spi()).spilled.refObjId;
             processIterNextCall(iter);
         }

@@ -103,6 +103,9 @@ final class TestHelpers {
     static final int KF_ITER_NUM_NEW = 107;
     static final int KF_ITER_NUM_NEXT = 108;
     static final int KF_ITER_NUM_DESTROY = 109;
+    static final int KF_DYNPTR_SLICE = 110;
+    static final int KF_DYNPTR_SLICE_RDWR = 111;
+    static final int KF_DYNPTR_SIZE = 112;
 
     static KfuncRegistry kfuncs() {
         KfuncRegistry k = new KfuncRegistry();
@@ -124,6 +127,13 @@ final class TestHelpers {
                 HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, PTR_TO_STACK), NOP));
         k.register(new KfuncSpec("bpf_iter_num_destroy", KF_ITER_NUM_DESTROY, KfuncSpec.KF_ITER_DESTROY,
                 HelperProto.of(RetType.VOID, PTR_TO_STACK), NOP));
+        HelperProto slice = HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, PTR_TO_DYNPTR, ANYTHING, DONTCARE, DONTCARE);
+        k.register(new KfuncSpec("bpf_dynptr_slice", KF_DYNPTR_SLICE, KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RET_NULL,
+                slice, NOP));
+        k.register(new KfuncSpec("bpf_dynptr_slice_rdwr", KF_DYNPTR_SLICE_RDWR,
+                KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RET_NULL, slice, NOP));
+        k.register(new KfuncSpec("bpf_dynptr_size", KF_DYNPTR_SIZE, KfuncSpec.KF_TRUSTED_ARGS,
+                HelperProto.of(RetType.INTEGER, PTR_TO_DYNPTR), NOP));
         return k;
     }
 }
