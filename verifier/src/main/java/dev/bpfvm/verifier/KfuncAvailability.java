@@ -34,15 +34,21 @@ final class KfuncAvailability {
 
     static final Set<String> RSTAT = Set.of("cgroup_rstat_updated", "cgroup_rstat_flush");
 
-    private static final Set<String> GENERIC_TYPES = Set.of("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_SCHED_CLS",
-            "BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_STRUCT_OPS", "BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_CGROUP_SKB");
+    /** The program types of the kernel's BTF_KFUNC_HOOK_TRACING. */
+    private static final Set<String> TRACING_HOOK = Set.of("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_TRACEPOINT",
+            "BPF_PROG_TYPE_PERF_EVENT");
+
+    /** Tracepoint and perf_event programs share the tracing programs' kfunc hook (6.10+). */
+    private static final Set<String> GENERIC_TYPES = Set.of("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_TRACEPOINT",
+            "BPF_PROG_TYPE_PERF_EVENT", "BPF_PROG_TYPE_SCHED_CLS", "BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_STRUCT_OPS",
+            "BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_CGROUP_SKB");
 
     static boolean allowed(String kfunc, String kernelType) {
         if (GENERIC.contains(kfunc)) {
             return GENERIC_TYPES.contains(kernelType);
         }
         if (RSTAT.contains(kfunc)) {
-            return kernelType.equals("BPF_PROG_TYPE_TRACING");
+            return TRACING_HOOK.contains(kernelType);
         }
         return true;
     }
