@@ -56,6 +56,10 @@ public final class ObjectPrograms {
                     + "\")) is not supported by the verifier";
             throw new VerifierException(msg + "\n", msg, Errno.EINVAL, -1, spec.name(), null);
         }
+        if (spec.type() == dev.bpfvm.vm.object.ProgramType.LSM && BtfTracing.LSM_DISABLED_HOOKS.contains(spec.attachTo())) {
+            String msg = "attach_btf_id points to disabled hook bpf_lsm_" + spec.attachTo();
+            throw new VerifierException(msg + "\n", msg, Errno.EINVAL, -1, spec.name(), null);
+        }
         VerifierOptions base = options != null ? options : VerifierOptions.defaults();
         VerifierOptions opts = base.withSleepable(spec.sleepable()).withGplCompatible(gplCompatible(spec.license()));
         List<FuncInfo> funcs = new ArrayList<>();
