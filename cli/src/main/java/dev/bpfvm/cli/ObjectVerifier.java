@@ -5,6 +5,7 @@ import dev.bpfvm.kernel.load.LoadOptions;
 import dev.bpfvm.verifier.KernelOnlyHelpers;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.btf.KernelBtf;
@@ -100,19 +101,39 @@ final class ObjectVerifier implements AutoCloseable {
 
     /** Links and verifies one program of the object. */
     Outcome verify(ProgramSpec program, VerifierOptions options) {
-        if (live != null) {
-            return new Outcome(program, Verification.verify(spec, live.program(program.name()).linked(), helpers,
-                    runtime.kfuncs(), options), null);
+        Traced t = trace(program, options, false);
+        return new Outcome(program, t.trace() == null ? null : t.trace().result(), t.loadError());
+    }
+
+    /** One program's traced verification ({@code --html}): the trace, or why it could not be linked. */
+    record Traced(ProgramSpec program, VerifierTrace trace, String loadError) {
+        boolean loaded() {
+            return loadError == null;
         }
+    }
+
+    /** Links and verifies one program of the object, recording every instruction visit. */
+    Traced trace(ProgramSpec program, VerifierOptions options) {
+        return trace(program, options, true);
+    }
+
+    private Traced trace(ProgramSpec program, VerifierOptions options, boolean traced) {
         LinkedProgram linked;
-        try {
-            linked = linker.link(program);
-        } catch (LoaderException e) {
-            return new Outcome(program, null, e.getMessage());
-        } catch (RuntimeException e) {
-            return new Outcome(program, null, spec.name() + ": " + program.name() + ": cannot link: " + e.getMessage());
+        if (live != null) {
+            linked = live.program(program.name()).linked();
+        } else {
+            try {
+                linked = linker.link(program);
+            } catch (LoaderException e) {
+                return new Traced(program, null, e.getMessage());
+            } catch (RuntimeException e) {
+                return new Traced(program, null, spec.name() + ": " + program.name() + ": cannot link: " + e.getMessage());
+            }
         }
-        return new Outcome(program, Verification.verify(spec, linked, helpers, runtime.kfuncs(), options), null);
+        VerifierTrace t = traced ? Verification.trace(spec, linked, helpers, runtime.kfuncs(), options)
+                : new VerifierTrace(Verification.verify(spec, linked, helpers, runtime.kfuncs(), options), List.of(),
+                        List.of(), List.of());
+        return new Traced(program, t, null);
     }
 
     @Override

@@ -3,12 +3,15 @@ package dev.bpfvm.cli;
 import dev.bpfvm.kernel.EmulatedKernel;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
+import dev.bpfvm.verifier.explain.LogExplorer;
 import dev.bpfvm.verifier.explain.Rejections;
 import dev.bpfvm.verifier.explain.SourceGroupedLog;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
 import dev.bpfvm.vm.object.ProgramSpec;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +33,9 @@ import picocli.CommandLine.Parameters;
             "(without --all) or of every program (with --log-level). Exit 0 when all are",
             "accepted, 1 when one is rejected, 2 when the object cannot be loaded. With --explain,",
             "a rejected program's log is grouped by source line with the failing instruction",
-            "marked '>', and the rejection is followed by why it happens and how to fix it."})
+            "marked '>', and the rejection is followed by why it happens and how to fix it.",
+            "With --html OUT.html, writes a self-contained page to explore the verification: the",
+            "program by source line, the level-2 log, and the state at each visit of an instruction."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 
@@ -58,6 +63,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Prints one JSON object per program (one per line).")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "OUT.html",
+            description = "Writes a self-contained HTML page exploring the verification of the chosen programs "
+                    + "(a program selector for several); prints one line per program.")
+    Path html;
+
     VerifyCommand(Io io) {
         this.io = io;
     }
@@ -73,6 +83,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (explain && json) {
             throw new CliException("--explain and --json cannot be used together");
         }
+        if (html != null && (explain || json || logLevel != null)) {
+            throw new CliException("--html cannot be used with --explain, --json or --log-level");
+        }
         VerifierOptions options = VerifierOptions.defaults().withLogLevel(logLevel != null ? logLevel : 1)
                 .withUnprivileged(unpriv);
         byte[] bytes = ProgramFiles.read(file);
@@ -86,6 +99,9 @@ final class VerifyCommand implements Callable<Integer> {
 
     private int verify(ObjectVerifier obj, VerifierOptions options) {
         List<ProgramSpec> chosen = choose(obj.programs());
+        if (html != null) {
+            return writeHtml(obj, chosen, options.withLogLevel(2));
+        }
         boolean rejected = false;
         boolean loadError = false;
         PrintStream out = io.out();
@@ -122,6 +138,34 @@ final class VerifyCommand implements Callable<Integer> {
             out.println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
                     : p.name() + ": rejected: " + r.message());
         }
+        if (loadError) {
+            return Main.EXIT_BAD_INPUT;
+        }
+        return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+    }
+
+    /** {@code --html}: traces each program at log level 2 and writes the explorer page. */
+    private int writeHtml(ObjectVerifier obj, List<ProgramSpec> chosen, VerifierOptions options) {
+        List<LogExplorer.Program> pages = new ArrayList<>();
+        boolean rejected = false;
+        boolean loadError = false;
+        for (ProgramSpec spec : chosen) {
+            ObjectVerifier.Traced t = obj.trace(spec, options);
+            if (!t.loaded()) {
+                if (!all) {
+                    throw new CliException(t.loadError());
+                }
+                loadError = true;
+                io.out().println(spec.name() + ": cannot load: " + t.loadError());
+                continue;
+            }
+            VerifierResult r = t.trace().result();
+            rejected |= !r.accepted();
+            pages.add(new LogExplorer.Program(spec.name(), spec.section(), spec.type().kernelName(), t.trace()));
+            io.out().println(r.accepted() ? spec.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
+                    : spec.name() + ": rejected: " + r.message());
+        }
+        ProgramFiles.write(html, HtmlExplorer.page(pages).getBytes(StandardCharsets.UTF_8));
         if (loadError) {
             return Main.EXIT_BAD_INPUT;
         }

@@ -74,7 +74,7 @@ class VerifyCommandTest {
                 func#0 @0
                 0: R1=ctx() R10=fp0
                 ; calls++; @ globals.c:25
-                0: (18) r2 = 0xd00000000              ; R2_w=map_value(map=.bss,ks=4,vs=48)
+                0: (18) r2 = map[id:5][0]+0           ; R2_w=map_value(map=.bss,ks=4,vs=48)
                 """);
         assertThat(r.out()).contains("\n57: (85) call bpf_trace_printk#6\n58: safe\n");
         assertThat(r.out()).endsWith("\nprocessed 79 insns (limit 1000000) max_states_per_insn 0 total_states 1 "

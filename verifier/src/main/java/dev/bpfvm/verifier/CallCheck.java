@@ -155,6 +155,18 @@ final class CallCheck {
             "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id",
             "sk_storage_get", "sk_storage_delete");
 
+    /**
+     * bpfvm's {@code bpf_cgroup_stats_update} takes its cgroup as Linux's kfuncs with
+     * KF_TRUSTED_ARGS / KF_RCU do: a trusted or RCU {@code struct cgroup *}, never a walked one.
+     */
+    private static final List<Allowed> BTF_ID_TRUSTED_OR_RCU = List.of(new Allowed(RegType.PTR_TO_BTF_ID, RegState.TRUSTED),
+            new Allowed(RegType.PTR_TO_BTF_ID, RegState.RCU));
+
+    /** The kernel struct a bpfvm helper's PTR_TO_BTF_ID argument points to (its arg_btf_id), or null. */
+    private static String argBtfStruct(String func, ArgType arg) {
+        return func.equals(HelperAvailability.CGROUP_STATS_UPDATE) && arg == ArgType.PTR_TO_BTF_ID ? "cgroup" : null;
+    }
+
     /** Helpers whose Linux proto has {@code .pkt_access = true}: the only ones packet pointers may be passed to. */
     private static final java.util.Set<String> PKT_ACCESS = java.util.Set.of("csum_diff", "map_delete_elem",
             "map_lookup_elem", "map_lookup_percpu_elem", "map_push_elem", "map_update_elem", "sk_lookup_tcp",
@@ -175,6 +187,7 @@ final class CallCheck {
         RegState reg = env.reg(regno);
         List<Allowed> ok = arg == ArgType.PTR_TO_SOCKET && SOCK_COMMON_HELPERS.contains(meta.func)
                 ? BTF_ID_SOCK_COMMON
+                : argBtfStruct(meta.func, arg) != null ? BTF_ID_TRUSTED_OR_RCU
                 : arg == ArgType.PTR_TO_SOCKET && PLAIN_SOCK_COMMON_HELPERS.contains(meta.func) ? SOCK_COMMON
                 : compatible(arg);
         if (ok == null) {
@@ -201,6 +214,11 @@ final class CallCheck {
                 if (reg.type == RegType.PTR_TO_BTF_ID && ok == MEM_TYPES && !readOnlyArg(arg)) {
                     throw env.deny("bpf_" + meta.func + "() may write into memory pointed by R" + regno + " type="
                             + StatePrinter.typeStr(reg));
+                }
+                String want = argBtfStruct(meta.func, arg);
+                if (want != null && (reg.btf == null || !reg.btf.name().equals(want))) {
+                    throw env.deny("R" + regno + " is of type " + (reg.btf == null ? "" : reg.btf.name()) + " but "
+                            + want + " is expected");
                 }
                 return;
             }
@@ -888,6 +906,16 @@ final class CallCheck {
                         || meta.func.equals("map_push_elem") || meta.func.equals("map_pop_elem"))) {
             throw env.deny("write into map forbidden");
         }
+        // bpf_map_ptr_store: the maps are taken as created with the loader's privileges
+        Env.Aux aux = env.aux[env.insnIdx];
+        if (aux.mapPtr == null) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+        } else if (aux.mapPtr != meta.map) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+            aux.mapPtrPoisoned = true;
+        }
         // record_func_key: Linux 6.12 reports a tail call through another map type this way,
         // before check_map_func_compatibility would
         if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {
@@ -1001,6 +1029,10 @@ final class CallCheck {
             case BLOOM_FILTER:
                 ok = f.equals("map_peek_elem") || f.equals("map_push_elem");
                 break;
+            case CGROUP_STATS:
+                // bpfvm: read by lookup (a read-only value), written only by its helper
+                ok = f.equals("map_lookup_elem") || f.equals(HelperAvailability.CGROUP_STATS_UPDATE);
+                break;
             default:
                 break;
         }
@@ -1044,6 +1076,9 @@ final class CallCheck {
                 case "task_storage_get":
                 case "task_storage_delete":
                     ok = t == MapType.TASK_STORAGE;
+                    break;
+                case HelperAvailability.CGROUP_STATS_UPDATE:
+                    ok = t == MapType.CGROUP_STATS;
                     break;
                 default:
                     break;

@@ -6,10 +6,19 @@ import java.util.Set;
 /**
  * Which kernel helpers each family of program types may call, after the kernel's
  * {@code *_func_proto} tables (6.12), by helper name without the {@code bpf_} prefix. Helpers
- * Linux does not know (bpfvm extensions) are allowed everywhere.
+ * Linux does not know (bpfvm extensions) are allowed everywhere, except
+ * {@link #CGROUP_STATS_UPDATE}.
  */
 final class HelperAvailability {
     private HelperAvailability() {}
+
+    /**
+     * bpfvm's helper 0x1000 {@code bpf_cgroup_stats_update} (the CGROUP_STATS map): only where a
+     * program can hold a trusted {@code struct cgroup *} and count something for it: the tracing
+     * family (kprobe, tracepoint, raw_tp, tp_btf, fentry/fexit, lsm, iter, perf_event, syscall)
+     * and cgroup_skb (which gets its cgroup with a kfunc). Other types have no use for it.
+     */
+    static final String CGROUP_STATS_UPDATE = "cgroup_stats_update";
 
     /** Callable by every program type (bpf_base_func_proto without privileges). */
     static final Set<String> BASE = Set.of(
@@ -140,6 +149,14 @@ final class HelperAvailability {
     /** Whether a helper is available given the type-specific extra sets. */
     static boolean allowed(HelperSpec spec, boolean privileged, Set<?>... extras) {
         String n = shortName(spec);
+        if (n.equals(CGROUP_STATS_UPDATE)) {
+            for (Set<?> s : extras) {
+                if (s == TRACING || s == CGROUP_SKB) {
+                    return true;
+                }
+            }
+            return false;
+        }
         if (!ALL_KERNEL.contains(n)) {
             return true;
         }

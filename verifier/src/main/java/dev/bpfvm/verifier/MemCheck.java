@@ -3,6 +3,7 @@ package dev.bpfvm.verifier;
 import static dev.bpfvm.vm.isa.Opcodes.*;
 
 import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.spi.MapType;
 
 /**
  * Loads, stores and atomics ({@code check_mem_access}): bounds against map values, keys,
@@ -116,7 +117,8 @@ final class MemCheck {
 
     void checkMapAccessType(int regno, int off, int size, boolean write) {
         MapInfo map = env.reg(regno).map;
-        if (write && (map.flags() & MapInfo.BPF_F_RDONLY_PROG) != 0) {
+        // bpfvm's CGROUP_STATS values are read-only to programs, as a BPF_F_RDONLY_PROG map's
+        if (write && ((map.flags() & MapInfo.BPF_F_RDONLY_PROG) != 0 || map.type() == MapType.CGROUP_STATS)) {
             throw env.deny("write into map forbidden, value_size=" + map.valueSize() + " off=" + off + " size=" + size);
         }
         if (!write && (map.flags() & MapInfo.BPF_F_WRONLY_PROG) != 0) {
@@ -261,6 +263,9 @@ final class MemCheck {
                         v.btf = ca.btf();
                         v.type = ca.type();
                         v.flags = ca.flags();
+                        if (ca.type() == RegType.PTR_TO_MEM) {
+                            v.memSize = ca.memSize();
+                        }
                     }
                 }
                 break;

@@ -441,6 +441,40 @@ public final class ProgramTypes {
         }
     };
 
+    /**
+     * bpfvm's raw program type, for code with no program type ({@code bpfvm run --verify} of raw
+     * code or a {@code .text} function): it starts as ubpf and bpf_conformance programs expect,
+     * with r1 a pointer to {@code memSize} bytes of read-write memory ({@code mem(sz=N)}) and r2
+     * that length as a known scalar. There is no context; helpers are those of {@code
+     * BPF_PROG_TYPE_SYSCALL}; any return value; may sleep. Linux has no such type.
+     */
+    public static ProgramTypeRules raw(int memSize) {
+        if (memSize < 0) {
+            throw new IllegalArgumentException("memory size must not be negative: " + memSize);
+        }
+        return new TracingBase("raw", "bpfvm_raw") {
+            @Override
+            public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
+                return null;
+            }
+
+            @Override
+            public boolean contextIsConverted() {
+                return false;
+            }
+
+            @Override
+            public boolean sleepableAllowed() {
+                return true;
+            }
+
+            @Override
+            public int rawMemory() {
+                return memSize;
+            }
+        };
+    }
+
     /** {@code struct bpf_iter_meta}. */
     public static final KernelType BPF_ITER_META = KernelType.of("bpf_iter_meta", 24, List.of(
             KernelType.Member.scalar("seq", 0, 8),
@@ -613,7 +647,8 @@ public final class ProgramTypes {
      * {@code cgroup_skb/ingress}, {@code cgroup_skb/egress}, {@code tc}, {@code classifier},
      * {@code action}, {@code xdp}, {@code kprobe}, {@code kretprobe}, {@code uprobe},
      * {@code tracepoint}, {@code tp}, {@code raw_tp}, {@code raw_tracepoint}, {@code tp_btf},
-     * {@code fentry}, {@code fexit}, {@code syscall}, {@code iter/cgroup}; null if unknown.
+     * {@code fentry}, {@code fexit}, {@code syscall}, {@code iter/cgroup}, and bpfvm's {@code raw/N}
+     * ({@link #raw}, N bytes of memory); null if unknown.
      */
     public static ProgramTypeRules byName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -629,6 +664,12 @@ public final class ProgramTypes {
             }
         }
         switch (head) {
+            case "raw":
+                try {
+                    return raw(slash >= 0 ? Integer.parseInt(n.substring(slash + 1)) : 0);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
             case "socket":
             case "socket_filter":
                 return SOCKET_FILTER;

@@ -148,7 +148,9 @@ public final class SectionDefs {
             d("struct_ops+", ProgramType.STRUCT_OPS, NONE, 0),
             d("struct_ops.s+", ProgramType.STRUCT_OPS, NONE, SLEEPABLE),
             d("sk_lookup", ProgramType.SK_LOOKUP, AttachType.SK_LOOKUP, ATTACHABLE),
-            d("netfilter", ProgramType.NETFILTER, AttachType.NETFILTER, 0));
+            d("netfilter", ProgramType.NETFILTER, AttachType.NETFILTER, 0),
+            // bpfvm: a CGROUP_STATS map's aggregator; the part after the '/' names the map
+            d("cgroup_stats_agg/", ProgramType.CGROUP_STATS_AGG, AttachType.CGROUP_STATS_AGG, ATTACHABLE));
 
     /** The whole table, in matching order. */
     public static List<SectionDef> all() {
