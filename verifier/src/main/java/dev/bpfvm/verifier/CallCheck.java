@@ -203,8 +203,8 @@ final class CallCheck {
         checkRegTypeIn(regno, ok, flags, arg, meta);
     }
 
-    private void checkRegTypeIn(int regno, List<Allowed> ok) {
-        checkRegTypeIn(regno, ok, env.reg(regno).flags, ArgType.PTR_TO_SOCKET, null);
+    private void checkRegTypeIn(int regno, List<Allowed> ok, Meta meta) {
+        checkRegTypeIn(regno, ok, env.reg(regno).flags, ArgType.PTR_TO_SOCKET, meta);
     }
 
     private void checkRegTypeIn(int regno, List<Allowed> ok, int flags, ArgType arg, Meta meta) {
@@ -354,7 +354,7 @@ final class CallCheck {
                 throw env.fail("invalid arg_type for sockmap/sockhash");
             }
             if (!reg.isNull()) {
-                checkRegTypeIn(regno, BTF_ID_SOCK_COMMON);
+                checkRegTypeIn(regno, BTF_ID_SOCK_COMMON, meta);
                 checkArgRegOff(reg, regno, false);
             }
             return;
