@@ -68,6 +68,17 @@ class MapFdModesTest {
     }
 
     @Test
+    void theProgramSideFlagsLeaveTheFdReadWrite() {
+        int ro = create(MapAttr.BPF_F_RDONLY_PROG);
+        int wo = create(MapAttr.BPF_F_WRONLY_PROG);
+        assertThat(bpf.fdMode(p, ro)).isEqualTo(Bpf.FMODE_READ | Bpf.FMODE_WRITE);
+        assertThat(ops(ro)).isEqualTo("YYYY");
+        assertThat(ops(wo)).isEqualTo("YYYY");
+        // both program-side flags: the map type refuses them (bpf_map_flags_access_ok)
+        assertThat(errno(() -> create(MapAttr.BPF_F_RDONLY_PROG | MapAttr.BPF_F_WRONLY_PROG))).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
     void objGetAndGetFdByIdOpenWithTheModeAsked() {
         int fd = create(0);
         bpf.mapUpdateElem(p, fd, KEY, VALUE, 0);

@@ -231,14 +231,12 @@ class RunObjectTest {
     }
 
     @Test
-    void verifyModelsATextFunctionAsASyscallProgramWhoseR2IsUnknown() throws Exception {
-        // r1 is the buffer (syscall context); the length in r2 is not modelled, so reading it is refused
-        CliRun r = CliRun.of("run", object("rawfunc.o").toString(), "--prog", "checksum", "--verify");
-        assertThat(r.err()).endsWith("1: (15) if r2 == 0x0 goto pc+18\nR2 !read_ok\n"
-                + "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n"
-                + "bpfvm: " + object("rawfunc.o") + ": checksum: rejected by the verifier at insn 1 (rawfunc.c:14): "
-                + "R2 !read_ok\n");
-        assertThat(r.err()).contains("; for (__u64 i = 0; i < len; i++) { @ rawfunc.c:14\n");
-        assertThat(r.code()).isEqualTo(1);
+    void verifyModelsATextFunctionWithTheRawType() throws Exception {
+        // r1 is the memory and r2 its length (4), so the loop over len verifies
+        CliRun r = CliRun.of("run", object("rawfunc.o").toString(), "--prog", "checksum", "--verify", "--tier", "interp",
+                "--mem-hex", "01 02 03 04");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("retval: 103079215115\n");
+        assertThat(r.code()).isZero();
     }
 }

@@ -76,7 +76,9 @@ class VerifyCommandTest {
                 ; calls++; @ globals.c:25
                 0: (18) r2 = map[id:5][0]+0           ; R2_w=map_value(map=.bss,ks=4,vs=48)
                 """);
-        assertThat(r.out()).contains("\n57: (85) call bpf_trace_printk#6\n58: safe\n");
+        assertThat(r.out()).contains("\n57: (85) call bpf_trace_printk#6\n"
+                + "mark_precise: frame0: last_idx 57 first_idx 0 subseq_idx -1 \n"
+                + "mark_precise: frame0: regs=r2 stack= before 56: (b4) w2 = 16\n58: safe\n");
         assertThat(r.out()).endsWith("\nprocessed 79 insns (limit 1000000) max_states_per_insn 0 total_states 1 "
                 + "peak_states 1 mark_read 0\nuse_globals: accepted (79 insns processed)\n");
         assertThat(r.code()).isZero();

@@ -45,6 +45,10 @@ import java.util.function.Function;
  * bpffs mount PATH userns=USER|UID [delegate_cmds=A:B] [delegate_maps=..] [delegate_progs=..] [delegate_attachs=..]
  * token create PATH            BPF_TOKEN_CREATE from that bpffs; prints "fd N"
  * obj get PATH [flags=rdonly|wronly]     BPF_OBJ_GET with file_flags; prints "fd N"
+ * prog attach NAME/PROG|FD CGROUP type=ATTACH_TYPE [flags=override|multi]   BPF_PROG_ATTACH to a cgroup
+ * prog detach NAME/PROG|FD|- CGROUP type=ATTACH_TYPE                      BPF_PROG_DETACH (-: no program)
+ * prog query CGROUP type=ATTACH_TYPE          BPF_PROG_QUERY; prints "flags N ids A B .."
+ * btf load [token=FD]          BPF_BTF_LOAD of a one-type BTF blob; prints "fd N"
  * umask OCTAL                  the acting process's umask (default 022), for pins and mkdir
  * unlink PATH                  unlink(2) of a bpffs pin or empty directory (sticky bit obeyed)
  * (user add also takes groups=GID:GID.. : supplementary groups)
@@ -306,6 +310,66 @@ public final class Scenario {
         return f;
     }
 
+    /** prog attach|detach|query: the cgroup is opened for the command and closed after it. */
+    private String progAttachCommand(int n, String[] w) {
+        boolean query = w[1].equals("query");
+        String usage = query ? "prog query CGROUP type=ATTACH_TYPE"
+                : "prog " + w[1] + " NAME/PROG|FD" + (w[1].equals("detach") ? "|-" : "") + " CGROUP type=ATTACH_TYPE"
+                + (w[1].equals("attach") ? " [flags=override|multi]" : "");
+        int first = query ? 2 : 3;
+        need(n, w, first + 2, usage);
+        Map<String, String> o = options(n, w, first + 1, "type", "flags");
+        if (!o.containsKey("type")) {
+            throw script(n, "usage: " + usage);
+        }
+        dev.bpfvm.vm.object.AttachType at;
+        try {
+            at = dev.bpfvm.vm.object.AttachType.valueOf(o.get("type").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw script(n, "unknown attach type '" + o.get("type") + "' (e.g. cgroup_inet_ingress)");
+        }
+        int flags = 0;
+        for (String f : o.getOrDefault("flags", "").split(":")) {
+            switch (f) {
+                case "":
+                    break;
+                case "override":
+                    flags |= Bpf.BPF_F_ALLOW_OVERRIDE;
+                    break;
+                case "multi":
+                    flags |= Bpf.BPF_F_ALLOW_MULTI;
+                    break;
+                default:
+                    throw script(n, "unknown flag '" + f + "' (override, multi)");
+            }
+        }
+        int prog = 0;
+        if (!query && !w[2].equals("-")) {
+            prog = w[2].chars().allMatch(Character::isDigit) ? number(n, w[2]) : progFd(n, w[2]);
+        }
+        int cg = bpf.openCgroup(proc, cgroupPath(w[first]));
+        try {
+            switch (w[1]) {
+                case "attach":
+                    bpf.progAttach(proc, cg, prog, at, flags);
+                    return "";
+                case "detach":
+                    bpf.progDetach(proc, cg, prog, at);
+                    return "";
+                default: {
+                    int[] r = bpf.progQuery(proc, cg, at);
+                    StringBuilder sb = new StringBuilder("flags " + r[0] + " ids");
+                    for (int i = 1; i < r.length; i++) {
+                        sb.append(' ').append(r[i]);
+                    }
+                    return sb.append('\n').toString();
+                }
+            }
+        } finally {
+            bpf.close(proc, cg);
+        }
+    }
+
     private String execute(int n, String[] w) {
         String cmd = w[0] + (w.length > 1 ? " " + w[1] : "");
         switch (cmd) {
@@ -406,6 +470,17 @@ public final class Scenario {
                 need(n, w, 3, "obj get PATH [flags=rdonly|wronly]");
                 Map<String, String> o = options(n, w, 3, "flags");
                 return "fd " + bpf.objGet(proc, w[2], mapFlags(n, o.getOrDefault("flags", ""))) + "\n";
+            }
+            case "prog attach":
+            case "prog detach":
+            case "prog query":
+                return progAttachCommand(n, w);
+            case "btf load": {
+                Map<String, String> o = options(n, w, 2, "token");
+                int token = o.containsKey("token") ? number(n, o.get("token")) : 0;
+                dev.bpfvm.vm.btf.BtfBuilder b = new dev.bpfvm.vm.btf.BtfBuilder("scenario");
+                b.add(new dev.bpfvm.vm.btf.BtfType.Int("int", 4, dev.bpfvm.vm.btf.BtfType.Int.SIGNED, 0, 32));
+                return "fd " + bpf.btfLoad(proc, b.build().encode(), token) + "\n";
             }
             case "map lookup": {
                 need(n, w, 4, "map lookup NAME/MAP|FD key-hex=HEX");
