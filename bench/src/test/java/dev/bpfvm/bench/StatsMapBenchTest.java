@@ -37,7 +37,6 @@ class StatsMapBenchTest {
         long before = map.map.foldedCount();
         b.update100ThenReadRoot(map);
         assertThat(map.map.foldedCount() - before).isEqualTo(paths.size());
-        assertThat(paths.size()).isLessThan(250);
-        assertThat(b.update100ThenReadRoot(host("none"))).isZero();
+        assertThat(paths.size()).isEqualTo(211);                 // 100 leaves, 100 mids, 10 tops, the root
     }
 }

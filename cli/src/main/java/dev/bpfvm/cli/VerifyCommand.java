@@ -31,11 +31,12 @@ import picocli.CommandLine.Parameters;
             "emulated kernel's helpers, kfuncs and BTF. Prints NAME: accepted (N insns",
             "processed) or NAME: rejected: <error line>, after the log of a rejected program",
             "(without --all) or of every program (with --log-level). Exit 0 when all are",
-            "accepted, 1 when one is rejected, 2 when the object cannot be loaded. With --explain,",
-            "a rejected program's log is grouped by source line with the failing instruction",
-            "marked '>', and the rejection is followed by why it happens and how to fix it.",
-            "With --html OUT.html, writes a self-contained page to explore the verification: the",
-            "program by source line, the level-2 log, and the state at each visit of an instruction."})
+            "accepted, 1 when one is rejected, 2 when the object cannot be loaded.",
+            "With --explain, a rejected program's log is grouped by source line with the",
+            "failing instruction marked '>', and the rejection is followed by why it",
+            "happens and how to fix it. With --html OUT.html, writes a self-contained page",
+            "to explore the verification: the program by source line, the level-2 log, and",
+            "the state at each visit of an instruction."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 

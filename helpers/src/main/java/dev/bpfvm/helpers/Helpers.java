@@ -24,6 +24,7 @@ public final class Helpers {
         LoopHelpers.register(r);          // #181 loop
         TracingHelpers.register(r);       // #174 get_attach_cookie, #183-#185 get_func_arg/ret/arg_cnt
         MapHelpers.register(r);
+        DynptrHelpers.register(r);        // #197-#203 dynptrs over local memory and ring buffer records
         return r;
     }
 

@@ -174,7 +174,7 @@ public final class MapHelpers {
         return type.cast(m);
     }
 
-    private static long ringbufCommit(ExecContext ctx, long sample, long flags, boolean discard) {
+    static long ringbufCommit(ExecContext ctx, long sample, long flags, boolean discard) {
         Region r = ctx.memory().regionAt(sample);
         if (r == null || !(r.owner() instanceof RingBufMap)) {
             throw new BpfException(Errno.EFAULT, (discard ? "bpf_ringbuf_discard" : "bpf_ringbuf_submit")

@@ -71,7 +71,14 @@ class HelpersTest {
                 Map.entry(182, "bpf_strncmp"),
                 Map.entry(183, "bpf_get_func_arg"),
                 Map.entry(184, "bpf_get_func_ret"),
-                Map.entry(185, "bpf_get_func_arg_cnt"))));
+                Map.entry(185, "bpf_get_func_arg_cnt"),
+                Map.entry(197, "bpf_dynptr_from_mem"),
+                Map.entry(198, "bpf_ringbuf_reserve_dynptr"),
+                Map.entry(199, "bpf_ringbuf_submit_dynptr"),
+                Map.entry(200, "bpf_ringbuf_discard_dynptr"),
+                Map.entry(201, "bpf_dynptr_read"),
+                Map.entry(202, "bpf_dynptr_write"),
+                Map.entry(203, "bpf_dynptr_data"))));
         for (HelperSpec s : helpers.all()) {
             assertThat(helpers.byName(s.name())).isSameAs(s);
         }

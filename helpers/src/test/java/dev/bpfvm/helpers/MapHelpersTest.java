@@ -417,6 +417,35 @@ class MapHelpersTest {
     }
 
     @Test
+    void ringbufDynptrReserveWriteSubmitAndAFailedReserve() {
+        DynptrHelpers.register(helpers);
+        RingBufMap rb = (RingBufMap) map(MapType.RINGBUF, 0, 0, 4096);
+        // reserve_dynptr(rb, 8, 0, fp-16); *(fp-24) = 0x77; dynptr_write(fp-16, 0, fp-24, 8, 0); submit_dynptr(fp-16)
+        // then reserve_dynptr(rb, 8192, 0, fp-16) fails: discard_dynptr of the NULL dynptr; return its error
+        Insn[] prog = {
+            ldImm64(R1, rb.address()), movImm(R2, 8), movImm(R3, 0), movReg(R4, R10), addImm(R4, -16),
+            call(DynptrHelpers.BPF_FUNC_ringbuf_reserve_dynptr),
+            stDw(R10, -24, 0x77),
+            movReg(R1, R10), addImm(R1, -16), movImm(R2, 0), movReg(R3, R10), addImm(R3, -24), movImm(R4, 8),
+            movImm(R5, 0),
+            call(DynptrHelpers.BPF_FUNC_dynptr_write),
+            movReg(R1, R10), addImm(R1, -16), movImm(R2, 0),
+            call(DynptrHelpers.BPF_FUNC_ringbuf_submit_dynptr),
+            ldImm64(R1, rb.address()), movImm(R2, 8192), movImm(R3, 0), movReg(R4, R10), addImm(R4, -16),
+            call(DynptrHelpers.BPF_FUNC_ringbuf_reserve_dynptr),
+            movReg(R6, R0),
+            movReg(R1, R10), addImm(R1, -16), movImm(R2, 0),
+            call(DynptrHelpers.BPF_FUNC_ringbuf_discard_dynptr),
+            movReg(R0, R6),
+            exit(),
+        };
+        assertThat(run(prog)).isEqualTo(-12);                  // -ENOMEM
+        List<byte[]> got = rb.drain();
+        assertThat(got).hasSize(1);
+        assertThat(u64At(got.get(0), 0)).isEqualTo(0x77);
+    }
+
+    @Test
     void writingPastAReservationFaults() {
         RingBufMap rb = (RingBufMap) map(MapType.RINGBUF, 0, 0, 4096);
         Insn[] prog = {

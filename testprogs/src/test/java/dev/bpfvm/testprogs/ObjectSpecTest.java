@@ -388,7 +388,7 @@ class ObjectSpecTest {
             }
             assertThat(v.btf() == null).as(name).isEqualTo(nog || o.btf() == null);
         }
-        assertThat(compared).isEqualTo(61);
+        assertThat(compared).isEqualTo(63);
     }
 
     /** Without -g: no BTF, so no line info, no function BTF ids and untyped variables, but the same code. */

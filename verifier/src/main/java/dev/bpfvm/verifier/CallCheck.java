@@ -44,6 +44,8 @@ final class CallCheck {
         long msizeMaxValue;
         int memSize;
         int subprogno = -1;
+        int dynptrId;
+        int dynptrRef;
     }
 
     boolean isHelper(int id, String shortName) {
@@ -447,8 +449,14 @@ final class CallCheck {
             case PTR_TO_CONST_STR:
                 checkConstStr(reg, regno);
                 break;
-            case PTR_TO_DYNPTR:
-                throw env.fail("dynptr arguments are not supported by bpfvm's verifier");
+            case PTR_TO_DYNPTR: {
+                StackSlot s = env.dynptrs.processArg(regno, DynptrCheck.helperArg(meta.func));
+                if (s != null) {
+                    meta.dynptrId = s.spilled.id;
+                    meta.dynptrRef = s.spilled.refObjId;
+                }
+                break;
+            }
             default:
                 break;
         }
@@ -535,6 +543,14 @@ final class CallCheck {
     }
 
     // ---- references ----
+
+    int acquireRef() {
+        return acquireReference();
+    }
+
+    boolean releaseRef(int refObjId) {
+        return releaseReference(refObjId);
+    }
 
     private int acquireReference() {
         int id = env.newId();
@@ -668,6 +684,11 @@ final class CallCheck {
             }
         }
         switch (meta.func) {
+            case "dynptr_from_mem":
+                if (regs[1].type != RegType.PTR_TO_MAP_VALUE) {
+                    throw env.deny("Unsupported reg type " + StatePrinter.typeStr(regs[1]) + " for bpf_dynptr_from_mem data");
+                }
+                break;
             case "tail_call":
                 if (logUnreleased()) {
                     throw env.fail("tail_call would lead to reference leak");
@@ -712,6 +733,10 @@ final class CallCheck {
             int id = acquireReference();
             r0.id = id;
             r0.refObjId = id;
+        }
+        if (meta.func.equals("dynptr_data")) {
+            r0.dynptrId = meta.dynptrId;
+            r0.refObjId = meta.dynptrRef;
         }
         refineRetval(r0, proto.ret(), meta);
         checkMapFuncCompatibility(meta.map, meta.func, spec.name(), funcId);
@@ -1522,6 +1547,8 @@ final class CallCheck {
         meta.func = name.startsWith("bpf_") ? name.substring(4) : name;
         int releaseRegno = 0;
         int refObjId = 0;
+        int iterFlags = flags & (KfuncSpec.KF_ITER_NEW | KfuncSpec.KF_ITER_NEXT | KfuncSpec.KF_ITER_DESTROY);
+        IterArg iter = null;
         for (int i = 0; i < proto.args().size(); i++) {
             int regno = i + 1;
             ArgType at = proto.args().get(i);
@@ -1530,6 +1557,13 @@ final class CallCheck {
             }
             checker.checkRegArg(regno, Checker.Op.SRC);
             RegState reg = env.reg(regno);
+            if (i == 0 && iterFlags != 0) {
+                if (reg.type != RegType.PTR_TO_STACK) {
+                    throw env.fail("arg#" + i + " expected pointer to an iterator on stack");
+                }
+                iter = processIterArg(regno, name, iterFlags);
+                continue;
+            }
             if (at == ArgType.ANYTHING) {
                 if (reg.isPointer()) {
                     throw env.fail("R" + regno + " is not a scalar");
@@ -1585,6 +1619,21 @@ final class CallCheck {
             throw env.fail("kernel function " + name + " args#" + (releaseRegno - 1)
                     + " reference has not been acquired before");
         }
+        long sliceSize = -1;
+        if (name.equals("bpf_dynptr_slice") || name.equals("bpf_dynptr_slice_rdwr")) {
+            // buffer__opt (R3, may be NULL) of buffer__szk bytes (R4, a constant)
+            checker.checkRegArg(4, Checker.Op.SRC);
+            RegState size = env.reg(4);
+            if (size.type != RegType.SCALAR_VALUE || !size.varOff.isConst()) {
+                throw env.fail("R4 must be a known constant");
+            }
+            sliceSize = size.varOff.value();
+            env.precision.markReg(4);
+            checker.checkRegArg(3, Checker.Op.SRC);
+            if (!env.reg(3).isNull()) {
+                helperMemAccess(3, sliceSize, false, true, null);
+            }
+        }
         checker.clobberCallerSaved();
         RegState r0 = env.reg(0);
         RetType ret = proto.ret();
@@ -1613,5 +1662,180 @@ final class CallCheck {
             }
             r0.refObjId = id;
         }
+        if (sliceSize >= 0) {
+            r0.memSize = (int) sliceSize;
+            r0.dynptrId = meta.dynptrId;
+            if (name.equals("bpf_dynptr_slice")) {
+                r0.flags |= RegState.RDONLY;
+            } else if (!env.type.packetWrite()) {
+                // may_access_direct_pkt_data(BPF_WRITE), whatever the dynptr's kind
+                throw env.fail("the prog does not allow writes to packet data");
+            }
+        }
+        if ((iterFlags & KfuncSpec.KF_ITER_NEXT) != 0 && iter != null) {
+            int id = r0.id != 0 ? r0.id : env.newId();    // the KF_RET_NULL id given above
+            r0.markPointer(RegType.PTR_TO_MEM, RegState.RDONLY | RegState.MAYBE_NULL);
+            r0.memSize = iterElemSize(iter.kind);
+            r0.id = id;
+            r0.refObjId = env.cur.frames[iter.frameno()].stack.get(iter.spi()).spilled.refObjId;
+            processIterNextCall(iter);
+        }
+    }
+
+    // ---- open-coded iterators ----
+
+    /** The iterator argument of an iterator kfunc: its kind, frame and first (highest) slot. */
+    private record IterArg(String kind, int frameno, int spi) {}
+
+    /** {@code bpf_iter_<kind>_new/next/destroy}: the kind. */
+    private static String iterKind(String kfunc) {
+        String k = kfunc.startsWith("bpf_iter_") ? kfunc.substring("bpf_iter_".length()) : kfunc;
+        int us = k.lastIndexOf('_');
+        return us > 0 ? k.substring(0, us) : k;
+    }
+
+    /** Stack slots of {@code struct bpf_iter_<kind>} (its size / 8). */
+    private static int iterSlots(String kind) {
+        switch (kind) {
+            case "task":
+            case "css":
+                return 3;
+            case "bits":
+                return 2;
+            default:
+                return 1;
+        }
+    }
+
+    /** Size of what the next kfunc returns a pointer to (an int for {@code num}). */
+    private static int iterElemSize(String kind) {
+        return kind.equals("num") || kind.equals("bits") ? 4 : 8;
+    }
+
+    /**
+     * stack_slot_obj_get_spi for iterators: the slot index of the iterator's first slot, -1 after
+     * logging why the offset is bad, or {@code Integer.MIN_VALUE} when it is outside the allocated stack.
+     */
+    private int iterSpi(RegState reg, int nrSlots) {
+        if (!reg.varOff.isConst()) {
+            env.verbose("iter has to be at a constant offset\n");
+            return -1;
+        }
+        long off = reg.off + reg.varOff.value();
+        if (off % 8 != 0) {
+            env.verbose("cannot pass in iter at an offset=" + off + "\n");
+            return -1;
+        }
+        int spi = (int) ((-off - 1) / 8);
+        if (off >= 0 || spi + 1 < nrSlots) {
+            env.verbose("cannot pass in iter at an offset=" + off + "\n");
+            return -1;
+        }
+        FuncState f = env.funcOf(reg);
+        if (spi - nrSlots + 1 < 0 || spi >= f.stack.size()) {
+            return Integer.MIN_VALUE;
+        }
+        return spi;
+    }
+
+    /** process_iter_arg: a new iterator over uninitialized slots, or an initialized one for next/destroy. */
+    private IterArg processIterArg(int regno, String kfunc, int iterFlags) {
+        RegState reg = env.reg(regno);
+        String kind = iterKind(kfunc);
+        int nr = iterSlots(kind);
+        FuncState f = env.funcOf(reg);
+        if ((iterFlags & KfuncSpec.KF_ITER_NEW) != 0) {
+            int spi = iterSpi(reg, nr);
+            boolean ok = spi != -1;
+            if (spi >= 0) {
+                for (int i = 0; i < nr && ok; i++) {
+                    for (byte t : f.stack.get(spi - i).types) {
+                        if (t == StackSlot.ITER) {
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            if (!ok) {
+                throw env.fail("expected uninitialized iter_" + kind + " as arg #" + regno);
+            }
+            for (int i = 0; i < nr * 8; i += 8) {
+                checker.mem.access(regno, i, 8, true, -1, false, false, checker);
+            }
+            reg = env.reg(regno);
+            f = env.funcOf(reg);
+            spi = iterSpi(reg, nr);
+            int id = acquireReference();
+            for (int i = 0; i < nr; i++) {
+                StackSlot slot = f.stack.get(spi - i);
+                slot.spilled.markPointer(RegType.PTR_TO_STACK, 0);
+                slot.spilled.written = true;
+                slot.spilled.refObjId = i == 0 ? id : 0;
+                slot.clearSpecial();
+                slot.iterKind = kind;
+                slot.iterState = StackSlot.ITER_ACTIVE;
+                slot.iterDepth = 0;
+                java.util.Arrays.fill(slot.types, StackSlot.ITER);
+                env.markStackScratched(spi - i);
+            }
+            return new IterArg(kind, reg.frameno, spi);
+        }
+        int spi = iterSpi(reg, nr);
+        boolean ok = spi >= 0;
+        for (int i = 0; ok && i < nr; i++) {
+            StackSlot slot = f.stack.get(spi - i);
+            if ((i == 0) == (slot.spilled.refObjId == 0) || !kind.equals(slot.iterKind)) {
+                ok = false;
+            }
+            for (byte t : slot.types) {
+                if (t != StackSlot.ITER) {
+                    ok = false;
+                }
+            }
+        }
+        if (!ok) {
+            throw env.fail("expected an initialized iter_" + kind + " as arg #" + regno);
+        }
+        if ((iterFlags & KfuncSpec.KF_ITER_DESTROY) != 0) {
+            int refId = f.stack.get(spi).spilled.refObjId;
+            releaseReference(refId);
+            for (int i = 0; i < nr; i++) {
+                StackSlot slot = f.stack.get(spi - i);
+                slot.spilled.markNotInit();
+                slot.spilled.written = true;
+                slot.clearSpecial();
+                java.util.Arrays.fill(slot.types, StackSlot.INVALID);
+                env.markStackScratched(spi - i);
+            }
+        }
+        return new IterArg(kind, reg.frameno, spi);
+    }
+
+    /**
+     * process_iter_next_call: an active iterator forks. The fork that gets an element (R0 not
+     * NULL) is explored later, one loop level deeper, with scalars widened against the previous
+     * visit of this call; the current path sees the iterator drained and R0 = 0.
+     */
+    private void processIterNextCall(IterArg iter) {
+        VerifierState cur = env.cur;
+        StackSlot slot = cur.frames[iter.frameno()].stack.get(iter.spi());
+        if (slot.iterState == StackSlot.ITER_ACTIVE) {
+            VerifierState prev = cur.parent != null ? checker.findPrevEntry(cur.parent, env.insnIdx) : null;
+            VerifierState queued = checker.pushStack(env.insnIdx + 1, env.insnIdx, false);
+            StackSlot q = queued.frames[iter.frameno()].stack.get(iter.spi());
+            q.iterState = StackSlot.ITER_ACTIVE;
+            q.iterDepth++;
+            if (prev != null) {
+                checker.widenImpreciseScalars(prev, queued);
+            }
+            Checker.markPtrNotNull(queued.regs()[0]);
+        }
+        slot.iterState = StackSlot.ITER_DRAINED;
+        if (iter.frameno() == cur.curframe) {
+            env.markStackScratched(iter.spi());
+        }
+        RegState r0 = cur.regs()[0];
+        env.markUnknown(r0);
+        r0.markConstZero();
     }
 }

@@ -6,6 +6,7 @@ import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.isa.Opcodes;
 import dev.bpfvm.vm.spi.HelperSpec;
+import dev.bpfvm.vm.spi.KfuncSpec;
 import dev.bpfvm.vm.spi.MapType;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -403,6 +404,14 @@ final class Cfg {
                     env.aux[t].prunePoint = true;
                     env.aux[t].jmpPoint = true;
                 }
+                if (i.src() == PSEUDO_KFUNC_CALL) {
+                    KfuncSpec k = env.input.kfuncs().byBtfId(i.imm());
+                    if (k != null && (k.flags() & KfuncSpec.KF_ITER_NEXT) != 0) {
+                        env.aux[t].prunePoint = true;
+                        env.aux[t].forceCheckpoint = true;
+                        env.aux[t].iterNext = true;
+                    }
+                }
                 return visitCall(t, i.src() == PSEUDO_CALL);
             }
             case JA: {
@@ -417,6 +426,9 @@ final class Cfg {
             }
             default: {
                 env.aux[t].prunePoint = true;
+                if (code == MAY_GOTO) {
+                    env.aux[t].forceCheckpoint = true;
+                }
                 int ret = pushInsn(t, t + 1, FALLTHROUGH);
                 if (ret != DONE) {
                     return ret;

@@ -53,6 +53,7 @@ final class Checker {
         this.calls = new CallCheck(env, this);
         this.precision = new Precision(env);
         env.precision = precision;
+        env.dynptrs = new DynptrCheck(env, this, calls);
     }
 
     // ---- register argument checks ----
@@ -115,11 +116,60 @@ final class Checker {
     private static void updateBranchCounts(VerifierState st) {
         while (st != null) {
             int br = --st.branches;
+            if (br == 0 && st.parent != null && st.loopEntry != null) {
+                updateLoopEntry(st.parent, st.loopEntry);
+            }
             if (br != 0) {
                 break;
             }
             st = st.parent;
         }
+    }
+
+    /** get_loop_entry: the outermost loop head this state's loop belongs to, compressing the chain. */
+    static VerifierState getLoopEntry(VerifierState st) {
+        VerifierState topmost = st.loopEntry;
+        while (topmost != null && topmost.loopEntry != null && topmost != topmost.loopEntry) {
+            topmost = topmost.loopEntry;
+        }
+        while (st != null && st.loopEntry != topmost) {
+            VerifierState old = st.loopEntry;
+            st.loopEntry = topmost;
+            st = old;
+        }
+        return topmost;
+    }
+
+    /** update_loop_entry: {@code cur} is part of the loop headed by {@code hdr} if that loop is still explored. */
+    static void updateLoopEntry(VerifierState cur, VerifierState hdr) {
+        VerifierState cur1 = getLoopEntry(cur);
+        if (cur1 == null) {
+            cur1 = cur;
+        }
+        VerifierState hdr1 = getLoopEntry(hdr);
+        if (hdr1 == null) {
+            hdr1 = hdr;
+        }
+        if (hdr1.branches > 0 && hdr1.dfsDepth <= cur1.dfsDepth) {
+            cur.loopEntry = hdr;
+            hdr.usedAsLoopEntry = true;
+        }
+    }
+
+    /**
+     * may_goto: the current path takes the jump (the counter ran out), the fall-through is
+     * explored later one may_goto deeper, its imprecise scalars widened against the previous
+     * visit of this instruction so that the loop converges.
+     */
+    private void mayGoto(Insn insn) {
+        VerifierState cur = env.cur;
+        VerifierState prev = cur.parent != null ? findPrevEntry(cur.parent, env.insnIdx) : null;
+        VerifierState queued = pushStack(env.insnIdx + 1, env.insnIdx, false);
+        queued.mayGotoDepth++;
+        if (prev != null) {
+            widenImpreciseScalars(prev, queued);
+        }
+        env.insnIdx += insn.off();
     }
 
     // ---- state printing in the trace ----
@@ -300,6 +350,8 @@ final class Checker {
                     prevInsnIdx = env.prevInsnIdx;
                     doPrintState = true;
                     continue;
+                } else if (code == MAY_GOTO) {
+                    mayGoto(insn);
                 } else {
                     condJump(insn);
                 }
@@ -881,17 +933,32 @@ final class Checker {
             boolean miss = true;
             if (sl.state.branches > 0) {
                 boolean skipLoopCheck = false;
-                if (env.aux[insnIdx].callsCallback) {
+                if (env.aux[insnIdx].iterNext) {
                     if (statesEqual(sl.state, cur, Exact.RANGE_WITHIN, insnIdx)) {
-                        sl.hits++;
-                        precision.arrived();
-                        precision.propagate(sl.state);
-                        return true;
+                        StackSlot iter = iterSlotOfR1(cur);
+                        if (iter != null && iter.iterState == StackSlot.ITER_ACTIVE) {
+                            updateLoopEntry(cur, sl.state);
+                            return hit(sl);
+                        }
+                    }
+                    skipLoopCheck = true;
+                } else if (env.insn(insnIdx).opcode() == MAY_GOTO) {
+                    if (sl.state.mayGotoDepth != cur.mayGotoDepth
+                            && statesEqual(sl.state, cur, Exact.RANGE_WITHIN, insnIdx)) {
+                        updateLoopEntry(cur, sl.state);
+                        return hit(sl);
+                    }
+                }
+                if (!skipLoopCheck && env.aux[insnIdx].callsCallback) {
+                    if (statesEqual(sl.state, cur, Exact.RANGE_WITHIN, insnIdx)) {
+                        return hit(sl);
                     }
                     skipLoopCheck = true;
                 }
                 if (!skipLoopCheck && statesMaybeLooping(sl.state, cur)
                         && statesEqual(sl.state, cur, Exact.EXACT, insnIdx)
+                        && !iterActiveDepthsDiffer(sl.state, cur)
+                        && sl.state.mayGotoDepth == cur.mayGotoDepth
                         && sl.state.callbackUnrollDepth == cur.callbackUnrollDepth) {
                     env.log.lineInfo(insnIdx, "; ");
                     Env.Reject rej = env.fail("infinite loop detected at insn " + insnIdx);
@@ -906,11 +973,15 @@ final class Checker {
                         && env.insnProcessed - env.prevInsnProcessed < 100) {
                     addNewState = false;
                 }
-            } else if (statesEqual(sl.state, cur, Exact.NOT_EXACT, insnIdx)) {
-                sl.hits++;
-                precision.arrived();
-                precision.propagate(sl.state);
-                return true;
+            } else {
+                VerifierState loopEntry = getLoopEntry(sl.state);
+                boolean forceExact = loopEntry != null && loopEntry.branches > 0;
+                if (statesEqual(sl.state, cur, forceExact ? Exact.RANGE_WITHIN : Exact.NOT_EXACT, insnIdx)) {
+                    if (forceExact) {
+                        updateLoopEntry(cur, loopEntry);
+                    }
+                    return hit(sl);
+                }
             }
             if (miss) {
                 if (addNewState) {
@@ -960,6 +1031,47 @@ final class Checker {
                 s.spilled.written = false;
                 if (env.bpfCapable && s.isSpilledScalar()) {
                     s.spilled.precise = false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean hit(Explored sl) {
+        sl.hits++;
+        precision.arrived();
+        precision.propagate(sl.state);
+        return true;
+    }
+
+    /** The iterator slot R1 of the current frame points to (at an iterator's next call). */
+    private static StackSlot iterSlotOfR1(VerifierState cur) {
+        RegState r1 = cur.regs()[1];
+        if (r1.type != RegType.PTR_TO_STACK || !r1.varOff.isConst()) {
+            return null;
+        }
+        long off = r1.off + r1.varOff.value();
+        int spi = (int) ((-off - 1) / 8);
+        FuncState f = cur.frames[r1.frameno];
+        if (f == null || spi < 0 || spi >= f.stack.size()) {
+            return null;
+        }
+        StackSlot s = f.stack.get(spi);
+        return s.isIter() ? s : null;
+    }
+
+    /** iter_active_depths_differ: an active iterator is at a different loop depth in the two states. */
+    private static boolean iterActiveDepthsDiffer(VerifierState old, VerifierState cur) {
+        for (int f = old.curframe; f >= 0; f--) {
+            FuncState fo = old.frames[f];
+            FuncState fc = cur.frames[f];
+            for (int i = 0; i < fo.stack.size(); i++) {
+                StackSlot so = fo.stack.get(i);
+                if (so.types[0] != StackSlot.ITER || so.iterState != StackSlot.ITER_ACTIVE) {
+                    continue;
+                }
+                if (i >= fc.stack.size() || fc.stack.get(i).iterDepth != so.iterDepth) {
+                    return true;
                 }
             }
         }
@@ -1187,6 +1299,14 @@ final class Checker {
                 continue;
             }
             if (os.types[7] == StackSlot.SPILL && !regSafe(os.spilled, cs.spilled, ids, exact, true)) {
+                return false;
+            }
+            if (os.types[7] == StackSlot.ITER && (!java.util.Objects.equals(os.iterKind, cs.iterKind)
+                    || os.iterState != cs.iterState || !ids.check(os.spilled.refObjId, cs.spilled.refObjId))) {
+                return false;
+            }
+            if (os.types[7] == StackSlot.DYNPTR && (!java.util.Objects.equals(os.dynptrKind, cs.dynptrKind)
+                    || os.dynptrFirst != cs.dynptrFirst || !ids.check(os.spilled.refObjId, cs.spilled.refObjId))) {
                 return false;
             }
         }

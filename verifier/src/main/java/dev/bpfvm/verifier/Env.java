@@ -55,6 +55,8 @@ final class Env {
         boolean jmpPoint;
         boolean forceCheckpoint;
         boolean callsCallback;
+        /** A call of an iterator's next kfunc (is_iter_next_insn). */
+        boolean iterNext;
         /** Registers R0-R9 possibly read before written from here, as a bit mask. */
         int liveIn;
         MapInfo map;
@@ -168,6 +170,7 @@ final class Env {
     int prevInsnIdx = -1;
     /** Precision tracking of the running check. */
     Precision precision;
+    DynptrCheck dynptrs;
     int idGen;
 
     // statistics

@@ -732,6 +732,7 @@ final class MemCheck {
             throw env.deny("attempt to corrupt spilled pointer on stack");
         }
         RegState reg = valueRegno >= 0 ? cur.regs[valueRegno] : null;
+        env.dynptrs.destroyIfDynptr(state, spi);
         env.markStackScratched(spi);
         if (reg != null && off % REG_SIZE == 0 && reg.type == RegType.SCALAR_VALUE && env.bpfCapable) {
             boolean fits = 64 - Long.numberOfLeadingZeros(reg.umax) <= 8 * size;
@@ -806,6 +807,9 @@ final class MemCheck {
         // only a register holding zero keeps STACK_ZERO bytes (check_stack_write_var_off)
         boolean writingZero = value != null && value.isNull();
         for (long i = minOff; i < maxOff; i++) {
+            env.dynptrs.destroyIfDynptr(state, (int) ((-i - 1) / REG_SIZE));
+        }
+        for (long i = minOff; i < maxOff; i++) {
             int slot = (int) (-i - 1);
             int spi = slot / REG_SIZE;
             StackSlot ss = state.stack.get(spi);
@@ -859,6 +863,15 @@ final class MemCheck {
             maxOff = reg.smax + off;
         }
         if (rawMode) {
+            for (long i = minOff; i < maxOff + accessSize; i++) {
+                int slot = (int) (-i - 1);
+                if (slot >= state.allocatedStack()) {
+                    continue;
+                }
+                if (state.stack.get(slot / REG_SIZE).types[slot % REG_SIZE] == StackSlot.DYNPTR) {
+                    throw env.deny("potential write to dynptr at off=" + i + " disallowed");
+                }
+            }
             return;
         }
         for (long i = minOff; i < maxOff + accessSize; i++) {

@@ -53,6 +53,8 @@ public final class RegState {
     KernelType btf;
     /** For PTR_TO_FUNC: the subprogram. */
     int subprogno = -1;
+    /** For a dynptr slice (PTR_TO_MEM): the id of the dynptr it came from. */
+    int dynptrId;
     /** For PTR_TO_STACK: the frame the pointer points into. */
     int frameno;
     /** Written since the last checkpoint (printed as {@code _w}). */
@@ -90,6 +92,7 @@ public final class RegState {
         btf = o.btf;
         subprogno = o.subprogno;
         frameno = o.frameno;
+        dynptrId = o.dynptrId;
         written = o.written;
         precise = o.precise;
     }
@@ -252,6 +255,7 @@ public final class RegState {
         subprogno = -1;
         id = 0;
         refObjId = 0;
+        dynptrId = 0;
         setKnownValue(imm);
     }
 
@@ -286,6 +290,7 @@ public final class RegState {
         subprogno = -1;
         id = 0;
         refObjId = 0;
+        dynptrId = 0;
         varOff = Tnum.UNKNOWN;
         frameno = 0;
         this.precise = precise;

@@ -219,6 +219,35 @@ final class StatePrinter {
                 continue;
             }
             RegState r = slot.spilled;
+            if (slot.types[7] == StackSlot.ITER) {
+                if (r.refObjId == 0) {
+                    continue;
+                }
+                sb.append(" fp").append((-i - 1) * 8).append(r.written ? "_w" : "").append("=iter_")
+                        .append(slot.iterKind).append("(ref_id=").append(r.refObjId).append(",state=")
+                        .append(slot.iterState == StackSlot.ITER_ACTIVE ? "active" : "drained")
+                        .append(",depth=").append(slot.iterDepth).append(')');
+                continue;
+            }
+            if (slot.types[7] == StackSlot.DYNPTR) {
+                if (!slot.dynptrFirst && i + 1 < f.stack.size()) {
+                    i++;
+                    slot = f.stack.get(i);
+                    r = slot.spilled;
+                }
+                sb.append(" fp").append((-i - 1) * 8).append(r.written ? "_w" : "").append("=dynptr_")
+                        .append(slot.dynptrKind).append('(');
+                String sep = "";
+                if (r.id != 0) {
+                    sb.append("id=").append(r.id);
+                    sep = ",";
+                }
+                if (r.refObjId != 0) {
+                    sb.append(sep).append("ref_id=").append(r.refObjId);
+                }
+                sb.append(')');
+                continue;
+            }
             sb.append(" fp").append((-i - 1) * 8);
             if (r.written) {
                 sb.append("_w");

@@ -28,6 +28,11 @@ final class VerifierState {
     /** Instruction of a checkpoint. */
     int insnIdx;
     int callbackUnrollDepth;
+    /** may_goto branches taken (fall-through) on this path. */
+    int mayGotoDepth;
+    /** The checkpoint heading the innermost loop this state is part of (get_loop_entry), or null. */
+    VerifierState loopEntry;
+    boolean usedAsLoopEntry;
     int dfsDepth;
     /** First instruction of this state's segment of the path (since its parent checkpoint). */
     int firstInsnIdx;
@@ -51,6 +56,8 @@ final class VerifierState {
         s.branches = branches;
         s.insnIdx = insnIdx;
         s.callbackUnrollDepth = callbackUnrollDepth;
+        s.mayGotoDepth = mayGotoDepth;
+        s.loopEntry = loopEntry;
         s.dfsDepth = dfsDepth;
         s.firstInsnIdx = firstInsnIdx;
         s.lastInsnIdx = lastInsnIdx;

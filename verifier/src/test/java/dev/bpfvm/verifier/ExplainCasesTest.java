@@ -90,7 +90,7 @@ class ExplainCasesTest {
 
     @Test
     void unknownHelper() {
-        rejected(Vt.of("call 200", "r0 = 0", "exit"), "unknown func bpf_ringbuf_discard_dynptr#200",
+        rejected(Vt.of("call 209", "r0 = 0", "exit"), "unknown func bpf_user_ringbuf_drain#209",
                 RejectionKind.UNKNOWN_HELPER,
                 "unknown helper");
     }

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * lock *(u64 *)(r10 -8) += r1 (also |= &= ^=) / r1 = atomic64_fetch_add((u64 *)(r10 -8), r1)
  * r1 = atomic64_xchg((u64 *)(r10 -8), r1) / r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)
  * r0 = *(u8 *)skb[12] / r0 = *(u16 *)skb[r6 + 2]
- * goto label|+N|pc+N / gotol label / if r1 > r2 goto label / if w1 s< 5 goto +2 / if r1 &amp; 4 goto l
+ * goto label|+N|pc+N / gotol label / may_goto label / if r1 > r2 goto label / if w1 s< 5 goto +2 / if r1 &amp; 4 goto l
  * call bpf_map_lookup_elem / call 1 / call pc+3 / call label / call kfunc:NAME / exit
  * .insn OPCODE, DST, SRC, OFF, IMM
  * </pre>
@@ -217,6 +217,9 @@ final class KernelAsm {
         }
         if ((m = Pattern.compile("^goto (.+)$").matcher(l)).matches()) {
             return new Insn(JA64, 0, 0, target(m.group(1), pc, labels, lineNo), 0);
+        }
+        if ((m = Pattern.compile("^may_goto (.+)$").matcher(l)).matches()) {
+            return new Insn(MAY_GOTO, 0, 0, target(m.group(1), pc, labels, lineNo), 0);
         }
         if ((m = Pattern.compile("^gotol (.+)$").matcher(l)).matches()) {
             return new Insn(GOTOL, 0, 0, 0, target(m.group(1), pc, labels, lineNo));

@@ -77,6 +77,15 @@ final class TestHelpers {
         r.register(h(164, "for_each_map_elem", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL,
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
+        r.register(h(197, "dynptr_from_mem", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING, PTR_TO_DYNPTR));
+        r.register(h(198, "ringbuf_reserve_dynptr", RetType.INTEGER, CONST_MAP_PTR, ANYTHING, ANYTHING, PTR_TO_DYNPTR));
+        r.register(h(199, "ringbuf_submit_dynptr", RetType.VOID, PTR_TO_DYNPTR, ANYTHING));
+        r.register(h(200, "ringbuf_discard_dynptr", RetType.VOID, PTR_TO_DYNPTR, ANYTHING));
+        r.register(h(201, "dynptr_read", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, PTR_TO_DYNPTR, ANYTHING,
+                ANYTHING));
+        r.register(h(202, "dynptr_write", RetType.INTEGER, PTR_TO_DYNPTR, ANYTHING, PTR_TO_RDONLY_MEM, CONST_SIZE_OR_ZERO,
+                ANYTHING));
+        r.register(h(203, "dynptr_data", RetType.PTR_TO_MEM_OR_NULL, PTR_TO_DYNPTR, ANYTHING, CONST_ALLOC_SIZE_OR_ZERO));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
         // bpfvm's helper of the CGROUP_STATS map (dev.bpfvm.kernel.statsmap.CgroupStatsMap.UPDATE)
         r.register(h(0x1000, "cgroup_stats_update", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_BTF_ID, ANYTHING, ANYTHING));
@@ -91,6 +100,12 @@ final class TestHelpers {
     static final int KF_SLEEPY = 104;
     static final int KF_TASK_FROM_PID = 105;
     static final int KF_CGROUP_FROM_ID = 106;
+    static final int KF_ITER_NUM_NEW = 107;
+    static final int KF_ITER_NUM_NEXT = 108;
+    static final int KF_ITER_NUM_DESTROY = 109;
+    static final int KF_DYNPTR_SLICE = 110;
+    static final int KF_DYNPTR_SLICE_RDWR = 111;
+    static final int KF_DYNPTR_SIZE = 112;
 
     static KfuncRegistry kfuncs() {
         KfuncRegistry k = new KfuncRegistry();
@@ -106,6 +121,19 @@ final class TestHelpers {
                 HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
         k.register(new KfuncSpec("bpf_cgroup_from_id", KF_CGROUP_FROM_ID, KfuncSpec.KF_ACQUIRE | KfuncSpec.KF_RET_NULL,
                 HelperProto.of(RetType.PTR_TO_BTF_ID, ANYTHING), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_new", KF_ITER_NUM_NEW, KfuncSpec.KF_ITER_NEW,
+                HelperProto.of(RetType.INTEGER, PTR_TO_STACK, ANYTHING, ANYTHING), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_next", KF_ITER_NUM_NEXT, KfuncSpec.KF_ITER_NEXT | KfuncSpec.KF_RET_NULL,
+                HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, PTR_TO_STACK), NOP));
+        k.register(new KfuncSpec("bpf_iter_num_destroy", KF_ITER_NUM_DESTROY, KfuncSpec.KF_ITER_DESTROY,
+                HelperProto.of(RetType.VOID, PTR_TO_STACK), NOP));
+        HelperProto slice = HelperProto.of(RetType.PTR_TO_MEM_OR_NULL, PTR_TO_DYNPTR, ANYTHING, DONTCARE, DONTCARE);
+        k.register(new KfuncSpec("bpf_dynptr_slice", KF_DYNPTR_SLICE, KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RET_NULL,
+                slice, NOP));
+        k.register(new KfuncSpec("bpf_dynptr_slice_rdwr", KF_DYNPTR_SLICE_RDWR,
+                KfuncSpec.KF_TRUSTED_ARGS | KfuncSpec.KF_RET_NULL, slice, NOP));
+        k.register(new KfuncSpec("bpf_dynptr_size", KF_DYNPTR_SIZE, KfuncSpec.KF_TRUSTED_ARGS,
+                HelperProto.of(RetType.INTEGER, PTR_TO_DYNPTR), NOP));
         return k;
     }
 }

@@ -220,6 +220,7 @@ public final class CgroupStatsMap implements BpfMap {
     private final Rstat.Flusher flusher;
     private Aggregator aggregator;
     private long folded;
+    private boolean flushing;
     private boolean frozen;
     private boolean closed;
 
@@ -472,13 +473,19 @@ public final class CgroupStatsMap implements BpfMap {
      * visited.
      */
     private void flush(Entry e) {
-        if (!e.linked) {
+        // an aggregator program looking this map up while it folds reads the totals as they are
+        if (!e.linked || flushing) {
             return;
         }
         if (e.parent != null) {
             e.parent.updatedChildren.remove(e);
         }
-        popAndFold(e);
+        flushing = true;
+        try {
+            popAndFold(e);
+        } finally {
+            flushing = false;
+        }
     }
 
     private void popAndFold(Entry e) {

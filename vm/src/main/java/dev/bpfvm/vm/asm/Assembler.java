@@ -212,6 +212,7 @@ public final class Assembler {
         spec("ja", Kind.JA, JA64, 0, 0);
         spec("ja32", Kind.GOTOL, GOTOL, 0, 0);
         spec("gotol", Kind.GOTOL, GOTOL, 0, 0);
+        spec("may_goto", Kind.JA, MAY_GOTO, 0, 0);
         for (int op = 0; op < 16; op++) {
             String n = Mnemonics.JCOND[op];
             if (n != null) {

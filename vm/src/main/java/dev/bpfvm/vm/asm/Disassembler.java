@@ -317,6 +317,8 @@ public final class Disassembler {
                 return dst != 0 || src != 0 || imm != 0 ? null : "ja " + target.apply(off);
             case GOTOL:
                 return dst != 0 || src != 0 || off != 0 ? null : "ja32 " + target.apply(imm);
+            case MAY_GOTO:
+                return dst != 0 || src != JCOND_MAY_GOTO || imm != 0 ? null : "may_goto " + target.apply(off);
             case EXIT_INSN:
                 return dst != 0 || src != 0 || off != 0 || imm != 0 ? null : "exit";
             case CALLX:
@@ -474,9 +476,6 @@ public final class Disassembler {
             if (code == (ST | 0xc0)) {
                 return "nospec";                         // BPF_ST | BPF_NOSPEC, kernel-internal
             }
-            if (code == (JMP | 0xe0) && src == 0) {
-                return "may_goto pc" + signed(off);     // BPF_JMP | BPF_JCOND, src BPF_MAY_GOTO
-            }
             return "unknown opcode " + hex2(code);
         }
         switch (cls) {
@@ -583,6 +582,8 @@ public final class Disassembler {
                 return "goto pc" + signed(off);
             case GOTOL:
                 return "gotol pc" + signed(imm);
+            case MAY_GOTO:
+                return "may_goto pc" + signed(off);
             case EXIT_INSN:
                 return "exit";
             default: {

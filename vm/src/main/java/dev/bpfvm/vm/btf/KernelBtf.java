@@ -118,7 +118,10 @@ public final class KernelBtf {
             "bpf_rcu_read_lock", "bpf_rcu_read_unlock", "bpf_cgroup_acquire", "bpf_cgroup_release",
             "bpf_cgroup_ancestor", "bpf_cgroup_from_id", "bpf_task_acquire", "bpf_task_release",
             "bpf_task_from_pid", "bpf_task_get_cgroup1", "cgroup_rstat_updated", "cgroup_rstat_flush",
-            "css_rstat_updated", "css_rstat_flush");
+            "css_rstat_updated", "css_rstat_flush", "bpf_iter_num_new", "bpf_iter_num_next",
+            "bpf_iter_num_destroy", "bpf_iter_bits_new", "bpf_iter_bits_next", "bpf_iter_bits_destroy",
+            "bpf_dynptr_slice", "bpf_dynptr_slice_rdwr", "bpf_dynptr_adjust", "bpf_dynptr_is_null",
+            "bpf_dynptr_is_rdonly", "bpf_dynptr_size");
 
     /** {@code enum bpf_cmd} without its {@code BPF_} prefix, in kernel order (value = index). */
     public static final List<String> BPF_CMDS = List.of("MAP_CREATE", "MAP_LOOKUP_ELEM", "MAP_UPDATE_ELEM",
@@ -476,6 +479,30 @@ public final class KernelBtf {
             fn("cgroup_rstat_flush", 0, "cgrp", cgroupPtr);
             fn("css_rstat_updated", 0, "css", cssPtr, "cpu", intT);
             fn("css_rstat_flush", 0, "css", cssPtr);
+
+            // open-coded iterator over a range of ints (kernel/bpf/bpf_iter.c)
+            int iterNum = b.add(struct("bpf_iter_num", f("__opaque", array(u64, 1))));
+            int iterNumPtr = ptr(iterNum);
+            fn("bpf_iter_num_new", intT, "it", iterNumPtr, "start", intT, "end", intT);
+            fn("bpf_iter_num_next", ptr(intT), "it", iterNumPtr);
+            fn("bpf_iter_num_destroy", 0, "it", iterNumPtr);
+            // open-coded iterator over the set bits of a u64 array (kernel/bpf/helpers.c)
+            int iterBits = b.add(struct("bpf_iter_bits", f("__opaque", array(u64, 2))));
+            int iterBitsPtr = ptr(iterBits);
+            fn("bpf_iter_bits_new", intT, "it", iterBitsPtr, "unsafe_ptr__ign", ptr(cnst(u64)), "nr_words", u32);
+            fn("bpf_iter_bits_next", ptr(intT), "it", iterBitsPtr);
+            fn("bpf_iter_bits_destroy", 0, "it", iterBitsPtr);
+            // dynptr kfuncs (kernel/bpf/helpers.c)
+            int dynptr = b.add(struct("bpf_dynptr", f("__opaque", array(u64, 2))));
+            int constDynptrPtr = ptr(cnst(dynptr));
+            fn("bpf_dynptr_slice", voidPtr, "p", constDynptrPtr, "offset", u32, "buffer__opt", voidPtr,
+                    "buffer__szk", u32);
+            fn("bpf_dynptr_slice_rdwr", voidPtr, "p", constDynptrPtr, "offset", u32, "buffer__opt", voidPtr,
+                    "buffer__szk", u32);
+            fn("bpf_dynptr_adjust", intT, "p", constDynptrPtr, "start", u32, "end", u32);
+            fn("bpf_dynptr_is_null", boolT, "p", constDynptrPtr);
+            fn("bpf_dynptr_is_rdonly", boolT, "p", constDynptrPtr);
+            fn("bpf_dynptr_size", u32, "p", constDynptrPtr);
             return b.build();
         }
 

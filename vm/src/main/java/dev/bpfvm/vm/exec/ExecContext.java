@@ -36,6 +36,8 @@ public final class ExecContext {
     Program tailCallTarget;    // set by bpf_tail_call, consumed by the tier
     int tailCalls;
     boolean running;
+    /** may_goto counters per frame (Linux keeps one per call in the frame's stack). */
+    final long[] mayGoto = new long[MAX_FRAMES];
     boolean legacyExit;        // set when a legacy packet load ended the program (see Interpreter.runFrame)
     private Tier lastTier = Tier.INTERPRETER;
     private Object tierState;  // owned by a compiling tier (per-context state of compiled code)

@@ -2,6 +2,7 @@ package dev.bpfvm.vm.exec;
 
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.isa.Opcodes;
 import dev.bpfvm.vm.mem.AddressSpace;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.spi.HelperSpec;
@@ -63,6 +64,7 @@ public final class Interpreter {
 
     private static long execute(Program prog, ExecContext ctx, int entryPc, int baseDepth, long[] regs) {
         regs[10] = ctx.framePointer(baseDepth);
+        ctx.mayGoto[baseDepth] = Opcodes.MAX_LOOPS;
         Frames frames = null;
         int depth = baseDepth;
         AddressSpace mem = ctx.memory();
@@ -195,6 +197,7 @@ public final class Interpreter {
                     case 0xdd: if (regs[dst] <= regs[src]) pc += off; break;
                     // ---------------- JMP32 ----------------
                     case 0x06: pc += (int) imm; break;
+                    case 0xe5: if (ctx.mayGoto[depth]-- <= 0) { ctx.mayGoto[depth] = 0; pc += off; } break;
                     case 0x16: case 0x1e: case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x46: case 0x4e:
                     case 0x56: case 0x5e: case 0x66: case 0x6e: case 0x76: case 0x7e: case 0xa6: case 0xae:
                     case 0xb6: case 0xbe: case 0xc6: case 0xce: case 0xd6: case 0xde:
@@ -268,6 +271,7 @@ public final class Interpreter {
                         depth++;
                         ctx.depth = depth;
                         regs[10] = ctx.framePointer(depth);
+                        ctx.mayGoto[depth] = Opcodes.MAX_LOOPS;
                         pc = calleePc - 1;
                         break;
                     }

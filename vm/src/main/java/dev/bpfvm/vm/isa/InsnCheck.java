@@ -117,6 +117,10 @@ public final class InsnCheck {
         if (opc == GOTOL) {
             return i.src() != 0 || i.dst() != 0 || i.off() != 0 ? "BPF_JA uses reserved fields" : null;
         }
+        if (opc == MAY_GOTO) {
+            return i.src() != JCOND_MAY_GOTO || i.dst() != 0 || i.imm() != 0
+                    ? "invalid may_goto imm " + i.imm() : null;
+        }
         boolean reg = source(opc) == X;
         if (reg ? i.imm() != 0 : i.src() != 0) {
             return "BPF_JMP/JMP32 uses reserved fields";

@@ -74,6 +74,8 @@ public final class Opcodes {
     public static final int JLE = 0xb0;
     public static final int JSLT = 0xc0;
     public static final int JSLE = 0xd0;
+    /** BPF_JCOND: a jump whose condition is not a register comparison (src names which one). */
+    public static final int JCOND = 0xe0;
 
     // --- atomic operations (in imm of STX|ATOMIC) ---
     public static final int FETCH = 0x01;
@@ -104,6 +106,12 @@ public final class Opcodes {
     public static final int EXIT_INSN = JMP | EXIT;             // 0x95
     public static final int JA64 = JMP | JA;                    // 0x05
     public static final int GOTOL = JMP32 | JA;                 // 0x06
+    /** {@code may_goto}: BPF_JMP | BPF_JCOND with src BPF_MAY_GOTO (0), off the target. */
+    public static final int MAY_GOTO = JMP | JCOND;             // 0xe5
+    /** src of {@link #MAY_GOTO}: BPF_MAY_GOTO. */
+    public static final int JCOND_MAY_GOTO = 0;
+    /** Linux's BPF_MAX_LOOPS: the iterations a may_goto allows per function call (8M). */
+    public static final int MAX_LOOPS = 8 * 1024 * 1024;
 
     /** Register count: r0-r10. */
     public static final int REGS = 11;
@@ -198,6 +206,7 @@ public final class Opcodes {
         }
         VALID[JA64] = true;
         VALID[GOTOL] = true;
+        VALID[MAY_GOTO] = true;
         VALID[CALL_IMM] = true;
         VALID[CALLX] = true;
         VALID[EXIT_INSN] = true;

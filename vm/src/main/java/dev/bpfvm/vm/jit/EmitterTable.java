@@ -77,8 +77,8 @@ final class EmitterTable {
         }
     }
 
-    /** Opcodes deliberately left to the interpreter (a program using one is not compiled). None today. */
-    static final Set<Integer> INTERPRETER_ONLY = Set.of();
+    /** Opcodes deliberately left to the interpreter (a program using one is not compiled): may_goto. */
+    static final Set<Integer> INTERPRETER_ONLY = Set.of(dev.bpfvm.vm.isa.Opcodes.MAY_GOTO);
 
     private static final Emitter[] TABLE = new Emitter[256];
 

@@ -41,6 +41,12 @@ public final class JitCompiler {
 
     public static JitCode compile(Program p, EmitOptions options) {
         long t0 = System.nanoTime();
+        for (int pc = 0; pc < p.slotCount(); pc++) {
+            dev.bpfvm.vm.isa.Insn i = p.insnAt(pc);
+            if (i != null && i.opcode() == dev.bpfvm.vm.isa.Opcodes.MAY_GOTO) {
+                throw new JitException(p.name(), "may_goto at insn " + pc + " is not compiled (the program stays interpreted)", null);
+            }
+        }
         CodeAnalysis an = new CodeAnalysis(p);
         Map<Integer, Integer> chunkBytes = new HashMap<>();   // entry -> target bytes per piece, for split functions
         for (int round = 0; ; round++) {

@@ -15,6 +15,12 @@ public record KfuncSpec(String name, int btfId, int flags, HelperProto proto, He
     public static final int KF_SLEEPABLE = 1 << 5;
     public static final int KF_DESTRUCTIVE = 1 << 6;
     public static final int KF_RCU = 1 << 7;
+    /** Constructor of an open-coded iterator: arg 1 points to uninitialized iterator stack slots. */
+    public static final int KF_ITER_NEW = 1 << 8;
+    /** Next step of an open-coded iterator: returns NULL when it is drained. */
+    public static final int KF_ITER_NEXT = 1 << 9;
+    /** Destructor of an open-coded iterator. */
+    public static final int KF_ITER_DESTROY = 1 << 10;
 
     public KfuncSpec {
         Objects.requireNonNull(name);

@@ -310,4 +310,39 @@ class ExecutionTest {
                 (c, a, b, d, e, f) -> c.run(new Program("x", List.of(exit())), 0, 0, 0, 0, 0)));
         assertThatThrownBy(() -> run(List.of(call(9), exit()))).isInstanceOf(IllegalStateException.class);
     }
+
+    private static Insn mayGoto(int off) {
+        return new Insn(0xe5, 0, 0, off, 0);
+    }
+
+    @Test
+    void mayGotoFallsThroughBpfMaxLoopsTimesThenJumps() {
+        List<Insn> p = List.of(
+                mov(0, 0),
+                mayGoto(2),                          // exhausted: -> exit
+                new Insn(0x07, 0, 0, 0, 1),          // r0 += 1
+                new Insn(0x05, 0, 0, -3, 0),         // goto may_goto
+                exit());
+        assertThat(run(p)).isEqualTo(8 * 1024 * 1024);
+    }
+
+    @Test
+    void mayGotoCounterIsPerCall() {
+        List<Insn> p = List.of(
+                mayGoto(1),                          // 0: exhaust this frame's counter
+                new Insn(0x05, 0, 0, -2, 0),         // 1: goto 0
+                callLocal(6),                        // 2: -> 9, whose counter is fresh
+                new Insn(0xbf, 6, 0, 0, 0),          // 3: r6 = r0
+                new Insn(0x27, 6, 0, 0, 10),         // 4: r6 *= 10
+                mayGoto(1),                          // 5: still exhausted here: -> 7
+                new Insn(0x07, 6, 0, 0, 5),          // 6: r6 += 5
+                new Insn(0xbf, 0, 6, 0, 0),          // 7: r0 = r6
+                exit(),                              // 8
+                mayGoto(2),                          // 9: fresh: falls through
+                mov(0, 1),
+                exit(),
+                mov(0, 2),
+                exit());
+        assertThat(run(p)).isEqualTo(10);
+    }
 }

@@ -91,6 +91,19 @@ class JitCompilerTest {
     }
 
     @Test
+    void programsWithMayGotoStayInterpreted() {
+        List<String> warnings = new ArrayList<>();
+        Jit.install(rt, JitOptions.of(TierPolicy.JIT).warnings(warnings::add));
+        Program p = new Program("p", List.of(
+                new Insn(0xb7, 0, 0, 0, 3), new Insn(0xe5, 0, 0, 1, 0), new Insn(0xb7, 0, 0, 0, 4),
+                new Insn(0x95, 0, 0, 0, 0)));
+        assertThat(ctx.run(p, 0, 0, 0, 0, 0)).isEqualTo(4);
+        assertThat(ctx.lastTier()).isEqualTo(Tier.INTERPRETER);
+        assertThat(p.tierNote()).isEqualTo(
+                "interpreted: program p: cannot compile: may_goto at insn 1 is not compiled (the program stays interpreted)");
+    }
+
+    @Test
     void failPolicyMakesTheRunFail() {
         Jit.install(rt, JitOptions.of(TierPolicy.JIT).emit(new EmitOptions(true, true, 40)).fallback(InterpreterFallback.FAIL));
         Program p = new Program("p", bigFunction(3));
