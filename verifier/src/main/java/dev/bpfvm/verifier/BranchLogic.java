@@ -324,8 +324,46 @@ final class BranchLogic {
                         reg2.varOff = reg1.varOff;
                     }
                     return;
-                case JNE:
+                case JNE: {
+                    if (!reg2.isConst(jmp32)) {
+                        RegState t = reg1;
+                        reg1 = reg2;
+                        reg2 = t;
+                    }
+                    if (!reg2.isConst(jmp32)) {
+                        return;
+                    }
+                    // a constant at the edge of reg1's range moves that edge by one
+                    long val = reg2.constValue(jmp32);
+                    if (jmp32) {
+                        if (reg1.u32min == (int) val) {
+                            reg1.u32min++;
+                        }
+                        if (reg1.u32max == (int) val) {
+                            reg1.u32max--;
+                        }
+                        if (reg1.s32min == (int) val) {
+                            reg1.s32min++;
+                        }
+                        if (reg1.s32max == (int) val) {
+                            reg1.s32max--;
+                        }
+                    } else {
+                        if (reg1.umin == val) {
+                            reg1.umin++;
+                        }
+                        if (reg1.umax == val) {
+                            reg1.umax--;
+                        }
+                        if (reg1.smin == val) {
+                            reg1.smin++;
+                        }
+                        if (reg1.smax == val) {
+                            reg1.smax--;
+                        }
+                    }
                     return;
+                }
                 case JSET: {
                     if (!reg2.isConst(jmp32)) {
                         RegState t = reg1;

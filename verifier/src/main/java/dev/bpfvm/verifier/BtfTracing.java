@@ -15,6 +15,31 @@ import java.util.List;
  * which may be NULL. An attach point the BTF does not have falls back to untyped u64 slots.
  */
 final class BtfTracing implements ProgramTypeRules {
+    /** Linux 6.12's bpf_lsm_disabled_hooks: a program may not attach to them. */
+    static final java.util.Set<String> LSM_DISABLED_HOOKS = java.util.Set.of("vm_enough_memory",
+            "inode_need_killpriv", "inode_getsecurity", "inode_listsecurity", "inode_copy_up_xattr", "getselfattr",
+            "getprocattr", "setprocattr", "key_getsecurity", "audit_rule_match", "xfrm_decode_session",
+            "ismaclabel");
+
+    /** bool_lsm_hooks: may return 0 or 1 (used when the kernel BTF does not have the hook). */
+    static final java.util.Set<String> LSM_BOOL_HOOKS = java.util.Set.of("xfrm_state_pol_flow_match",
+            "audit_rule_known", "inode_xattr_skipcap");
+
+    /** The void LSM hooks of 6.12's lsm_hook_defs.h: any return value (when the kernel BTF lacks the hook). */
+    static final java.util.Set<String> LSM_VOID_HOOKS = java.util.Set.of("bprm_committing_creds",
+            "bprm_committed_creds", "sb_delete", "sb_free_security", "sb_free_mnt_opts", "path_post_mknod",
+            "inode_free_security", "inode_free_security_rcu", "inode_post_create_tmpfile", "inode_post_setattr",
+            "inode_post_setxattr", "inode_post_removexattr", "inode_post_set_acl", "inode_post_remove_acl",
+            "inode_getsecid", "file_release", "file_free_security", "backing_file_free", "file_set_fowner",
+            "task_free", "cred_free", "cred_transfer", "cred_getsecid", "current_getsecid_subj",
+            "task_getsecid_obj", "task_to_inode", "ipc_getsecid", "msg_msg_free_security",
+            "msg_queue_free_security", "shm_free_security", "sem_free_security", "d_instantiate",
+            "release_secctx", "inode_invalidate_secctx", "sk_free_security", "sk_clone_security", "sk_getsecid",
+            "sock_graft", "inet_csk_clone", "inet_conn_established", "secmark_refcount_inc",
+            "secmark_refcount_dec", "req_classify_flow", "sctp_sk_clone", "xfrm_policy_free_security",
+            "xfrm_state_free_security", "key_post_create_or_update", "audit_rule_free", "bpf_map_free",
+            "bpf_prog_free", "bpf_token_free", "initramfs_populated", "bdev_free_security");
+
     /** The attach flavour, i.e. the SEC() prefix family. */
     enum Kind {
         TP_BTF("tp_btf", "BPF_PROG_TYPE_TRACING"),
@@ -159,8 +184,11 @@ final class BtfTracing implements ProgramTypeRules {
             case ITER:
                 return new int[] {0, 1};
             case LSM:
-                if (returnType == 0) {
+                if (returnType == 0 || (returnType < 0 && LSM_VOID_HOOKS.contains(target))) {
                     return null;
+                }
+                if (returnType < 0 && LSM_BOOL_HOOKS.contains(target)) {
+                    return new int[] {0, 1};
                 }
                 if (returnType > 0 && types.btf().resolved(returnType) instanceof BtfType.Int i && i.isBool()) {
                     return new int[] {0, 1};

@@ -154,7 +154,8 @@ final class CallCheck {
     /** Helpers whose socket argument Linux declares ARG_PTR_TO_BTF_ID_SOCK_COMMON. */
     private static final java.util.Set<String> SOCK_COMMON_HELPERS = java.util.Set.of("sk_release",
             "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
-            "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
+            "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id",
+            "sk_storage_get", "sk_storage_delete");
 
     /**
      * bpfvm's {@code bpf_cgroup_stats_update} takes its cgroup as Linux's kfuncs with
@@ -201,6 +202,15 @@ final class CallCheck {
         if (mayBeNull(arg)) {
             flags &= ~RegState.MAYBE_NULL;
         }
+        checkRegTypeIn(regno, ok, flags, arg, meta);
+    }
+
+    private void checkRegTypeIn(int regno, List<Allowed> ok, Meta meta) {
+        checkRegTypeIn(regno, ok, env.reg(regno).flags, ArgType.PTR_TO_SOCKET, meta);
+    }
+
+    private void checkRegTypeIn(int regno, List<Allowed> ok, int flags, ArgType arg, Meta meta) {
+        RegState reg = env.reg(regno);
         for (Allowed a : ok) {
             if (a.type() == reg.type && a.flags() == flags) {
                 if (reg.type == RegType.PTR_TO_BTF_ID && ok == MEM_TYPES && !readOnlyArg(arg)) {
@@ -337,6 +347,19 @@ final class CallCheck {
         }
         if (reg.type.isPacket() && (!env.type.packetRead() || !PKT_ACCESS.contains(meta.func))) {
             throw env.deny("helper access to the packet is not allowed");
+        }
+        if ((at == ArgType.PTR_TO_MAP_VALUE || at == ArgType.PTR_TO_MAP_VALUE_OR_NULL
+                || at == ArgType.PTR_TO_UNINIT_MAP_VALUE) && meta.map != null
+                && (meta.map.type() == MapType.SOCKMAP || meta.map.type() == MapType.SOCKHASH)) {
+            // resolve_map_arg_type: a sockmap's value argument is a socket
+            if (at != ArgType.PTR_TO_MAP_VALUE) {
+                throw env.fail("invalid arg_type for sockmap/sockhash");
+            }
+            if (!reg.isNull()) {
+                checkRegTypeIn(regno, BTF_ID_SOCK_COMMON, meta);
+                checkArgRegOff(reg, regno, false);
+            }
+            return;
         }
         boolean release = isRelease(at, meta);
         if (!(reg.isNull() && mayBeNull(at))) {
@@ -932,6 +955,37 @@ final class CallCheck {
         }
     }
 
+    /** may_update_sockmap: where a sockmap may be updated or deleted from with the map helpers. */
+    private boolean mayUpdateSockmap(String f) {
+        if (!f.equals("map_update_elem") && !f.equals("map_delete_elem")) {
+            return false;
+        }
+        switch (env.type.kernelType()) {
+            case "BPF_PROG_TYPE_TRACING":
+                if (env.type.name().startsWith("iter/")) {
+                    return true;
+                }
+                break;
+            case "BPF_PROG_TYPE_SOCK_OPS":
+                if (f.equals("map_delete_elem")) {
+                    return true;
+                }
+                break;
+            case "BPF_PROG_TYPE_SOCKET_FILTER":
+            case "BPF_PROG_TYPE_SCHED_CLS":
+            case "BPF_PROG_TYPE_SCHED_ACT":
+            case "BPF_PROG_TYPE_XDP":
+            case "BPF_PROG_TYPE_SK_REUSEPORT":
+            case "BPF_PROG_TYPE_FLOW_DISSECTOR":
+            case "BPF_PROG_TYPE_SK_LOOKUP":
+                return true;
+            default:
+                break;
+        }
+        env.verbose("cannot update sockmap in this context\n");
+        return false;
+    }
+
     private void checkMapFuncCompatibility(MapInfo map, String f, String name, int funcId) {
         if (map == null) {
             return;
@@ -980,6 +1034,13 @@ final class CallCheck {
                 break;
             case SK_STORAGE:
                 ok = f.equals("sk_storage_get") || f.equals("sk_storage_delete") || f.equals("kptr_xchg");
+                break;
+            case SOCKMAP:
+            case SOCKHASH:
+                ok = f.equals("map_lookup_elem") || f.equals("sk_redirect_map") || f.equals("sk_redirect_hash")
+                        || f.equals("sock_map_update") || f.equals("sock_hash_update")
+                        || f.equals("msg_redirect_map") || f.equals("msg_redirect_hash")
+                        || f.equals("sk_select_reuseport") || mayUpdateSockmap(f);
                 break;
             case INODE_STORAGE:
                 ok = f.equals("inode_storage_get") || f.equals("inode_storage_delete") || f.equals("kptr_xchg");

@@ -17,7 +17,9 @@ import java.util.List;
  *
  * <p>Kernel arg flavours the SPI lacks are written with their nearest SPI type and refined by
  * name in {@link CallCheck}: {@code ARG_PTR_TO_SOCK_COMMON} as {@link ArgType#PTR_TO_SOCKET}
- * ({@code sk_fullsock}, {@code tcp_sock}, {@code get_listener_sock}), {@code ARG_PTR_TO_FIXED_SIZE_MEM}
+ * ({@code sk_fullsock}, {@code tcp_sock}, {@code get_listener_sock}), {@code ARG_PTR_TO_BTF_ID_SOCK_COMMON}
+ * also as {@link ArgType#PTR_TO_SOCKET} ({@code sk_release}, {@code sk_storage_*}, {@code skc_to_*}),
+ * {@code ARG_PTR_TO_FIXED_SIZE_MEM}
  * as {@link ArgType#PTR_TO_LONG}/{@link ArgType#PTR_TO_INT}, {@code RET_PTR_TO_TCP_SOCK_OR_NULL}
  * and {@code RET_PTR_TO_SOCK_COMMON_OR_NULL} as {@link RetType#PTR_TO_SOCKET_OR_NULL}.
  */
@@ -38,6 +40,8 @@ public final class KernelOnlyHelpers {
             h(43, "bpf_skb_change_head", RetType.INTEGER, false, false, ArgType.PTR_TO_CTX, ArgType.ANYTHING,
                     ArgType.ANYTHING),
             h(46, "bpf_get_socket_cookie", RetType.INTEGER, false, false, ArgType.PTR_TO_CTX),
+            h(53, "bpf_sock_map_update", RetType.INTEGER, false, false, ArgType.PTR_TO_CTX, ArgType.CONST_MAP_PTR,
+                    ArgType.PTR_TO_MAP_KEY, ArgType.ANYTHING),
             h(67, "bpf_get_stack", RetType.INTEGER, true, false, ArgType.PTR_TO_CTX, ArgType.PTR_TO_UNINIT_MEM,
                     ArgType.CONST_SIZE_OR_ZERO, ArgType.ANYTHING),
             h(69, "bpf_fib_lookup", RetType.INTEGER, true, false, ArgType.PTR_TO_CTX, ArgType.PTR_TO_MEM,
@@ -58,7 +62,12 @@ public final class KernelOnlyHelpers {
                     ArgType.ANYTHING, ArgType.PTR_TO_LONG),
             h(106, "bpf_strtoul", RetType.INTEGER, false, false, ArgType.PTR_TO_RDONLY_MEM, ArgType.CONST_SIZE,
                     ArgType.ANYTHING, ArgType.PTR_TO_LONG),
+            h(107, "bpf_sk_storage_get", RetType.PTR_TO_MAP_VALUE_OR_NULL, false, false, ArgType.CONST_MAP_PTR,
+                    ArgType.PTR_TO_SOCKET, ArgType.PTR_TO_MAP_VALUE_OR_NULL, ArgType.ANYTHING),
+            h(108, "bpf_sk_storage_delete", RetType.INTEGER, false, false, ArgType.CONST_MAP_PTR,
+                    ArgType.PTR_TO_SOCKET),
             h(122, "bpf_get_netns_cookie", RetType.INTEGER, false, false, ArgType.PTR_TO_CTX_OR_NULL),
+            h(137, "bpf_skc_to_tcp_sock", RetType.PTR_TO_BTF_ID_OR_NULL, false, false, ArgType.PTR_TO_SOCKET),
             h(141, "bpf_get_task_stack", RetType.INTEGER, true, false, ArgType.PTR_TO_BTF_ID,
                     ArgType.PTR_TO_UNINIT_MEM, ArgType.CONST_SIZE_OR_ZERO, ArgType.ANYTHING),
             h(148, "bpf_copy_from_user", RetType.INTEGER, false, true, ArgType.PTR_TO_UNINIT_MEM,

@@ -34,21 +34,36 @@ final class KfuncAvailability {
 
     static final Set<String> RSTAT = Set.of("cgroup_rstat_updated", "cgroup_rstat_flush");
 
-    /** The program types of the kernel's BTF_KFUNC_HOOK_TRACING. */
-    private static final Set<String> TRACING_HOOK = Set.of("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_TRACEPOINT",
-            "BPF_PROG_TYPE_PERF_EVENT");
+    /** The kernel's kfunc hook of a program type (bpf_prog_type_to_kfunc_hook), as a name. */
+    static String hook(String kernelType) {
+        switch (kernelType) {
+            case "BPF_PROG_TYPE_TRACING":
+            case "BPF_PROG_TYPE_TRACEPOINT":
+            case "BPF_PROG_TYPE_PERF_EVENT":
+            case "BPF_PROG_TYPE_LSM":
+                return "tracing";
+            case "BPF_PROG_TYPE_CGROUP_SKB":
+            case "BPF_PROG_TYPE_CGROUP_SOCK":
+            case "BPF_PROG_TYPE_CGROUP_DEVICE":
+            case "BPF_PROG_TYPE_CGROUP_SOCK_ADDR":
+            case "BPF_PROG_TYPE_CGROUP_SOCKOPT":
+            case "BPF_PROG_TYPE_CGROUP_SYSCTL":
+                return "cgroup";
+            default:
+                return kernelType;
+        }
+    }
 
-    /** Tracepoint and perf_event programs share the tracing programs' kfunc hook (6.10+). */
-    private static final Set<String> GENERIC_TYPES = Set.of("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_TRACEPOINT",
-            "BPF_PROG_TYPE_PERF_EVENT", "BPF_PROG_TYPE_SCHED_CLS", "BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_STRUCT_OPS",
-            "BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_CGROUP_SKB");
+    /** The hooks the generic set is registered for (tracing, tc, xdp, struct_ops, syscall, cgroup). */
+    private static final Set<String> GENERIC_HOOKS = Set.of("tracing", "BPF_PROG_TYPE_SCHED_CLS",
+            "BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_STRUCT_OPS", "BPF_PROG_TYPE_SYSCALL", "cgroup");
 
     static boolean allowed(String kfunc, String kernelType) {
         if (GENERIC.contains(kfunc)) {
-            return GENERIC_TYPES.contains(kernelType);
+            return GENERIC_HOOKS.contains(hook(kernelType));
         }
         if (RSTAT.contains(kfunc)) {
-            return TRACING_HOOK.contains(kernelType);
+            return hook(kernelType).equals("tracing");
         }
         return true;
     }

@@ -70,6 +70,10 @@ public final class ObjectPrograms {
                     + "\")) is not supported by the verifier";
             throw new VerifierException(msg + "\n", msg, Errno.EINVAL, -1, spec.name(), null);
         }
+        if (spec.type() == dev.bpfvm.vm.object.ProgramType.LSM && BtfTracing.LSM_DISABLED_HOOKS.contains(spec.attachTo())) {
+            String msg = "attach_btf_id points to disabled hook bpf_lsm_" + spec.attachTo();
+            throw new VerifierException(msg + "\n", msg, Errno.EINVAL, -1, spec.name(), null);
+        }
         VerifierOptions base = options != null ? options : VerifierOptions.defaults();
         VerifierOptions opts = base.withSleepable(spec.sleepable()).withGplCompatible(gplCompatible(spec.license()));
         List<FuncInfo> funcs = new ArrayList<>();
@@ -102,7 +106,9 @@ public final class ObjectPrograms {
             return null;
         }
         List<FuncInfo.FuncArg> out = new ArrayList<>();
-        for (BtfType.Param p : proto.params()) {
+        java.util.Set<String>[] tags = argTags(btf, funcId, proto.params().size());
+        for (int i = 0; i < proto.params().size(); i++) {
+            BtfType.Param p = proto.params().get(i);
             BtfType t = btf.resolved(p.type());
             if (t instanceof BtfType.Int || t instanceof BtfType.Enumeration) {
                 out.add(FuncInfo.FuncArg.scalar());
@@ -111,16 +117,24 @@ public final class ObjectPrograms {
             if (!(t instanceof BtfType.Ptr ptr)) {
                 return null;
             }
+            if (tags[i].contains("arg:ctx")) {
+                // __arg_ctx: the context whatever the pointee type (Linux checks it against the
+                // program type's accepted context types; bpfvm does not)
+                out.add(FuncInfo.FuncArg.ctx());
+                continue;
+            }
+            boolean nullable = !tags[i].contains("arg:nonnull");
             int target = btf.resolve(ptr.type());
             BtfType pt = btf.type(target);
-            if (pt instanceof BtfType.Composite c && c.name().equals(contextStruct(rules))) {
+            String ctxName = contextStruct(rules);
+            if (pt instanceof BtfType.Composite c && !ctxName.isEmpty() && c.name().equals(ctxName)) {
                 out.add(FuncInfo.FuncArg.ctx());
             } else if (pt instanceof BtfType.Void && voidPointerIsContext(rules)) {
                 out.add(FuncInfo.FuncArg.ctx());
             } else if (pt instanceof BtfType.Int || pt instanceof BtfType.Enumeration
                     || pt instanceof BtfType.Composite || pt instanceof BtfType.Array) {
                 try {
-                    out.add(FuncInfo.FuncArg.mem((int) btf.size(target), true));
+                    out.add(FuncInfo.FuncArg.mem((int) btf.size(target), nullable));
                 } catch (RuntimeException e) {
                     return null;
                 }
@@ -129,6 +143,22 @@ public final class ObjectPrograms {
             }
         }
         return out;
+    }
+
+    /** The {@code btf_decl_tag}s on each parameter of a function ({@code __arg_ctx} is "arg:ctx"). */
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<String>[] argTags(Btf btf, int funcId, int params) {
+        java.util.Set<String>[] tags = new java.util.Set[params];
+        for (int i = 0; i < params; i++) {
+            tags[i] = new java.util.HashSet<>();
+        }
+        for (BtfType t : btf.types()) {
+            if (t instanceof BtfType.DeclTag d && d.type() == funcId && d.componentIdx() >= 0
+                    && d.componentIdx() < params) {
+                tags[d.componentIdx()].add(d.name());
+            }
+        }
+        return tags;
     }
 
     /** The uapi struct a program type's context pointer points to. */

@@ -106,6 +106,12 @@ final class ScalarBounds {
         if (Integer.compareUnsigned(r.s32min, r.s32max) <= 0) {
             r.u32min = u32maxOf(r.s32min, r.u32min);
             r.u32max = u32minOf(r.s32max, r.u32max);
+        } else if (Integer.compareUnsigned(r.u32max, r.s32min) < 0) {
+            r.s32min = r.u32min;
+            r.u32max = u32minOf(r.u32max, r.s32max);
+        } else if (Integer.compareUnsigned(r.s32max, r.u32min) < 0) {
+            r.s32max = r.u32max;
+            r.u32min = u32maxOf(r.u32min, r.s32min);
         }
     }
 
@@ -117,6 +123,15 @@ final class ScalarBounds {
         if (Long.compareUnsigned(r.smin, r.smax) <= 0) {
             r.umin = umaxOf(r.smin, r.umin);
             r.umax = uminOf(r.smax, r.umax);
+        } else if (Long.compareUnsigned(r.umax, r.smin) < 0) {
+            // the s64 range crosses the sign boundary and the u64 range overlaps only its
+            // non-negative part (6.12 stable)
+            r.smin = r.umin;
+            r.umax = uminOf(r.umax, r.smax);
+        } else if (Long.compareUnsigned(r.smax, r.umin) < 0) {
+            // ... or only its negative part
+            r.smax = r.umax;
+            r.umin = umaxOf(r.umin, r.smin);
         }
     }
 
