@@ -95,4 +95,32 @@ final class MemoryAccess {
         long end = start + (hi - lo);
         return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base());
     }
+
+    /**
+     * How many iterations {@code k = 0, 1, ...} (at most {@code n}) of a loop access
+     * {@code [a0 + k·s, +size)} inside the window {@code [lo, end)}: 0 if the first is outside.
+     * The window lies in one region, so {@code end - lo < 2^32} and nothing here overflows.
+     */
+    static long limitTrips(long n, long a0, long s, long lo, long end, int size) {
+        long last = end - size;
+        if (a0 < lo || a0 > last) {
+            return 0;
+        }
+        long t;
+        if (s == 0) {
+            return n;
+        } else if (s > 0) {
+            t = (last - a0) / s + 1;
+        } else if (s == Long.MIN_VALUE) {
+            t = 1;
+        } else {
+            t = (a0 - lo) / -s + 1;
+        }
+        return Math.min(n, t);
+    }
+
+    /** An iteration count as the fast loop's int bound. */
+    static int clampTrips(long n) {
+        return (int) Math.min(n, Integer.MAX_VALUE);
+    }
 }
