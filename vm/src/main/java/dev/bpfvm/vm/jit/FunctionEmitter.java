@@ -134,6 +134,11 @@ final class FunctionEmitter {
         }
     }
 
+    /** How many loops this method versions. */
+    int loopCount() {
+        return loops.size();
+    }
+
     private int slot(int reg) {
         return regBase + 2 * reg;
     }

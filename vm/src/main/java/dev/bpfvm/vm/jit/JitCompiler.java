@@ -56,7 +56,7 @@ public final class JitCompiler {
             if (g.tooLarge.isEmpty()) {
                 JitCode code = define(p, g.bytes);
                 code.stats(new CompileStats(an.entries.size(), g.methods, g.maxMethodBytes, g.bytes.length,
-                        System.nanoTime() - t0));
+                        System.nanoTime() - t0, g.loops));
                 return code;
             }
             if (round == MAX_SPLIT_ROUNDS) {
@@ -70,7 +70,7 @@ public final class JitCompiler {
         }
     }
 
-    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge) {}
+    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge, int loops) {}
 
     private static Generated generate(CodeAnalysis an, EmitOptions options, Map<Integer, Integer> chunkBytes) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
@@ -88,6 +88,7 @@ public final class JitCompiler {
         emitDispatch(cw, an);
         int methods = 0;
         int maxBytes = 0;
+        int loops = 0;
         List<Integer> tooLarge = new ArrayList<>();
         for (int entry : an.entries) {
             BitSet body = an.reachable(entry);
@@ -96,6 +97,7 @@ public final class JitCompiler {
                 // try it whole, measuring each slot; split it on the next round if too big
                 FunctionEmitter fe = emitFunction(cw, an, entry, body, options);
                 methods++;
+                loops += fe.loopCount();
                 maxBytes = Math.max(maxBytes, fe.codeSize);
                 if (fe.codeSize > options.maxMethodBytes()) {
                     tooLarge.add(entry);
@@ -114,6 +116,7 @@ public final class JitCompiler {
                         entries, options);
                 fe.emit();
                 methods++;
+                loops += fe.loopCount();
                 maxBytes = Math.max(maxBytes, fe.codeSize);
                 fits &= fe.codeSize <= options.maxMethodBytes();
             }
@@ -125,9 +128,9 @@ public final class JitCompiler {
         }
         cw.visitEnd();
         if (!tooLarge.isEmpty()) {
-            return new Generated(null, methods, maxBytes, tooLarge);   // split and try again
+            return new Generated(null, methods, maxBytes, tooLarge, loops);   // split and try again
         }
-        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge);
+        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge, loops);
     }
 
     private static FunctionEmitter emitFunction(ClassWriter cw, CodeAnalysis an, int entry, BitSet body,

@@ -196,7 +196,13 @@ final class LoopAnalysis {
     }
 
     private static Loop analyze(CodeAnalysis an, BitSet body, BitSet entries, int h, int b, boolean stackSlots) {
-        // shape: contiguous valid slots, only forward jumps inside but the latch's
+        // shape: contiguous valid slots, only forward jumps inside but the latch's, and none
+        // into the second half of an ld_imm64
+        BitSet starts = new BitSet();
+        for (int pc = h; pc <= b; ) {
+            starts.set(pc);
+            pc += an.valid(pc) == null ? 1 : an.valid(pc).slots();
+        }
         for (int pc = h; pc <= b; ) {
             Insn i = an.valid(pc);
             if (i == null || !body.get(pc) || pc > h && entries.get(pc)) {
@@ -209,7 +215,7 @@ final class LoopAnalysis {
             }
             if (isBranch(i) && pc != b) {
                 int t = CodeAnalysis.jumpTarget(i, pc);
-                if (t <= pc && t >= h) {
+                if (t <= pc && t >= h || t > pc && t <= b && !starts.get(t)) {
                     return null;
                 }
             }

@@ -254,4 +254,18 @@ class JitLoopTest {
                 exit
                 """, 500, "fault ELOOP pc=1");
     }
+
+    /** Fuzz seed 26535: a jump inside the loop into the second half of an ld_imm64. */
+    @Test
+    void jumpIntoAnLdImm64InsideALoop() {
+        same("""
+                mov r4, 0
+                loop:
+                jeq r4, 3, +1
+                lddw r5, 2
+                add r4, 1
+                jlt r4, 10, loop
+                exit
+                """, 1000, "fault EINVAL pc=3");
+    }
 }
