@@ -347,7 +347,16 @@ final class FunctionEmitter {
         if (e.kind() == EmitterTable.Kind.EFFECT && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
             flush();
         }
-        e.emit(this, i, pc);
+        if (fast != null && fast.test != null && fast.test.pc() == pc) {
+            // counted on entry: the header's exit is not taken, the latch's jump back is
+            if (pc == fast.latch) {
+                flush();
+                fastBackEdge(fast);
+                return;
+            }
+        } else {
+            e.emit(this, i, pc);
+        }
         if (CodeAnalysis.fallsThrough(i)) {
             int next = pc + i.slots();
             if (next != nextEmitted) {
@@ -1197,6 +1206,17 @@ final class FunctionEmitter {
                 mv.visitInsn(L2I);
                 mv.visitVarInsn(ISTORE, site.stride);
             }
+        }
+        if (l.test != null) {
+            // the loop's own test: as many iterations as it lets through
+            mv.visitVarInsn(LLOAD, tripsLocal);
+            iconst(l.test.rel());
+            pushLin(l.test.value());
+            pushLin(l.test.stride());
+            pushLin(l.test.bound());
+            invoke(RuntimeRefs.TRIPS_WHILE);
+            invoke(RuntimeRefs.MIN_LONG);
+            mv.visitVarInsn(LSTORE, tripsLocal);
         }
         mv.visitVarInsn(LLOAD, tripsLocal);
         mv.visitInsn(LCONST_1);

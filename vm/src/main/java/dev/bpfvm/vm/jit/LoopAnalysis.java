@@ -67,6 +67,19 @@ final class LoopAnalysis {
             return new Lin(c * f, k);
         }
 
+        boolean isZero() {
+            return c == 0 && isConstant();
+        }
+
+        boolean isConstant() {
+            for (long k : coef) {
+                if (k != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         boolean isReg(int r, long d) {
             for (int q = 0; q < 11; q++) {
                 if (coef[q] != (q == r ? 1 : 0)) {
@@ -143,6 +156,8 @@ final class LoopAnalysis {
         final long[] constStep;
         final int[] regStep;
         final Map<Integer, Site> sites;
+        /** The loop's test the fast copy omits, or null. */
+        Test test;
         // local slots, assigned by the emitter
         int tried;
         int k;
@@ -315,27 +330,90 @@ final class LoopAnalysis {
                 continue;
             }
             Lin addr = in[base].plus(i.off());
-            long sc = 0;
-            long[] sr = new long[11];
-            boolean ok = true;
-            for (int r = 0; r < 11 && ok; r++) {
-                long k = addr.coef[r];
-                if (k == 0) {
-                    continue;
-                }
-                switch (change[r]) {
-                    case INVARIANT: break;
-                    case STEP_CONST: sc += k * constStep[r]; break;
-                    case STEP_REG: sr[regStep[r]] += k; break;
-                    default: ok = false; break;
-                }
-            }
-            if (ok) {
-                sites.put(pc, new Site(pc, size, cls(i.opcode()) != LDX, addr, sc, sr));
+            Lin stride = stride(addr, change, constStep, regStep);
+            if (stride != null) {
+                sites.put(pc, new Site(pc, size, cls(i.opcode()) != LDX, addr, stride.c, stride.coef));
             }
         }
-        return new Loop(h, b, dist[b - h], change, constStep, regStep, sites);
+        Loop loop = new Loop(h, b, dist[b - h], change, constStep, regStep, sites);
+        Insn first = an.valid(h);
+        Insn last = an.valid(b);
+        if (h != b && isCondJump(first.opcode()) && !loop.contains(CodeAnalysis.jumpTarget(first, h))) {
+            loop.test = test(h, first, state[0], true, change, constStep, regStep);
+        }
+        if (loop.test == null && isCondJump(last.opcode())) {
+            loop.test = test(b, last, state[b - h], false, change, constStep, regStep);
+        }
+        return loop;
     }
+
+    /** {@code v}'s change per iteration, {@code c + Σ coef[r]·R[r]}, or null if not affine in the iteration. */
+    private static Lin stride(Lin v, Change[] change, long[] constStep, int[] regStep) {
+        long sc = 0;
+        long[] sr = new long[11];
+        for (int r = 0; r < 11; r++) {
+            long k = v.coef[r];
+            if (k == 0) {
+                continue;
+            }
+            switch (change[r]) {
+                case INVARIANT: break;
+                case STEP_CONST: sc += k * constStep[r]; break;
+                case STEP_REG: sr[regStep[r]] += k; break;
+                default: return null;
+            }
+        }
+        return new Lin(sc, sr);
+    }
+
+    /**
+     * The loop's own test, if it can be counted on entry: a 64-bit compare of a register that
+     * moves by a positive stride against a bound that does not move, at the header (an exit) or
+     * the latch (the jump back).
+     */
+    private static Test test(int pc, Insn i, Lin[] in, boolean exits, Change[] change, long[] constStep, int[] regStep) {
+        if (cls(i.opcode()) != JMP || in == null || in[i.dst()] == null) {
+            return null;
+        }
+        Lin value = in[i.dst()];
+        Lin bound = source(i.opcode()) == X ? in[i.src()] : Lin.constant(i.imm());
+        if (bound == null) {
+            return null;
+        }
+        Lin vs = stride(value, change, constStep, regStep);
+        Lin bs = stride(bound, change, constStep, regStep);
+        if (vs == null || bs == null || !bs.isZero() || vs.isZero() || vs.isConstant() && vs.c < 0) {
+            return null;
+        }
+        int op = op(i.opcode());
+        int rel;   // the relation under which the loop goes on
+        if (exits) {
+            switch (op) {
+                case JGE: rel = JLT; break;
+                case JGT: rel = JLE; break;
+                case JSGE: rel = JSLT; break;
+                case JSGT: rel = JSLE; break;
+                case JEQ: rel = JNE; break;
+                default: return null;
+            }
+        } else {
+            switch (op) {
+                case JLT: rel = JLT; break;
+                case JLE: rel = JLE; break;
+                case JSLT: rel = JSLT; break;
+                case JSLE: rel = JSLE; break;
+                case JNE: rel = JNE; break;
+                default: return null;
+            }
+        }
+        return new Test(pc, rel, value, vs, bound);
+    }
+
+    /**
+     * A loop test counted on entry: the loop goes on while {@code value rel bound}, where
+     * {@code value} moves by {@code stride} per iteration; its fast copy omits the test.
+     */
+    record Test(int pc, int rel, Lin value, Lin stride, Lin bound) {}
 
     private static void merge(Lin[][] state, int[] dist, int at, Lin[] v, int d) {
         dist[at] = Math.max(dist[at], d);
