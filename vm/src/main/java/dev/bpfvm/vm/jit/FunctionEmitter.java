@@ -71,6 +71,8 @@ final class FunctionEmitter {
     private final int[] windowSlot = new int[11];
 
     private int pending;
+    /** Whether exits leave r1-r5 in the state for a local caller (not in the run's entry variant). */
+    boolean storeOuts = true;
     /** Versioned loops of this method, by header and by latch slot. */
     private final LoopAnalysis.Loop[] loopAtHeader;
     private final LoopAnalysis.Loop[] loopAtLatch;
@@ -525,7 +527,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(ALOAD, ctx);
         mv.visitVarInsn(LLOAD, executed);
         invoke(RuntimeRefs.SET_EXECUTED);
-        for (int r = 1; r <= 5; r++) {
+        for (int r = 1; r <= 5 && storeOuts; r++) {
             mv.visitVarInsn(ALOAD, S);
             ld(r);
             mv.visitFieldInsn(PUTFIELD, RuntimeRefs.JIT_STATE, "out" + r, "J");
