@@ -130,6 +130,21 @@ for cc in clang-14 clang-15 clang-16; do
 	older="$older $tag"
 done
 
+# the benchmark programs: v3 and v4 only (v4 kept where its code differs), clang-19 only
+for f in "$src"/bench/*.c; do
+	name=$(basename "$f" .c)
+	for v in v3 v4; do
+		o="$out/bench_$name.o"
+		[ $v = v4 ] && o="$out/bench_$name.v4.o"
+		# from $src, so that the file names in the debug info (bench/NAME.c) lead clang to the
+		# source text it puts into the BTF line info
+		(cd "$src" && "$CLANG" $common -g -mcpu=$v -c "bench/$name.c" -o "$o")
+	done
+	if [ "$(code_of "$out/bench_$name.v4.o")" = "$(code_of "$out/bench_$name.o")" ]; then
+		rm "$out/bench_$name.v4.o"
+	fi
+done
+
 vmlinux_h=${VMLINUX_H:-/tmp/vmlinux.h}
 if [ ! -s "$vmlinux_h" ] && command -v bpftool >/dev/null 2>&1 && [ -r /sys/kernel/btf/vmlinux ]; then
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > "$vmlinux_h"

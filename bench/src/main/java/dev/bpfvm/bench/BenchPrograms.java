@@ -1,9 +1,12 @@
 package dev.bpfvm.bench;
 
 import dev.bpfvm.vm.asm.Assembler;
+import dev.bpfvm.vm.exec.Tier;
 import dev.bpfvm.vm.isa.Insn;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The compute-bound programs the benchmarks run, in our assembler's syntax, each with its input
@@ -230,6 +233,33 @@ public final class BenchPrograms {
         new Random(7).nextBytes(half);
         System.arraycopy(half, 0, b, 0, COPY_SIZE);
         return b;
+    }
+
+    /** One assembler program with its input and Java baseline. */
+    public record AsmProgram(String name, List<Insn> insns, Supplier<byte[]> input,
+                             Supplier<ToLongFunction<byte[]>> baseline) implements BenchCase {
+        @Override
+        public BenchVm vm(Tier tier) {
+            return new BenchVm(name, insns, input.get(), tier);
+        }
+    }
+
+    /** Every program, as {@link JitBench} runs them. */
+    public static final List<AsmProgram> ALL = List.of(
+            new AsmProgram("sieve", SIEVE, () -> new byte[SIEVE_SIZE], () -> BenchPrograms::sieve),
+            new AsmProgram("adler32", ADLER32, BenchPrograms::checksumInput, () -> BenchPrograms::adler32),
+            new AsmProgram("copy", COPY, BenchPrograms::copyInput, () -> BenchPrograms::copy),
+            new AsmProgram("strcmp", STRCMP, BenchPrograms::strcmpInput, () -> BenchPrograms::strcmp),
+            new AsmProgram("switch", SWITCH, BenchPrograms::switchInput, () -> BenchPrograms::dispatch));
+
+    /** The program named {@code name}. */
+    public static AsmProgram byName(String name) {
+        for (AsmProgram p : ALL) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no benchmark program " + name);
     }
 
     // ---------------------------------------------------------------- plain-Java baselines

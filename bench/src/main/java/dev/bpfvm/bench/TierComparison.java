@@ -43,8 +43,8 @@ public final class TierComparison {
     }
 
     private static void row(String name, List<Insn> insns, Supplier<byte[]> input, Function<byte[], Long> java) {
-        JitBench.Vm interp = new JitBench.Vm(name, insns, input.get(), Tier.INTERPRETER);
-        JitBench.Vm jit = new JitBench.Vm(name, insns, input.get(), Tier.JIT);
+        BenchVm interp = new BenchVm(name, insns, input.get(), Tier.INTERPRETER);
+        BenchVm jit = new BenchVm(name, insns, input.get(), Tier.JIT);
         byte[] javaMem = input.get();
         double i = time(interp::run, 200, 7);
         double j = time(jit::run, 2000, 7);
@@ -53,7 +53,46 @@ public final class TierComparison {
                 name, interp.ctx.executed(), i / 1000, j / 1000, b / 1000, i / j, j / b);
     }
 
+    /**
+     * One row for a clang-compiled program of {@link BenchObjects}: batches sized by the
+     * instructions a run executes (about 4 million instructions per interpreted batch, ten
+     * times the runs for the JIT and Java).
+     */
+    static void objectRow(BenchObjects.BenchObject o) {
+        BenchVm interp = o.vm(Tier.INTERPRETER);
+        BenchVm jit = o.vm(Tier.JIT);
+        LongSupplier java = o.runner("java");
+        interp.run();
+        long insns = interp.executed();
+        int runs = (int) Math.max(10, Math.min(2000, 4_000_000 / insns));
+        double i = time(interp::run, runs, 7);
+        double j = time(jit::run, 10 * runs, 7);
+        double b = time(java, 10 * runs, 7);
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %,.1f | %,.1f | %.1f× | %.1f× |%n",
+                o.name(), insns, i / 1000, j / 1000, b / 1000, i / j, j / b);
+    }
+
+    /** The table of the clang-compiled programs. */
+    static void objects() {
+        System.out.println("| object | insns/run | interpreter µs | JIT µs | Java µs | JIT vs interpreter | JIT / Java |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (BenchObjects.BenchObject o : BenchObjects.ALL) {
+            objectRow(o);
+        }
+    }
+
+    /**
+     * Prints the table of the assembler programs of {@link BenchPrograms}, then the one of the
+     * clang-compiled programs of {@link BenchObjects}; argument {@code programs} or
+     * {@code objects} prints only that one.
+     */
     public static void main(String[] args) {
+        boolean programs = args.length == 0 || args[0].equals("programs");
+        boolean objects = args.length == 0 || args[0].equals("objects");
+        if (objects && !programs) {
+            objects();
+            return;
+        }
         System.out.println("| program | insns/run | interpreter µs | JIT µs | Java µs | JIT vs interpreter | JIT / Java |");
         System.out.println("|---|---|---|---|---|---|---|");
         row("sieve", BenchPrograms.SIEVE, () -> new byte[BenchPrograms.SIEVE_SIZE], BenchPrograms::sieve);
@@ -61,5 +100,9 @@ public final class TierComparison {
         row("copy", BenchPrograms.COPY, BenchPrograms::copyInput, BenchPrograms::copy);
         row("strcmp", BenchPrograms.STRCMP, BenchPrograms::strcmpInput, BenchPrograms::strcmp);
         row("switch", BenchPrograms.SWITCH, BenchPrograms::switchInput, BenchPrograms::dispatch);
+        if (objects) {
+            System.out.println();
+            objects();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.bpfvm.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bpfvm.vm.exec.Tier;
 import java.util.zip.Adler32;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BenchProgramsTest {
     @Test
     void sieveCountsThePrimesBelow8192() {
-        InterpreterBench.Vm vm = new InterpreterBench.Vm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE]);
+        BenchVm vm = new BenchVm("sieve", BenchPrograms.SIEVE, new byte[BenchPrograms.SIEVE_SIZE], Tier.INTERPRETER);
         assertThat(vm.run()).isEqualTo(1028);
         assertThat(vm.run()).isEqualTo(1028);
         assertThat(vm.ctx.executed()).isEqualTo(193_006);
@@ -21,7 +22,7 @@ class BenchProgramsTest {
         byte[] input = BenchPrograms.checksumInput();
         Adler32 jdk = new Adler32();
         jdk.update(input);
-        InterpreterBench.Vm vm = new InterpreterBench.Vm("adler32", BenchPrograms.ADLER32, input);
+        BenchVm vm = new BenchVm("adler32", BenchPrograms.ADLER32, input, Tier.INTERPRETER);
         assertThat(vm.run()).isEqualTo(jdk.getValue());
         assertThat(vm.ctx.executed()).isEqualTo(40_968);
         assertThat(BenchPrograms.adler32(input)).isEqualTo(jdk.getValue());
@@ -30,7 +31,7 @@ class BenchProgramsTest {
     @Test
     void copyMovesTheFirstHalfIntoTheSecond() {
         byte[] mem = BenchPrograms.copyInput();
-        InterpreterBench.Vm vm = new InterpreterBench.Vm("copy", BenchPrograms.COPY, mem);
+        BenchVm vm = new BenchVm("copy", BenchPrograms.COPY, mem, Tier.INTERPRETER);
         assertThat(vm.run()).isEqualTo(BenchPrograms.COPY_SIZE);
         assertThat(vm.ctx.executed()).isEqualTo(32_774);
         byte[] expected = BenchPrograms.copyInput();

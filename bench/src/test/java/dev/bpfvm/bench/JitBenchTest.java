@@ -16,8 +16,8 @@ class JitBenchTest {
         byte[] interpMem = input.get();
         byte[] jitMem = input.get();
         byte[] javaMem = input.get();
-        JitBench.Vm interp = new JitBench.Vm(name, insns, interpMem, Tier.INTERPRETER);
-        JitBench.Vm jit = new JitBench.Vm(name, insns, jitMem, Tier.JIT);
+        BenchVm interp = new BenchVm(name, insns, interpMem, Tier.INTERPRETER);
+        BenchVm jit = new BenchVm(name, insns, jitMem, Tier.JIT);
         for (int i = 0; i < 3; i++) {
             assertThat(interp.run()).isEqualTo(expected);
             assertThat(jit.run()).isEqualTo(expected);

@@ -14,6 +14,10 @@ import dev.bpfvm.kernel.rstat.Rstat;
 import dev.bpfvm.kernel.security.FileModes;
 import dev.bpfvm.kernel.security.LinuxBpfSecurity;
 import dev.bpfvm.kernel.security.Privileges;
+import dev.bpfvm.kernel.statsmap.CgroupStatsMap;
+import dev.bpfvm.maps.Maps;
+import dev.bpfvm.vm.spi.BpfMap;
+import dev.bpfvm.vm.spi.MapAttr;
 import dev.bpfvm.kernel.syscall.Bpf;
 import dev.bpfvm.kernel.syscall.Bpffs;
 import dev.bpfvm.kernel.trace.AttachPoint;
@@ -77,9 +81,9 @@ public final class EmulatedKernel {
     public EmulatedKernel(int cpuCount) {
         this.runtime = BpfObject.newRuntime(LoadOptions.defaults().withCpus(cpuCount));
         SeqHelpers.register(runtime.helpers());
-        runtime.helpers().register(dev.bpfvm.kernel.statsmap.CgroupStatsMap.UPDATE);
+        runtime.helpers().register(CgroupStatsMap.UPDATE);
         KfuncRegistry kfuncs = runtime.kfuncs();
-        this.loadOptions = LoadOptions.defaults().withCpus(cpuCount).withRuntime(runtime);
+        this.loadOptions = LoadOptions.defaults().withCpus(cpuCount).withRuntime(runtime).withMaps(this::createMap);
         this.cpus = new Cpus(runtime);
         this.tree = new CgroupTree(runtime.memory(), runtime::nanoTime);
         this.tracing = new Tracing(runtime.memory(), cpus, () -> cpu, () -> actor);
@@ -245,6 +249,19 @@ public final class EmulatedKernel {
     }
 
     /** Options that load objects into this kernel's runtime with its verifier hook. */
+    /**
+     * BPF_MAP_CREATE's map-making step in this kernel: {@link dev.bpfvm.vm.spi.MapType#CGROUP_STATS}
+     * maps follow this kernel's cgroup tree ({@link CgroupStatsMap#create}); every other type is
+     * {@link Maps#create}'s. The object loader creates maps through it.
+     */
+    public BpfMap createMap(MapAttr attr, BpfRuntime rt) {
+        if (rt != runtime) {
+            throw new IllegalArgumentException("not this kernel's runtime");
+        }
+        return attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS ? CgroupStatsMap.create(attr, this)
+                : Maps.create(attr, runtime);
+    }
+
     public LoadOptions loadOptions() {
         return loadOptions;
     }
@@ -297,7 +314,7 @@ public final class EmulatedKernel {
                 } catch (KernelException e) {
                     return false;
                 }
-            }));
+            }, bpf::lsmTokenCapable));
         }
         return privileges;
     }
@@ -355,7 +372,24 @@ public final class EmulatedKernel {
         fileSecurity.created(actor, path, true);
     }
 
-    /** Sets the check of file operations (mkdir, rmdir, read, write); null allows everything. */
+    /**
+     * unlink(2) / rmdir(2) on bpffs by the acting task: write+search on the parent and, in a
+     * sticky directory such as the bpffs root, ownership of the file or the directory (EPERM).
+     * Unlinking a pin drops its reference.
+     */
+    public void bpffsUnlink(String path) {
+        if (!Bpffs.on(path)) {
+            throw new KernelException(Errno.ENOENT, path + " is not on bpffs");
+        }
+        if (!bpf.bpffs().exists(path)) {
+            throw new KernelException(Errno.ENOENT, "no such file or directory " + path);
+        }
+        checkFile("unlink", path);
+        bpf.bpffs().unlink(path);
+        fileSecurity.removed(path);
+    }
+
+    /** Sets the check of file operations (mkdir, rmdir, unlink, read, write); null allows everything. */
     public void fileSecurity(FileSecurity s) {
         this.fileSecurity = s == null ? FileSecurity.ALLOW_ALL : s;
     }

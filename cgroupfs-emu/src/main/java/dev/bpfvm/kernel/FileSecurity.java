@@ -5,7 +5,7 @@ import dev.bpfvm.kernel.cgroup.Task;
 /**
  * The permission check of file operations on the emulated filesystems ({@code /sys/fs/cgroup},
  * {@code /sys/fs/bpf}): who ({@code actor}, the acting task with its uid/gid) does what
- * ({@code op}: {@code mkdir}, {@code rmdir}, {@code read}, {@code write}) to which path. Refusing
+ * ({@code op}: {@code mkdir}, {@code rmdir}, {@code unlink}, {@code read}, {@code write}) to which path. Refusing
  * throws {@link KernelException} (EACCES/EPERM). The default allows everything, as for root;
  * {@code dev.bpfvm.kernel.security.FileModes} implements modes, owners and delegation.
  */

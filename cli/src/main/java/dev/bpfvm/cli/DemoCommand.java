@@ -39,8 +39,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--idea2", description = "Seed Idea II: stats files made on cgroup creation by a sleepable program"
             + " calling bpf_sys_bpf; the cgroup's owner reads them with cat.")
     boolean idea2;
-    @Option(names = "--idea3", description = "Seed Idea III: an lsm/bpf program with a per-user, per-command ACL map.")
+    @Option(names = "--idea3", description = "Seed Idea III: BPF LSM programs with a per-user ACL of bpf() commands, "
+            + "map and program fds, and token use.")
     boolean idea3;
+    @Option(names = "--stats-map", description = "bpfvm's CGROUP_STATS map (the upstream RFC) next to the hash-map +"
+            + " rstat + iterator design: the same cgroups and moves, the same totals.")
+    boolean statsMap;
 
     private final Io io;
 
@@ -86,8 +90,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if ((idea1 ? 1 : 0) + (idea2 ? 1 : 0) + (idea3 ? 1 : 0) > 1) {
-            throw new CliException("demo: give at most one of --idea1, --idea2, --idea3", Main.EXIT_BAD_INPUT);
+        if ((idea1 ? 1 : 0) + (idea2 ? 1 : 0) + (idea3 ? 1 : 0) + (statsMap ? 1 : 0) > 1) {
+            throw new CliException("demo: give at most one of --idea1, --idea2, --idea3, --stats-map",
+                    Main.EXIT_BAD_INPUT);
+        }
+        if (statsMap) {
+            return statsMap();
         }
         if (idea1) {
             return idea("idea1_daemon", "seed Idea I, a privileged daemon pinning stats iterators on request");
@@ -96,7 +104,8 @@ final class DemoCommand implements Callable<Integer> {
             return idea("idea2_stats_files", "seed Idea II, stats files made on cgroup creation (bpf_sys_bpf)");
         }
         if (idea3) {
-            return idea("idea3_lsm_acl", "seed Idea III, a per-user, per-command bpf() ACL in lsm/bpf");
+            return idea("idea3_lsm_acl",
+                    "seed Idea III, a per-user bpf() ACL in BPF LSM programs (commands, map and program fds, tokens)");
         }
         String script = new String(resource(SCENARIO), StandardCharsets.UTF_8);
         EmulatedKernel kernel = new EmulatedKernel();
@@ -154,6 +163,94 @@ final class DemoCommand implements Callable<Integer> {
         out.println("check: every cgroup's total is its own count plus its children's totals, and the");
         out.println("root's total (" + rootTotal + ") is the number of moves: the numbers add up.");
         return Main.EXIT_OK;
+    }
+
+    static final String STATS_MAP_SCENARIO = "/demo/stats_map.scenario";
+
+    private static Map<Long, Long> totals(String catOutput) {
+        Map<Long, Long> out = new HashMap<>();
+        Matcher m = LINE.matcher(catOutput);
+        while (m.find()) {
+            out.put(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+        }
+        return out;
+    }
+
+    /** {@code --stats-map}: the main demo's cgroups and moves, counted by both designs. */
+    private Integer statsMap() {
+        String script = new String(resource(STATS_MAP_SCENARIO), StandardCharsets.UTF_8);
+        EmulatedKernel kernel = new EmulatedKernel();
+        Scenario s = new Scenario(kernel, "stats-map demo scenario", name -> resource("/bpf/" + name), new StringBuilder());
+        String iter;
+        String map;
+        try {
+            s.run(script);
+            iter = kernel.cat("/sys/fs/bpf/stats/all");
+            map = kernel.cat("/sys/fs/bpf/stats/map-all");
+        } catch (ScenarioException e) {
+            throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
+        } catch (KernelException e) {
+            throw new CliException("demo: " + e.getMessage(), Main.EXIT_CHECK_FAILED);
+        }
+        long migrations = script.lines().filter(l -> l.startsWith("cgroup attach ")).count();
+        Map<Long, Long> iterTotals = totals(iter);
+        Map<Long, Long> mapTotals = totals(map);
+        dev.bpfvm.kernel.load.BpfObject sm = s.objects().get("sm").object();
+        dev.bpfvm.kernel.statsmap.CgroupStatsMap flat = (dev.bpfvm.kernel.statsmap.CgroupStatsMap) sm.map("flat_stats").map();
+        dev.bpfvm.kernel.statsmap.CgroupStatsMap minPid = (dev.bpfvm.kernel.statsmap.CgroupStatsMap) sm.map("min_pid").map();
+        dev.bpfvm.kernel.statsmap.CgroupStatsMap maxPid = (dev.bpfvm.kernel.statsmap.CgroupStatsMap) sm.map("max_pid").map();
+
+        PrintStream out = io.out();
+        out.println("bpfvm demo: per-cgroup stats in bpfvm's CGROUP_STATS map (the upstream RFC, type 0x1000,");
+        out.println("a bpfvm extension), next to the hash-map + rstat + iterator design of 'bpfvm demo'.");
+        out.println();
+        out.println("program stats_map.o (testprogs/src/bpf/stats_map.c):");
+        out.println("  counter  tp_btf/cgroup_attach_task  bpf_cgroup_stats_update(&map, cgrp, 0, delta) into four maps:");
+        out.println("                                      attach_stats (sum, per-CPU, hierarchical), flat_stats");
+        out.println("                                      (NO_PERCPU | NO_HIERARCHY), min_pid / max_pid (AGG_MIN / AGG_MAX)");
+        out.println("  dumper   iter/cgroup                bpf_map_lookup_elem(&attach_stats, &id): the lookup flushes the");
+        out.println("                                      cgroups updated below (children first), then reads the total");
+        out.println("no flusher program, no per-CPU hash map, no cgroup_rstat_flush call: the map does that work.");
+        out.println();
+        out.println("scenario: " + kernel.cgroups().size() + " cgroups, " + (kernel.cgroups().tasks().size() - 1)
+                + " tasks, " + migrations + " moves on " + kernel.cpus().count() + " virtual CPUs, counted by"
+                + " cgroup_stats.o and stats_map.o");
+        out.println();
+        out.printf("%-28s %4s %5s %9s %9s %9s%n", "cgroup", "id", "own", "map", "iterator", "pids");
+        boolean[] same = {true};
+        statsTree(out, kernel.cgroups().root(), "", "", true, cg -> {
+            long id = cg.id();
+            long[] own = flat.totals(id);
+            long[] lo = minPid.totals(id);
+            long[] hi = maxPid.totals(id);
+            long m = mapTotals.getOrDefault(id, -1L);
+            long i = iterTotals.getOrDefault(id, -1L);
+            same[0] &= m == i;
+            String pids = lo == null || lo[0] == -1L ? "-" : lo[0] + ".." + hi[0];
+            return String.format("%4d %5d %9d %9d %9s", id, own == null ? 0 : own[0], m, i, pids);
+        });
+        out.println();
+        out.println("$ cat /sys/fs/bpf/stats/map-all");
+        out.print(map);
+        out.println();
+        if (!same[0] || !map.equals(iter) || mapTotals.getOrDefault(1L, -1L) != migrations) {
+            out.println("FAILED: the map's totals differ from the iterator design's");
+            return Main.EXIT_CHECK_FAILED;
+        }
+        out.println("check: for every cgroup the map's total equals the iterator design's, and the root's");
+        out.println("total (" + mapTotals.get(1L) + ") is the number of moves.");
+        return Main.EXIT_OK;
+    }
+
+    private static void statsTree(PrintStream out, Cgroup c, String prefix, String childPrefix, boolean root,
+                                  java.util.function.Function<Cgroup, String> columns) {
+        out.printf("%-28s %s%n", prefix + (root ? "/" : c.name()), columns.apply(c));
+        List<Cgroup> children = c.children();
+        for (int i = 0; i < children.size(); i++) {
+            boolean last = i == children.size() - 1;
+            statsTree(out, children.get(i), childPrefix + (last ? "└── " : "├── "),
+                    childPrefix + (last ? "    " : "│   "), false, columns);
+        }
     }
 
     /** Own count of a cgroup: the sum over CPUs of what the counter saw. */

@@ -10,6 +10,8 @@ import dev.bpfvm.vm.jit.Jit;
 import dev.bpfvm.vm.jit.JitOptions;
 import dev.bpfvm.vm.jit.TierPolicy;
 import dev.bpfvm.vm.mem.Region;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +24,17 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * A raw run of a function on a memory buffer, timed in the process. Prints {@code retval: N}
- * (r0, unsigned decimal) and {@code duration: D ns} (the average per run), and with
+ * (r0, unsigned decimal) and {@code duration: D ns} (the average per run over the second half
+ * of the runs: the first half is the warm-up; {@code --json} adds the thread's CPU time per run,
+ * which a busy machine disturbs less), and with
  * {@code --tier jit} also {@code compile: D ns}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
             "Runs a function with r1 = a writable copy of the memory (0 when none is given) and",
             "r2 = its length, and prints r0 as an unsigned decimal and the average time per run",
-            "(measured in the process; the memory is not reset between repeats). FILE is a BPF",
+            "(measured in the process over the second half of the runs, after the first half warmed",
+            "up; the memory is not reset between repeats). FILE is a BPF",
             "object (any program or global function, .text ones included, with the subprograms it",
             "calls), assembler text (.s) or raw bytecode. --tier jit compiles and warms up before",
             "the timed runs and also prints the compile time."})
@@ -68,7 +73,8 @@ final class RunCommand implements Callable<Integer> {
     long budget;
 
     @Option(names = "--verify", description = "Runs the verifier on the function first (raw code and .text"
-            + " functions as BPF_PROG_TYPE_SYSCALL: r1 is a buffer); a rejection prints the log and exits 1.")
+            + " functions as bpfvm's raw type: r1 points at the memory, r2 is its length); a rejection prints the"
+            + " log and exits 1.")
     boolean verify;
 
     @Option(names = "--json", description = "Prints one JSON object instead of lines.")
@@ -116,7 +122,8 @@ final class RunCommand implements Callable<Integer> {
             globals.addAll(linked.globals());
             usesMaps = linked.usesMaps();
             if (verify) {
-                verdict = Verification.verify(linked.object(), linked.linked(), rt, VerifierOptions.defaults());
+                verdict = Verification.verify(linked.object(), linked.linked(), rt, VerifierOptions.defaults(),
+                        mem.length);
             }
         } else {
             if (prog != null) {
@@ -124,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
             }
             p = ProgramFiles.load(file);
             if (verify) {
-                verdict = Verification.verify(p, rt, VerifierOptions.defaults());
+                verdict = Verification.verify(p, mem.length, rt, VerifierOptions.defaults());
             }
         }
         if (verdict != null && !verdict.accepted()) {
@@ -166,15 +173,23 @@ final class RunCommand implements Callable<Integer> {
             }
         });
         long r0 = 0;
-        long start = System.nanoTime();
-        for (int i = 0; i < repeat; i++) {
+        int warmup = warmupRuns(repeat);
+        for (int i = 0; i < warmup; i++) {
             r0 = run.run(p);
         }
-        long average = (System.nanoTime() - start) / repeat;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        for (int i = warmup; i < repeat; i++) {
+            r0 = run.run(p);
+        }
+        long average = (System.nanoTime() - start) / (repeat - warmup);
+        long cpuAverage = (threads.getCurrentThreadCpuTime() - cpuStart) / (repeat - warmup);
         String ranIn = run.lastTier().label();
         if (json) {
             io.out().println("{\"retval\": " + Long.toUnsignedString(r0) + ", \"duration_ns\": " + average
-                    + ", \"repeat\": " + repeat + ", \"tier\": \"" + ranIn + "\", \"compile_ns\": "
+                    + ", \"cpu_ns\": " + cpuAverage
+                    + ", \"repeat\": " + repeat + ", \"timed_runs\": " + (repeat - warmup) + ", \"tier\": \"" + ranIn + "\", \"compile_ns\": "
                     + (compile < 0 ? "null" : Long.toString(compile)) + ", \"instructions\": " + run.executed() + "}");
         } else {
             io.out().println("retval: " + Long.toUnsignedString(r0));
@@ -184,6 +199,16 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * The untimed first runs of {@code repeat}: the first half (rounded down), so that the
+     * duration is measured after the JVM has compiled what runs (the interpreter, or the
+     * program's class), while the runs still do exactly what {@code repeat} runs do to the
+     * memory, the globals and the maps. One run is timed cold.
+     */
+    static int warmupRuns(int repeat) {
+        return repeat / 2;
     }
 
     /**

@@ -1,15 +1,17 @@
 package dev.bpfvm.cli;
 
 import dev.bpfvm.kernel.EmulatedKernel;
-import dev.bpfvm.kernel.load.BpfObject;
-import dev.bpfvm.kernel.load.BpfProgram;
 import dev.bpfvm.verifier.VerifierOptions;
 import dev.bpfvm.verifier.VerifierResult;
+import dev.bpfvm.verifier.VerifierTrace;
+import dev.bpfvm.verifier.explain.LogExplorer;
 import dev.bpfvm.verifier.explain.Rejections;
 import dev.bpfvm.verifier.explain.SourceGroupedLog;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.LoaderException;
+import dev.bpfvm.vm.object.ProgramSpec;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +33,9 @@ import picocli.CommandLine.Parameters;
             "(without --all) or of every program (with --log-level). Exit 0 when all are",
             "accepted, 1 when one is rejected, 2 when the object cannot be loaded. With --explain,",
             "a rejected program's log is grouped by source line with the failing instruction",
-            "marked '>', and the rejection is followed by why it happens and how to fix it."})
+            "marked '>', and the rejection is followed by why it happens and how to fix it.",
+            "With --html OUT.html, writes a self-contained page to explore the verification: the",
+            "program by source line, the level-2 log, and the state at each visit of an instruction."})
 final class VerifyCommand implements Callable<Integer> {
     private final Io io;
 
@@ -59,6 +63,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Prints one JSON object per program (one per line).")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "OUT.html",
+            description = "Writes a self-contained HTML page exploring the verification of the chosen programs "
+                    + "(a program selector for several); prints one line per program.")
+    Path html;
+
     VerifyCommand(Io io) {
         this.io = io;
     }
@@ -74,48 +83,104 @@ final class VerifyCommand implements Callable<Integer> {
         if (explain && json) {
             throw new CliException("--explain and --json cannot be used together");
         }
+        if (html != null && (explain || json || logLevel != null)) {
+            throw new CliException("--html cannot be used with --explain, --json or --log-level");
+        }
         VerifierOptions options = VerifierOptions.defaults().withLogLevel(logLevel != null ? logLevel : 1)
                 .withUnprivileged(unpriv);
         byte[] bytes = ProgramFiles.read(file);
         EmulatedKernel kernel = new EmulatedKernel();
-        // the maps are created and the programs linked as for a load; the verifier runs below, per program
-        try (BpfObject obj = open(bytes, kernel)) {
-            List<BpfProgram> chosen = choose(obj);
-            boolean rejected = false;
-            PrintStream out = io.out();
-            for (BpfProgram p : chosen) {
-                VerifierResult r = Verification.verify(obj.spec(), p.linked(), obj.runtime(), options);
-                rejected |= !r.accepted();
-                if (json) {
-                    out.println(json(p.name(), r));
-                    continue;
-                }
-                if (explain && !r.accepted()) {
-                    out.print(SourceGroupedLog.format(r.log(), r.errorInsn()));
-                    out.println(p.name() + ": rejected: " + r.message());
-                    out.print(Rejections.explain(r.message()));
-                    continue;
-                }
-                if (logLevel != null || (!all && !r.accepted())) {
-                    out.print(r.log());
-                }
-                out.println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
-                        : p.name() + ": rejected: " + r.message());
-            }
-            return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+        // parsed, then each program linked and verified on its own (no map is created: the verifier
+        // needs only their definitions); a program that cannot be linked is a load error (exit 2)
+        try (ObjectVerifier obj = open(bytes, kernel)) {
+            return verify(obj, options);
         }
     }
 
-    private BpfObject open(byte[] bytes, EmulatedKernel kernel) {
+    private int verify(ObjectVerifier obj, VerifierOptions options) {
+        List<ProgramSpec> chosen = choose(obj.programs());
+        if (html != null) {
+            return writeHtml(obj, chosen, options.withLogLevel(2));
+        }
+        boolean rejected = false;
+        boolean loadError = false;
+        PrintStream out = io.out();
+        for (ProgramSpec p : chosen) {
+            ObjectVerifier.Outcome o = obj.verify(p, options);
+            if (!o.loaded()) {
+                if (!all && !json) {
+                    throw new CliException(o.loadError());
+                }
+                loadError = true;
+                if (json) {
+                    out.println("{\"name\": " + ObjectRuns.json(p.name()) + ", \"verdict\": \"load_error\", \"message\": "
+                            + ObjectRuns.json(o.loadError()) + "}");
+                } else {
+                    out.println(p.name() + ": cannot load: " + o.loadError());
+                }
+                continue;
+            }
+            VerifierResult r = o.result();
+            rejected |= !r.accepted();
+            if (json) {
+                out.println(json(p.name(), r));
+                continue;
+            }
+            if (explain && !r.accepted()) {
+                out.print(SourceGroupedLog.format(r.log(), r.errorInsn()));
+                out.println(p.name() + ": rejected: " + r.message());
+                out.print(Rejections.explain(r.message()));
+                continue;
+            }
+            if (logLevel != null || (!all && !r.accepted())) {
+                out.print(r.log());
+            }
+            out.println(r.accepted() ? p.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
+                    : p.name() + ": rejected: " + r.message());
+        }
+        if (loadError) {
+            return Main.EXIT_BAD_INPUT;
+        }
+        return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+    }
+
+    /** {@code --html}: traces each program at log level 2 and writes the explorer page. */
+    private int writeHtml(ObjectVerifier obj, List<ProgramSpec> chosen, VerifierOptions options) {
+        List<LogExplorer.Program> pages = new ArrayList<>();
+        boolean rejected = false;
+        boolean loadError = false;
+        for (ProgramSpec spec : chosen) {
+            ObjectVerifier.Traced t = obj.trace(spec, options);
+            if (!t.loaded()) {
+                if (!all) {
+                    throw new CliException(t.loadError());
+                }
+                loadError = true;
+                io.out().println(spec.name() + ": cannot load: " + t.loadError());
+                continue;
+            }
+            VerifierResult r = t.trace().result();
+            rejected |= !r.accepted();
+            pages.add(new LogExplorer.Program(spec.name(), spec.section(), spec.type().kernelName(), t.trace()));
+            io.out().println(r.accepted() ? spec.name() + ": accepted (" + r.insnsProcessed() + " insns processed)"
+                    : spec.name() + ": rejected: " + r.message());
+        }
+        ProgramFiles.write(html, HtmlExplorer.page(pages).getBytes(StandardCharsets.UTF_8));
+        if (loadError) {
+            return Main.EXIT_BAD_INPUT;
+        }
+        return rejected ? Main.EXIT_CHECK_FAILED : Main.EXIT_OK;
+    }
+
+    private ObjectVerifier open(byte[] bytes, EmulatedKernel kernel) {
         try {
-            return BpfObject.open(file.getFileName().toString(), bytes, kernel.loadOptions().withVerify(false));
+            return ObjectVerifier.open(file.getFileName().toString(), bytes, kernel.loadOptions().withVerify(false));
         } catch (LoaderException | BpfException e) {
             throw new CliException(e.getMessage());
         }
     }
 
-    private List<BpfProgram> choose(BpfObject obj) {
-        List<BpfProgram> programs = obj.programs();
+    private List<ProgramSpec> choose(List<ProgramSpec> programs) {
         if (programs.isEmpty()) {
             throw new CliException(file + ": the object has no programs");
         }
@@ -123,7 +188,7 @@ final class VerifyCommand implements Callable<Integer> {
             return programs;
         }
         if (prog != null) {
-            for (BpfProgram p : programs) {
+            for (ProgramSpec p : programs) {
                 if (p.name().equals(prog)) {
                     return List.of(p);
                 }
@@ -137,9 +202,9 @@ final class VerifyCommand implements Callable<Integer> {
                 + names(programs) + ")");
     }
 
-    private static String names(List<BpfProgram> programs) {
+    private static String names(List<ProgramSpec> programs) {
         List<String> n = new ArrayList<>();
-        for (BpfProgram p : programs) {
+        for (ProgramSpec p : programs) {
             n.add(p.name());
         }
         return "programs: " + String.join(", ", n);

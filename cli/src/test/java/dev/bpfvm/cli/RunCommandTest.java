@@ -22,22 +22,32 @@ class RunCommandTest {
             + "7b 01 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
 
     @Test
-    void verifyChecksRawCodeAsASyscallProgramBeforeRunning() throws Exception {
+    void verifyChecksRawCodeWithTheRawTypeBeforeRunning() throws Exception {
         Path p = bin("p.bin", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00");
         CliRun ok = CliRun.of("run", p.toString(), "--verify", "--tier", "interp");
         assertThat(ok.out()).startsWith("retval: 42\n");
         assertThat(ok.code()).isZero();
-        // r1 is the memory, read like a syscall program's context
+        // r1 is the memory, r2 its length, as conformance programs expect
         Path read = dir.resolve("read.s");
         Files.writeString(read, "ldxdw r0, [r1+0]\nexit\n");
         CliRun mem = CliRun.of("run", read.toString(), "--verify", "--tier", "interp", "--mem-hex",
                 "01 00 00 00 00 00 00 00");
         assertThat(mem.out()).startsWith("retval: 1\n");
+        CliRun acc = CliRun.of("run", bin("acc.bin", ACCUMULATE).toString(), "--verify", "--tier", "interp",
+                "--mem-hex", "01 00 00 00 00 00 00 00");
+        assertThat(acc.out()).startsWith("retval: 9\n");
+        assertThat(acc.code()).isZero();
+        Path past = dir.resolve("past.s");
+        Files.writeString(past, "ldxdw r0, [r1+8]\nexit\n");
+        CliRun beyond = CliRun.of("run", past.toString(), "--verify", "--mem-hex", "01 00 00 00 00 00 00 00");
+        assertThat(beyond.err()).contains("0: R1=mem(sz=8) R2=8 R10=fp0\n")
+                .contains("invalid access to memory, mem_size=8 off=8 size=8\n");
+        assertThat(beyond.code()).isEqualTo(1);
         Path noRet = dir.resolve("noret.s");
         Files.writeString(noRet, "mov r1, 1\nexit\n");
         CliRun bad = CliRun.of("run", noRet.toString(), "--verify");
         assertThat(bad.err()).isEqualTo("""
-                0: R1=ctx() R10=fp0
+                0: R1=mem(sz=0) R2=0 R10=fp0
                 ; mov r1, 1 @ noret.s:1
                 0: (b7) r1 = 1                        ; R1_w=1
                 ; exit @ noret.s:2
@@ -88,10 +98,10 @@ class RunCommandTest {
     void jsonIsOneObject() throws Exception {
         Path p = bin("p.bin", "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00");
         CliRun r = CliRun.of("run", p.toString(), "--json", "--repeat", "3");
-        assertThat(r.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 3, \"tier\": \"interp\", "
+        assertThat(r.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"cpu_ns\": \\d+, \"repeat\": 3, \"timed_runs\": 2, \"tier\": \"interp\", "
                 + "\"compile_ns\": null, \"instructions\": 2\\}\n");
         CliRun jit = CliRun.of("run", p.toString(), "--json", "--tier", "jit");
-        assertThat(jit.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"repeat\": 1, \"tier\": \"jit\", "
+        assertThat(jit.out()).matches("\\{\"retval\": 7, \"duration_ns\": \\d+, \"cpu_ns\": \\d+, \"repeat\": 1, \"timed_runs\": 1, \"tier\": \"jit\", "
                 + "\"compile_ns\": \\d+, \"instructions\": 2\\}\n");
     }
 
@@ -178,5 +188,41 @@ class RunCommandTest {
         CliRun jit = CliRun.of("run", p.toString(), "--repeat", "2", "--tier", "jit");
         assertThat(jit.out()).matches("retval: 3\nduration: \\d+ ns\ncompile: \\d+ ns\n");
         assertThat(jit.err()).isEqualTo("bpf_trace_printk: hi\nbpf_trace_printk: hi\n");
+    }
+
+    /** The first run marks the memory and spins 2 million times; every later run returns at once. */
+    private static final String HEAVY_FIRST_RUN = """
+            ldxb r2, [r1+0]
+            jne r2, 0, light
+            stb [r1+0], 1
+            mov r3, 0
+            spin:
+            add r3, 1
+            jlt r3, 2000000, spin
+            light:
+            mov r0, r2
+            exit
+            """;
+
+    /** The CPU time per timed run (a busy machine disturbs the wall-clock duration far more). */
+    private static long cpuNs(CliRun r) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"cpu_ns\": (\\d+),").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void durationIsTimedOverTheSecondHalfOfTheRuns() throws Exception {
+        Path p = dir.resolve("heavy.s");
+        Files.writeString(p, HEAVY_FIRST_RUN);
+        for (String tier : new String[] {"interp", "jit", "auto"}) {
+            CliRun cold = CliRun.of("run", p.toString(), "--mem-hex", "00", "--tier", tier, "--json");
+            assertThat(cold.out()).as(tier).contains("\"retval\": 0, ").contains("\"timed_runs\": 1, ");
+            // the heavy first run is the warm-up (jit's warm-up on a scratch copy leaves the memory alone)
+            CliRun two = CliRun.of("run", p.toString(), "--mem-hex", "00", "--tier", tier, "--json", "--repeat", "2");
+            assertThat(two.out()).as(tier).contains("\"retval\": 1, ").contains("\"timed_runs\": 1, ")
+                    .contains("\"instructions\": 4}");
+            assertThat(cpuNs(two)).as(tier).isLessThan(cpuNs(cold) / 10);
+        }
     }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * testprogs/src/bpf/rawfunc.c), calls.o programs with a global .text subprogram.
  */
 class RunObjectTest {
-    private static final Pattern JSON = Pattern.compile("\\{\"retval\": (\\d+), \"duration_ns\": (\\d+), \"repeat\": (\\d+), "
-            + "\"tier\": \"(interp|jit)\", \"compile_ns\": (null|\\d+), \"instructions\": (\\d+)\\}\n");
+    private static final Pattern JSON = Pattern.compile("\\{\"retval\": (\\d+), \"duration_ns\": (\\d+), \"cpu_ns\": \\d+, \"repeat\": (\\d+), "
+            + "\"timed_runs\": \\d+, \"tier\": \"(interp|jit)\", \"compile_ns\": (null|\\d+), \"instructions\": (\\d+)\\}\n");
 
     @TempDir
     Path dir;
@@ -55,6 +55,23 @@ class RunObjectTest {
             b = Long.remainderUnsigned(b + a, 0xffffffffL);
         }
         return b << 32 | a;
+    }
+
+    /** The clang-compiled benchmark objects (testprogs/src/bpf/bench) run on their committed inputs in every tier. */
+    @Test
+    void benchmarkObjectsRunOnTheirInputs() throws Exception {
+        for (String tier : new String[] {"interp", "jit", "auto"}) {
+            CliRun switchRun = CliRun.of("run", object("bench_switch.o").toString(), "--mem-in",
+                    object("bench_switch.mem").toString(), "--tier", tier, "--repeat", "3", "--json");
+            Matcher m = JSON.matcher(switchRun.out());
+            assertThat(m.matches()).as(tier + ": " + switchRun.out() + switchRun.err()).isTrue();
+            assertThat(m.group(1)).isEqualTo(Long.toUnsignedString(0xa699bdb9c9042865L));
+            assertThat(m.group(6)).isEqualTo("125601");
+            // the map keeps its counters across repeats: the second run's sum
+            CliRun maps = CliRun.of("run", object("bench_maplookup.o").toString(), "--mem-in",
+                    object("bench_maplookup.mem").toString(), "--tier", tier, "--repeat", "2");
+            assertThat(maps.out()).as(tier).startsWith("retval: 106658\n");
+        }
     }
 
     @Test

@@ -26,7 +26,7 @@ class BpfAssertionsTest {
             + "  2: (bf) r2 = r10                      ; R2_w=fp0 R10=fp0\n"
             + "  3: (07) r2 += -4                      ; R2_w=fp-4\n"
             + "  ; __u64 *v = bpf_map_lookup_elem(&counts, &key); @ unchecked.c:35\n"
-            + "  4: (18) r1 = 0x100000000              ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n"
+            + "  4: (18) r1 = map[id:1]                ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n"
             + "  6: (85) call bpf_map_lookup_elem#1    ; R0_w=map_value_or_null(id=1,map=counts,ks=4,vs=8)\n"
             + "  ; *v += 1; @ unchecked.c:36\n"
             + "  7: (79) r1 = *(u64 *)(r0 +0)\n"

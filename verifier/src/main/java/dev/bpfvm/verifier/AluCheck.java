@@ -25,6 +25,8 @@ final class AluCheck {
     private final Env env;
     private final int[] aluState;
     private final int[] aluLimit;
+    /** The checker of the instruction being checked (for pushing speculative paths). */
+    private Checker checker;
 
     AluCheck(Env env) {
         this.env = env;
@@ -38,6 +40,7 @@ final class AluCheck {
     }
 
     void check(Insn insn, Checker c) {
+        checker = c;
         int code = insn.opcode();
         int opc = op(code);
         RegState[] regs = env.regs();
@@ -184,8 +187,9 @@ final class AluCheck {
         adjustScalar(insn, dst, src.copy());
         // r1 = r2; r1 += K: remember the delta, so bounds learned on r2 reach r1 (6.11)
         boolean alu64 = cls(insn.opcode()) == ALU64;
+        boolean selfOp = source(insn.opcode()) == X && insn.src() == insn.dst();
         if (env.bpfCapable && opc == ADD && alu64 && dst.id != 0 && src.varOff.isConst()
-                && src.smin == src.smax) {
+                && src.smin == src.smax && !selfOp) {
             long val = src.varOff.value();
             if ((dst.id & RegState.ADD_CONST) != 0 || Long.compareUnsigned(val, Integer.MAX_VALUE) > 0) {
                 dst.off = 0;
@@ -195,7 +199,9 @@ final class AluCheck {
                 dst.off = (int) val;
             }
         } else {
+            // an unlinked scalar keeps no delta either: a later copy would link it with a stale one
             dst.id = 0;
+            dst.off = 0;
         }
     }
 
@@ -392,9 +398,10 @@ final class AluCheck {
         checkSaneOffset(env, ptr, t, tflags);
         dst.mark32Unbounded();
         boolean sanitize = opc == ADD || opc == SUB;
-        boolean maskToLeft = false;
+        boolean ptrIsDst = ptrReg == dst;
+        SanitizeInfo info = new SanitizeInfo();
         if (sanitize) {
-            maskToLeft = sanitizePtrAlu(insn, ptr, off, ptrReg == dst, false, false);
+            sanitizePtrAlu(insn, ptr, off, ptrIsDst, false, info);
         }
         switch (opc) {
             case ADD:
@@ -484,7 +491,7 @@ final class AluCheck {
         ScalarBounds.sync(dst);
         sanitizeCheckBounds(insn, dst, c);
         if (sanitize) {
-            sanitizePtrAlu(insn, dst, off, true, true, maskToLeft);
+            sanitizePtrAlu(insn, dst, off, true, true, info);
         }
     }
 
@@ -509,7 +516,7 @@ final class AluCheck {
     private void updateSanitationState(Insn insn, int state, int limit) {
         int pc = env.insnIdx;
         if (aluState[pc] != 0 && (aluState[pc] != state || aluLimit[pc] != limit)) {
-            throw sanitizeErr(insn, "paths");
+            throw sanitizeErr(insn, "paths", false);
         }
         aluState[pc] = state;
         aluLimit[pc] = limit;
@@ -542,45 +549,75 @@ final class AluCheck {
         return u;
     }
 
-    /** Returns mask_to_left for the commit call. */
-    private boolean sanitizePtrAlu(Insn insn, RegState ptr, RegState off, boolean ptrIsDst, boolean commit,
-            boolean maskToLeft) {
-        if (canSkipSanitation(insn) || env.cur.speculative) {
-            return maskToLeft;
-        }
-        int opc = op(insn.opcode());
-        boolean offIsNeg = off.smin < 0;
-        if (!commit) {
-            if (!off.varOff.isConst() && (off.smin < 0) != (off.smax < 0)) {
-                throw sanitizeErr(insn, "bounds");
-            }
-            maskToLeft = (opc == ADD && offIsNeg) || (opc == SUB && !offIsNeg);
-        }
-        long limit = ptrLimit(ptr, maskToLeft);
-        if (limit == -1) {
-            throw sanitizeErr(insn, "type");
-        }
-        if (limit == -2) {
-            throw sanitizeErr(insn, "limit");
-        }
-        if (!commit) {
-            int state = (offIsNeg ? ALU_NEG_VALUE : 0) | (off.varOff.isConst() ? ALU_IMMEDIATE : 0)
-                    | (ptrIsDst ? ALU_SANITIZE_SRC : ALU_SANITIZE_DST);
-            updateSanitationState(insn, state, (int) limit);
-        }
-        return maskToLeft;
+    /** sanitize_ptr_alu's bpf_sanitize_info: what the first phase saw, for the commit phase. */
+    private static final class SanitizeInfo {
+        boolean maskToLeft;
+        int state;
+        long limit;
     }
 
-    private Env.Reject sanitizeErr(Insn insn, String reason) {
+    /**
+     * sanitize_ptr_alu (6.12). Before the operation ({@code commit} false) it checks the offset and
+     * records the pointer's limit in {@code info}; after it ({@code commit} true) the masking
+     * window is the distance the pointer moved, and that (with the state) must be the same on
+     * every path reaching this instruction. A register offset also pushes a speculative path
+     * where the offset was masked to zero (the pointer unchanged) at the next instruction.
+     */
+    private void sanitizePtrAlu(Insn insn, RegState ptr, RegState off, boolean ptrIsDst, boolean commit,
+            SanitizeInfo info) {
+        if (canSkipSanitation(insn)) {
+            return;
+        }
+        boolean offIsImm = off.varOff.isConst();
+        if (!env.cur.speculative) {
+            int opc = op(insn.opcode());
+            boolean offIsNeg = off.smin < 0;
+            if (!commit) {
+                if (!offIsImm && (off.smin < 0) != (off.smax < 0)) {
+                    throw sanitizeErr(insn, "bounds", !ptrIsDst);
+                }
+                info.maskToLeft = (opc == ADD && offIsNeg) || (opc == SUB && !offIsNeg);
+            }
+            long limit = ptrLimit(ptr, info.maskToLeft);
+            if (limit == -1) {
+                throw sanitizeErr(insn, "type", !ptrIsDst);
+            }
+            if (limit == -2) {
+                throw sanitizeErr(insn, "limit", !ptrIsDst);
+            }
+            if (commit) {
+                updateSanitationState(insn, info.state, (int) Math.abs(info.limit - limit));
+            } else {
+                info.state = (offIsNeg ? ALU_NEG_VALUE : 0) | (offIsImm ? ALU_IMMEDIATE : 0)
+                        | (ptrIsDst ? ALU_SANITIZE_SRC : ALU_SANITIZE_DST);
+                info.limit = limit;
+                if (!offIsImm) {
+                    // scalars are compared exactly from now on, to find paths that mask differently
+                    env.exploreAluLimits = true;
+                }
+            }
+        }
+        if (commit || offIsImm) {
+            return;
+        }
+        // the offset masked to zero under speculation: the destination keeps the pointer
+        VerifierState spec = checker.pushStack(env.insnIdx + 1, env.insnIdx, true);
+        if (!ptrIsDst) {
+            spec.regs()[insn.dst()].assign(ptr);
+        }
+    }
+
+    /** sanitize_err; {@code offIsDst} when the scalar offset sits in the destination register. */
+    private Env.Reject sanitizeErr(Insn insn, String reason, boolean offIsDst) {
         String err = "pointer arithmetic with it prohibited for !root";
         String op = op(insn.opcode()) == ADD ? "add" : "sub";
         int dst = insn.dst();
         int src = insn.src();
         switch (reason) {
             case "bounds":
-                return env.deny("R" + src + " has unknown scalar with mixed signed bounds, " + err);
+                return env.deny("R" + (offIsDst ? dst : src) + " has unknown scalar with mixed signed bounds, " + err);
             case "type":
-                return env.deny("R" + dst + " has pointer with unsupported alu operation, " + err);
+                return env.deny("R" + (offIsDst ? src : dst) + " has pointer with unsupported alu operation, " + err);
             case "paths":
                 return env.deny("R" + dst + " tried to " + op + " from different maps, paths or scalars, " + err);
             default:

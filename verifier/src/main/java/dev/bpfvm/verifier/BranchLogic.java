@@ -86,18 +86,27 @@ final class BranchLogic {
         return scalarBranchTaken(r1, r2, op, jmp32);
     }
 
-    /** Pointer types known not to be NULL (reg_not_null). */
+    /**
+     * Pointer types known not to be NULL (reg_not_null, as in 6.12's stable updates: a base that
+     * cannot be NULL, unless an unbounded offset could wrap it to zero).
+     */
     static boolean notNull(RegState r) {
         if (r.maybeNull()) {
+            return false;
+        }
+        if (r.smin <= -Cfg.MAX_VAR_OFF || r.smax >= Cfg.MAX_VAR_OFF) {
             return false;
         }
         switch (r.type) {
             case PTR_TO_SOCKET:
             case PTR_TO_TCP_SOCK:
+            case PTR_TO_XDP_SOCK:
+            case PTR_TO_BUF:
             case PTR_TO_MAP_VALUE:
             case PTR_TO_MAP_KEY:
             case PTR_TO_SOCK_COMMON:
             case PTR_TO_MEM:
+            case CONST_PTR_TO_MAP:
                 return true;
             case PTR_TO_BTF_ID:
                 return isTrusted(r);

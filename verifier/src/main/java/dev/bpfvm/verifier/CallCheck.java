@@ -154,10 +154,41 @@ final class CallCheck {
             "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
             "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_cgroup_id", "sk_ancestor_cgroup_id");
 
+    /**
+     * bpfvm's {@code bpf_cgroup_stats_update} takes its cgroup as Linux's kfuncs with
+     * KF_TRUSTED_ARGS / KF_RCU do: a trusted or RCU {@code struct cgroup *}, never a walked one.
+     */
+    private static final List<Allowed> BTF_ID_TRUSTED_OR_RCU = List.of(new Allowed(RegType.PTR_TO_BTF_ID, RegState.TRUSTED),
+            new Allowed(RegType.PTR_TO_BTF_ID, RegState.RCU));
+
+    /** The kernel struct a bpfvm helper's PTR_TO_BTF_ID argument points to (its arg_btf_id), or null. */
+    private static String argBtfStruct(String func, ArgType arg) {
+        return func.equals(HelperAvailability.CGROUP_STATS_UPDATE) && arg == ArgType.PTR_TO_BTF_ID ? "cgroup" : null;
+    }
+
+    /** Helpers whose Linux proto has {@code .pkt_access = true}: the only ones packet pointers may be passed to. */
+    private static final java.util.Set<String> PKT_ACCESS = java.util.Set.of("csum_diff", "map_delete_elem",
+            "map_lookup_elem", "map_lookup_percpu_elem", "map_push_elem", "map_update_elem", "sk_lookup_tcp",
+            "sk_lookup_udp", "skc_lookup_tcp", "tcp_check_syncookie", "tcp_gen_syncookie",
+            "tcp_raw_check_syncookie_ipv4", "tcp_raw_check_syncookie_ipv6", "tcp_raw_gen_syncookie_ipv4",
+            "tcp_raw_gen_syncookie_ipv6");
+
+    /** ARG_PTR_TO_SOCK_COMMON: the kernel's sock_types. */
+    private static final List<Allowed> SOCK_COMMON = List.of(new Allowed(RegType.PTR_TO_SOCK_COMMON, 0),
+            new Allowed(RegType.PTR_TO_SOCKET, 0), new Allowed(RegType.PTR_TO_TCP_SOCK, 0),
+            new Allowed(RegType.PTR_TO_XDP_SOCK, 0));
+
+    /** Helpers whose socket argument Linux declares ARG_PTR_TO_SOCK_COMMON. */
+    private static final java.util.Set<String> PLAIN_SOCK_COMMON_HELPERS = java.util.Set.of("sk_fullsock",
+            "tcp_sock", "get_listener_sock");
+
     private void checkRegType(int regno, ArgType arg, Meta meta) {
         RegState reg = env.reg(regno);
         List<Allowed> ok = arg == ArgType.PTR_TO_SOCKET && SOCK_COMMON_HELPERS.contains(meta.func)
-                ? BTF_ID_SOCK_COMMON : compatible(arg);
+                ? BTF_ID_SOCK_COMMON
+                : argBtfStruct(meta.func, arg) != null ? BTF_ID_TRUSTED_OR_RCU
+                : arg == ArgType.PTR_TO_SOCKET && PLAIN_SOCK_COMMON_HELPERS.contains(meta.func) ? SOCK_COMMON
+                : compatible(arg);
         if (ok == null) {
             throw env.fail(Errno.EFAULT, "verifier internal error: unsupported arg type " + arg);
         }
@@ -173,6 +204,11 @@ final class CallCheck {
                 if (reg.type == RegType.PTR_TO_BTF_ID && ok == MEM_TYPES && !readOnlyArg(arg)) {
                     throw env.deny("bpf_" + meta.func + "() may write into memory pointed by R" + regno + " type="
                             + StatePrinter.typeStr(reg));
+                }
+                String want = argBtfStruct(meta.func, arg);
+                if (want != null && (reg.btf == null || !reg.btf.name().equals(want))) {
+                    throw env.deny("R" + regno + " is of type " + (reg.btf == null ? "" : reg.btf.name()) + " but "
+                            + want + " is expected");
                 }
                 return;
             }
@@ -297,7 +333,7 @@ final class CallCheck {
             }
             return;
         }
-        if (reg.type.isPacket() && !env.type.packetRead()) {
+        if (reg.type.isPacket() && (!env.type.packetRead() || !PKT_ACCESS.contains(meta.func))) {
             throw env.deny("helper access to the packet is not allowed");
         }
         boolean release = isRelease(at, meta);
@@ -367,6 +403,8 @@ final class CallCheck {
                 int size = at == ArgType.PTR_TO_LONG ? 8 : 4;
                 meta.rawMode = true;
                 helperMemAccess(regno, size, true, false, meta);
+                // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_ALIGNED
+                checker.mem.checkAlignment(reg, 0, size, true);
                 break;
             }
             case CONST_SIZE:
@@ -701,7 +739,10 @@ final class CallCheck {
                 }
                 break;
             case PTR_TO_SOCKET_OR_NULL:
-                r0.markPointer(RegType.PTR_TO_SOCKET, RegState.MAYBE_NULL);
+                // RET_PTR_TO_TCP_SOCK_OR_NULL and RET_PTR_TO_SOCK_COMMON_OR_NULL are not in vm.spi
+                r0.markPointer(meta.func.equals("tcp_sock") ? RegType.PTR_TO_TCP_SOCK
+                        : meta.func.equals("skc_lookup_tcp") ? RegType.PTR_TO_SOCK_COMMON : RegType.PTR_TO_SOCKET,
+                        RegState.MAYBE_NULL);
                 break;
             case PTR_TO_MEM_OR_NULL:
                 r0.markPointer(RegType.PTR_TO_MEM, RegState.MAYBE_NULL);
@@ -842,6 +883,16 @@ final class CallCheck {
                         || meta.func.equals("map_push_elem") || meta.func.equals("map_pop_elem"))) {
             throw env.deny("write into map forbidden");
         }
+        // bpf_map_ptr_store: the maps are taken as created with the loader's privileges
+        Env.Aux aux = env.aux[env.insnIdx];
+        if (aux.mapPtr == null) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+        } else if (aux.mapPtr != meta.map) {
+            aux.mapPtr = meta.map;
+            aux.mapPtrUnpriv = !env.bypassSpecV1;
+            aux.mapPtrPoisoned = true;
+        }
         // record_func_key: Linux 6.12 reports a tail call through another map type this way,
         // before check_map_func_compatibility would
         if (meta.func.equals("tail_call") && meta.map.type() != MapType.PROG_ARRAY) {
@@ -917,6 +968,10 @@ final class CallCheck {
             case BLOOM_FILTER:
                 ok = f.equals("map_peek_elem") || f.equals("map_push_elem");
                 break;
+            case CGROUP_STATS:
+                // bpfvm: read by lookup (a read-only value), written only by its helper
+                ok = f.equals("map_lookup_elem") || f.equals(HelperAvailability.CGROUP_STATS_UPDATE);
+                break;
             default:
                 break;
         }
@@ -960,6 +1015,9 @@ final class CallCheck {
                 case "task_storage_get":
                 case "task_storage_delete":
                     ok = t == MapType.TASK_STORAGE;
+                    break;
+                case HelperAvailability.CGROUP_STATS_UPDATE:
+                    ok = t == MapType.CGROUP_STATS;
                     break;
                 default:
                     break;
@@ -1155,12 +1213,44 @@ final class CallCheck {
             env.verbose("Func#" + subprog + " ('" + sp.name + "') is global and assumed valid.\n");
         }
         sp.called = true;
+        if (changesPktData(subprog, new boolean[env.subprogs.size()])) {
+            clearAllPktPointers();
+        }
         for (int i = 1; i <= 5; i++) {
             caller.regs[i].markNotInit();
             caller.regs[i].written = true;
         }
         env.markUnknown(caller.regs[0]);
         caller.regs[0].written = true;
+    }
+
+    /**
+     * Whether a subprogram, or one it calls, calls a helper that changes packet data (the
+     * kernel's {@code changes_pkt_data} of a subprogram): a global function's caller then loses
+     * its packet pointers.
+     */
+    private boolean changesPktData(int idx, boolean[] seen) {
+        if (seen[idx]) {
+            return false;
+        }
+        seen[idx] = true;
+        Env.Subprog sp = env.subprogs.get(idx);
+        for (int pc = sp.start; pc < sp.end; pc++) {
+            if (env.isSecondHalf(pc)) {
+                continue;
+            }
+            Insn insn = env.insn(pc);
+            if (insn.isLocalCall()) {
+                int callee = env.findSubprog(pc + insn.imm() + 1);
+                if (callee >= 0 && changesPktData(callee, seen)) {
+                    return true;
+                }
+            } else if (insn.isHelperCall()
+                    && HelperAvailability.CHANGES_PKT_DATA.contains(HelperNames.name(insn.imm()).substring(4))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** btf_check_func_arg_match: each argument register fits the prototype. */

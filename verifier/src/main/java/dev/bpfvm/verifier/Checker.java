@@ -86,6 +86,9 @@ final class Checker {
         VerifierState st = env.cur.copy();
         st.speculative |= speculative;
         stack.push(new Pushed(st, insnIdx, prevInsnIdx, env.log.pos()));
+        if (env.visits != null) {
+            env.visits.pushed(st);
+        }
         if (stack.size() > COMPLEXITY_LIMIT_JMP_SEQ) {
             throw env.fail(Errno.EFAULT, "The sequence of " + stack.size() + " jumps is too complex.");
         }
@@ -168,6 +171,9 @@ final class Checker {
             Env.Aux aux = env.aux[env.insnIdx];
             if (aux.prunePoint) {
                 if (isStateVisited(env.insnIdx)) {
+                    if (env.visits != null) {
+                        env.visits.visit(env, true, doPrintState ? env.prevInsnIdx : -1, env.log.pos());
+                    }
                     if (env.log.traces()) {
                         if (doPrintState) {
                             env.verbose("\nfrom " + env.prevInsnIdx + " to " + env.insnIdx
@@ -188,6 +194,7 @@ final class Checker {
                 jmpHistory++;
             }
             precision.arrived();
+            boolean fromBranch = doPrintState;
             if (env.log.level2() && doPrintState) {
                 env.verbose("\nfrom " + env.prevInsnIdx + " to " + env.insnIdx
                         + (env.cur.speculative ? " (speculative execution)" : "") + ":");
@@ -204,6 +211,10 @@ final class Checker {
                 env.verbose(env.insnIdx + ": " + env.opts.printer().print(env.insnIdx, insn, env.symbols()) + "\n");
                 log.prevInsnPrintPos = log.pos() - log.prevLogPos;
                 log.prevLogPos = log.pos();
+            }
+            if (env.visits != null) {
+                env.visits.visit(env, false, fromBranch ? env.prevInsnIdx : -1,
+                        env.log.traces() ? env.log.prevLogPos - env.log.prevInsnPrintPos : env.log.pos());
             }
             if (!env.cur.speculative) {
                 aux.seen = true;
@@ -449,6 +460,14 @@ final class Checker {
         mem.checkPtrOffReg(env.reg(6), 6, false);
         clobberCallerSaved();
         env.markUnknown(env.reg(0));
+        if (env.cur.curframe > 0) {
+            // a failed load returns 0 from the whole program: in a subprogram, an exit to the caller
+            // with r0 = 0 that the verifier explores too (the load's success goes on below)
+            pushStack(env.insnIdx + 1, env.insnIdx, false);
+            env.reg(0).markKnown(0);
+            calls.prepareFuncExit();
+            env.insnIdx--;
+        }
     }
 
     void clobberCallerSaved() {
@@ -1098,6 +1117,9 @@ final class Checker {
         }
         switch (old.type) {
             case SCALAR_VALUE:
+                if (env.exploreAluLimits) {
+                    return sameValue(old, cur) && ids.checkScalar(old.id, cur.id);
+                }
                 if (!old.precise && env.bpfCapable && exact == Exact.NOT_EXACT) {
                     return true;
                 }

@@ -59,6 +59,12 @@ final class Env {
         int liveIn;
         MapInfo map;
         int mapOff;
+        /** For a helper call taking a map (record_func_map): the map it was called with. */
+        MapInfo mapPtr;
+        /** The call saw different maps on different paths (bpf_map_ptr_poisoned). */
+        boolean mapPtrPoisoned;
+        /** The map was created without CAP_PERFMON (bpf_map_ptr_unpriv): tail calls get masked. */
+        boolean mapPtrUnpriv;
         /** For a BPF_PSEUDO_BTF_ID ld_imm64: the kernel symbol. */
         KernelSymbol ksym;
         /** The pointer type first seen by this load/store (save_aux_ptr_type). */
@@ -68,6 +74,43 @@ final class Env {
     }
 
     private dev.bpfvm.vm.asm.Disassembler.Symbols symbols;
+
+    /**
+     * The right-hand side of a map {@code ld_imm64} in the log (printed at {@link #insnIdx}).
+     * Linux prints the map's kernel address there, or {@code 0x0} without allow_ptr_leaks; we
+     * print {@code 0x0} the same way, and instead of an address bpftool's {@code map[id:N]}
+     * ({@code map[id:N][0]+OFF} for a value address). Null (the raw imm) for other ld_imm64s.
+     */
+    private String mapLdImm64(dev.bpfvm.vm.isa.Insn insn) {
+        int src = insn.src();
+        boolean value = src == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE
+                || src == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_IDX_VALUE;
+        if (!value && src != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD && src != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_IDX) {
+            return null;
+        }
+        if (!allowPtrLeaks) {
+            return "0x0";
+        }
+        int pc = printPc >= 0 ? printPc : insnIdx;
+        MapInfo m = pc >= 0 && pc < aux.length ? aux[pc].map : null;
+        if (m == null || m.id() <= 0) {
+            return null;
+        }
+        return value ? "map[id:" + m.id() + "][0]+" + aux[pc].mapOff : "map[id:" + m.id() + "]";
+    }
+
+    /** The instruction at {@code pc} as the log prints it (after {@code N: }). */
+    String printInsn(int pc) {
+        printPc = pc;
+        try {
+            return opts.printer().print(pc, insn(pc), symbols());
+        } finally {
+            printPc = -1;
+        }
+    }
+
+    /** The instruction being printed when it is not the current one (for map ids in ld_imm64s). */
+    private int printPc = -1;
 
     /** Names for the log's instruction lines: the kernel's helper names, kfunc names from BTF. */
     dev.bpfvm.vm.asm.Disassembler.Symbols symbols() {
@@ -88,6 +131,11 @@ final class Env {
                     dev.bpfvm.vm.spi.KfuncSpec k = input.kfuncs().byBtfId(imm);
                     return k != null ? k.name() : Cfg.kernelFuncName(Env.this, imm);
                 }
+
+                @Override
+                public String ldImm64(dev.bpfvm.vm.isa.Insn insn) {
+                    return mapLdImm64(insn);
+                }
             };
         }
         return symbols;
@@ -99,6 +147,8 @@ final class Env {
     final VerifierOptions opts;
     final ProgramTypeRules type;
     final VerifierLog log;
+    /** Records instruction visits for {@link Verifier#trace}; null when not tracing. */
+    VisitRecorder visits;
 
     // privileges, as bpf_check derives them from capabilities
     final boolean allowPtrLeaks;
@@ -106,6 +156,8 @@ final class Env {
     final boolean bypassSpecV1;
     final boolean bypassSpecV4;
     final boolean bpfCapable;
+    /** explore_alu_limits: a register offset was sanitized, so pruning compares scalars exactly. */
+    boolean exploreAluLimits;
     final boolean strictAlignment;
 
     final Aux[] aux;

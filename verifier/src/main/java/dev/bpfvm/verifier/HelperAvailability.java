@@ -6,10 +6,19 @@ import java.util.Set;
 /**
  * Which kernel helpers each family of program types may call, after the kernel's
  * {@code *_func_proto} tables (6.12), by helper name without the {@code bpf_} prefix. Helpers
- * Linux does not know (bpfvm extensions) are allowed everywhere.
+ * Linux does not know (bpfvm extensions) are allowed everywhere, except
+ * {@link #CGROUP_STATS_UPDATE}.
  */
 final class HelperAvailability {
     private HelperAvailability() {}
+
+    /**
+     * bpfvm's helper 0x1000 {@code bpf_cgroup_stats_update} (the CGROUP_STATS map): only where a
+     * program can hold a trusted {@code struct cgroup *} and count something for it: the tracing
+     * family (kprobe, tracepoint, raw_tp, tp_btf, fentry/fexit, lsm, iter, perf_event, syscall)
+     * and cgroup_skb (which gets its cgroup with a kfunc). Other types have no use for it.
+     */
+    static final String CGROUP_STATS_UPDATE = "cgroup_stats_update";
 
     /** Callable by every program type (bpf_base_func_proto without privileges). */
     static final Set<String> BASE = Set.of(
@@ -98,6 +107,9 @@ final class HelperAvailability {
             "bind", "sk_lookup_tcp", "sk_lookup_udp", "sk_release", "skc_lookup_tcp", "getsockopt",
             "setsockopt");
 
+    /** Extra for the networking types whose protos fall back to {@code bpf_sk_base_func_proto}. */
+    static final Set<String> SK_BASE = Set.of("ktime_get_coarse_ns");
+
     /** Every helper name Linux 6.12 has, so that anything else counts as a bpfvm extension. */
     private static final Set<String> ALL_KERNEL;
 
@@ -113,6 +125,7 @@ final class HelperAvailability {
         all.addAll(XDP);
         all.addAll(CGROUP);
         all.addAll(SOCK_ADDR);
+        all.addAll(SK_BASE);
         all.addAll(NetProgramTypes.LWT_HELPERS);
         all.addAll(NetProgramTypes.LWT_XMIT_HELPERS);
         all.addAll(NetProgramTypes.SK_SKB_HELPERS);
@@ -136,6 +149,14 @@ final class HelperAvailability {
     /** Whether a helper is available given the type-specific extra sets. */
     static boolean allowed(HelperSpec spec, boolean privileged, Set<?>... extras) {
         String n = shortName(spec);
+        if (n.equals(CGROUP_STATS_UPDATE)) {
+            for (Set<?> s : extras) {
+                if (s == TRACING || s == CGROUP_SKB) {
+                    return true;
+                }
+            }
+            return false;
+        }
         if (!ALL_KERNEL.contains(n)) {
             return true;
         }
@@ -159,5 +180,5 @@ final class HelperAvailability {
             "skb_vlan_push", "skb_vlan_pop", "skb_adjust_room", "xdp_adjust_head", "xdp_adjust_meta",
             "xdp_adjust_tail", "l3_csum_replace", "l4_csum_replace", "clone_redirect", "lwt_push_encap",
             "lwt_seg6_store_bytes", "lwt_seg6_adjust_srh", "lwt_seg6_action", "msg_pull_data",
-            "msg_push_data", "msg_pop_data");
+            "msg_push_data", "msg_pop_data", "store_hdr_opt", "tail_call");
 }

@@ -52,6 +52,14 @@ public interface MapInfo {
         return null;
     }
 
+    /**
+     * The map's id ({@code map->id}), printed in the log as {@code map[id:N]}; 0 when the map
+     * is not (yet) created in a kernel.
+     */
+    default int id() {
+        return 0;
+    }
+
     /** For map-in-map types: the inner map's attributes; null otherwise. */
     default MapInfo innerMap() {
         return null;
@@ -71,6 +79,34 @@ public interface MapInfo {
     /** A frozen read-only array of one value (a {@code .rodata} section). */
     static MapInfo frozen(String name, byte[] value) {
         return new SimpleMapInfo(name, MapType.ARRAY, 4, value.length, 1, BPF_F_RDONLY_PROG, -1, value.clone());
+    }
+
+    /**
+     * A live map of a kernel (raw {@code BPF_PROG_LOAD} naming it by fd): its attributes and id,
+     * the spin lock offset from its attributes, the value of a frozen read-only one-element array
+     * (readable as constants, as Linux's {@code bpf_map_is_rdonly}), the inner map's template.
+     */
+    static MapInfo of(dev.bpfvm.vm.spi.BpfMap map) {
+        dev.bpfvm.vm.spi.MapAttr a = map.attr();
+        byte[] frozen = null;
+        if (map.frozen() && (a.flags() & BPF_F_RDONLY_PROG) != 0 && a.type() == MapType.ARRAY && a.maxEntries() == 1) {
+            byte[] v = map.lookup(new byte[4]);
+            if (v != null && v.length >= a.valueSize()) {
+                frozen = java.util.Arrays.copyOf(v, a.valueSize());
+            }
+        }
+        MapInfo inner = a.innerMap() != null ? of(a.innerMap()) : null;
+        return new LiveMapInfo(a.name() == null ? "" : a.name(), a.type(), a.keySize(), a.valueSize(),
+                a.maxEntries(), a.flags(), a.spinLockOffset(), frozen, map.id(), inner);
+    }
+
+    /** {@link #of(dev.bpfvm.vm.spi.BpfMap)}'s implementation. */
+    record LiveMapInfo(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags,
+            int spinLockOffset, byte[] frozenValue, int id, MapInfo innerMap) implements MapInfo {
+        @Override
+        public String toString() {
+            return "map '" + name + "' (" + type.bpftoolName() + ", id " + id + ")";
+        }
     }
 
     /** The plain implementation behind the factories. */

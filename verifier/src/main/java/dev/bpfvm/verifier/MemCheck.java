@@ -3,6 +3,7 @@ package dev.bpfvm.verifier;
 import static dev.bpfvm.vm.isa.Opcodes.*;
 
 import dev.bpfvm.vm.isa.Insn;
+import dev.bpfvm.vm.spi.MapType;
 
 /**
  * Loads, stores and atomics ({@code check_mem_access}): bounds against map values, keys,
@@ -25,7 +26,7 @@ final class MemCheck {
 
     // ---- alignment ----
 
-    private void checkAlignment(RegState reg, int off, int size, boolean strictOnce) {
+    void checkAlignment(RegState reg, int off, int size, boolean strictOnce) {
         boolean strict = env.strictAlignment || strictOnce;
         String desc = "";
         switch (reg.type) {
@@ -116,7 +117,8 @@ final class MemCheck {
 
     void checkMapAccessType(int regno, int off, int size, boolean write) {
         MapInfo map = env.reg(regno).map;
-        if (write && (map.flags() & MapInfo.BPF_F_RDONLY_PROG) != 0) {
+        // bpfvm's CGROUP_STATS values are read-only to programs, as a BPF_F_RDONLY_PROG map's
+        if (write && ((map.flags() & MapInfo.BPF_F_RDONLY_PROG) != 0 || map.type() == MapType.CGROUP_STATS)) {
             throw env.deny("write into map forbidden, value_size=" + map.valueSize() + " off=" + off + " size=" + size);
         }
         if (!write && (map.flags() & MapInfo.BPF_F_WRONLY_PROG) != 0) {
@@ -261,6 +263,9 @@ final class MemCheck {
                         v.btf = ca.btf();
                         v.type = ca.type();
                         v.flags = ca.flags();
+                        if (ca.type() == RegType.PTR_TO_MEM) {
+                            v.memSize = ca.memSize();
+                        }
                     }
                 }
                 break;
@@ -312,7 +317,7 @@ final class MemCheck {
                     throw env.deny("R" + regno
                             + " min value is negative, either use unsigned index or do a if (index >=0) check.");
                 }
-                if (off < 0 || off + size > 128 || off % size != 0) {
+                if (!sockAccessValid(reg.type, off, size)) {
                     throw env.deny("R" + regno + " invalid " + StatePrinter.typeStr(reg) + " access off=" + off
                             + " size=" + size);
                 }
@@ -928,5 +933,51 @@ final class MemCheck {
             access(insn.dst(), insn.off(), size, false, loadReg, true, false, c);
         }
         access(insn.dst(), insn.off(), size, true, -1, true, false, c);
+    }
+
+    /** struct bpf_sock: sizeof, and the offsets of the fields with special rules. */
+    private static final int BPF_SOCK_SIZE = 80;
+    private static final int SOCK_TYPE = 8;
+    private static final int SOCK_PRIORITY_END = 24;
+    private static final int SOCK_DST_PORT = 48;
+    private static final int SOCK_DST_IP4 = 52;
+
+    /** The kernel's bpf_sock_common/bpf_sock/bpf_tcp_sock/bpf_xdp_sock_is_valid_access. */
+    static boolean sockAccessValid(RegType type, int off, int size) {
+        switch (type) {
+            case PTR_TO_SOCK_COMMON:
+                // type, protocol, mark, priority are not in sock_common
+                return !(off >= SOCK_TYPE && off < SOCK_PRIORITY_END) && sockValid(off, size);
+            case PTR_TO_SOCKET:
+                return sockValid(off, size);
+            case PTR_TO_TCP_SOCK:
+                if (off < 0 || off >= 112 || off % size != 0) {
+                    return false;
+                }
+                return off == 80 || off == 88 ? size == 8 : size == 4;   // bytes_received, bytes_acked are __u64
+            case PTR_TO_XDP_SOCK:
+                return off >= 0 && off < 4 && off % size == 0 && size == 4;
+            default:
+                return false;
+        }
+    }
+
+    private static boolean sockValid(int off, int size) {
+        if (off < 0 || off >= BPF_SOCK_SIZE || off % size != 0) {
+            return false;
+        }
+        boolean narrowOk = size <= 4 && (size & (size - 1)) == 0;
+        if (off == 4 || off == 8 || off == 12 || off == 44 || off == 72 || off == 76   // family type protocol
+                || (off >= 24 && off < 44) || (off >= SOCK_DST_IP4 && off < 72)) {   // src_port state rx_queue, ips
+            return narrowOk;
+        }
+        if (off >= SOCK_DST_PORT && off < SOCK_DST_PORT + 2) {
+            int fieldSize = size == 4 ? 4 : 2;
+            return size <= fieldSize && (size & (size - 1)) == 0;
+        }
+        if (off >= SOCK_DST_PORT + 2 && off < SOCK_DST_IP4) {
+            return false;
+        }
+        return size == 4;
     }
 }

@@ -77,7 +77,7 @@ final class NetProgramTypes {
         private final boolean xmit;
 
         Lwt(String name, String kernelType, boolean xmit) {
-            super(name, kernelType, LWT_HELPERS, xmit ? LWT_XMIT_HELPERS : Set.of());
+            super(name, kernelType, LWT_HELPERS, xmit ? LWT_XMIT_HELPERS : Set.of(), HelperAvailability.SK_BASE);
             this.xmit = xmit;
         }
 
@@ -119,7 +119,8 @@ final class NetProgramTypes {
     static final ProgramTypeRules LWT_SEG6LOCAL = new Lwt("lwt_seg6local", "BPF_PROG_TYPE_LWT_SEG6LOCAL", false);
 
     /** sk_skb_is_valid_access. */
-    static final ProgramTypeRules SK_SKB = new Base("sk_skb", "BPF_PROG_TYPE_SK_SKB", HelperAvailability.SKB, SK_SKB_HELPERS) {
+    static final ProgramTypeRules SK_SKB = new Base("sk_skb", "BPF_PROG_TYPE_SK_SKB", HelperAvailability.SKB, SK_SKB_HELPERS,
+            HelperAvailability.SK_BASE) {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (in(off, ProgramTypes.SKB_TC_CLASSID, ProgramTypes.SKB_TC_CLASSID + 4)
@@ -160,7 +161,7 @@ final class NetProgramTypes {
     static final int SK_MSG_MD_SIZE = 80;
 
     /** sk_msg_is_valid_access: read-only struct sk_msg_md with 64-bit data pointers. */
-    static final ProgramTypeRules SK_MSG = new Base("sk_msg", "BPF_PROG_TYPE_SK_MSG", SK_MSG_HELPERS) {
+    static final ProgramTypeRules SK_MSG = new Base("sk_msg", "BPF_PROG_TYPE_SK_MSG", SK_MSG_HELPERS, HelperAvailability.SK_BASE) {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (write || off < 0 || off >= SK_MSG_MD_SIZE || off % size != 0) {
@@ -202,7 +203,7 @@ final class NetProgramTypes {
     static final int SOCK_OPS_SIZE = 224;
 
     /** sock_ops_is_valid_access. */
-    static final ProgramTypeRules SOCK_OPS = new Base("sockops", "BPF_PROG_TYPE_SOCK_OPS", SOCK_OPS_HELPERS) {
+    static final ProgramTypeRules SOCK_OPS = new Base("sockops", "BPF_PROG_TYPE_SOCK_OPS", SOCK_OPS_HELPERS, HelperAvailability.SK_BASE) {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (off < 0 || off >= SOCK_OPS_SIZE || off % size != 0) {
@@ -210,6 +211,11 @@ final class NetProgramTypes {
             }
             if (write) {
                 return (off == OPS_REPLY || off == OPS_SK_TXHASH) && size == 4 ? ContextAccess.SCALAR : null;
+            }
+            int field = off & ~7;   // the 8-byte fields are refused at any other size, as bpf_ctx_range does
+            if (off != field && (field == OPS_BYTES_RECEIVED || field == OPS_BYTES_ACKED || field == OPS_SKB_HWTSTAMP
+                    || field == OPS_SK || field == OPS_SKB_DATA || field == OPS_SKB_DATA_END)) {
+                return null;
             }
             switch (off) {
                 case OPS_BYTES_RECEIVED:
@@ -262,7 +268,7 @@ final class NetProgramTypes {
 
     /** cgroup/sysctl: struct bpf_sysctl { write; file_pos; }, file_pos writable. */
     static final ProgramTypeRules CGROUP_SYSCTL = new Base("cgroup/sysctl", "BPF_PROG_TYPE_CGROUP_SYSCTL",
-            HelperAvailability.CGROUP, SYSCTL_HELPERS) {
+            HelperAvailability.CGROUP, SYSCTL_HELPERS, HelperAvailability.SK_BASE) {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (off < 0 || off + size > 8 || off % size != 0) {
@@ -282,20 +288,21 @@ final class NetProgramTypes {
 
     /** flow_dissector_is_valid_access: data, data_end and flow_keys of __sk_buff, read-only. */
     static final ProgramTypeRules FLOW_DISSECTOR = new Base("flow_dissector", "BPF_PROG_TYPE_FLOW_DISSECTOR",
-            FLOW_DISSECTOR_HELPERS) {
+            FLOW_DISSECTOR_HELPERS, HelperAvailability.SK_BASE) {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (write) {
                 return null;
             }
+            // a sign-extending load (ldsx) of a pointer field is refused
             if (off == ProgramTypes.SKB_DATA) {
-                return size == 4 ? ContextAccess.of(RegType.PTR_TO_PACKET) : null;
+                return size == 4 && !ldsx ? ContextAccess.of(RegType.PTR_TO_PACKET) : null;
             }
             if (off == ProgramTypes.SKB_DATA_END) {
-                return size == 4 ? ContextAccess.of(RegType.PTR_TO_PACKET_END) : null;
+                return size == 4 && !ldsx ? ContextAccess.of(RegType.PTR_TO_PACKET_END) : null;
             }
             if (off == ProgramTypes.SKB_FLOW_KEYS) {
-                return size == 8 ? ContextAccess.of(RegType.PTR_TO_FLOW_KEYS) : null;
+                return size == 8 && !ldsx ? ContextAccess.of(RegType.PTR_TO_FLOW_KEYS) : null;
             }
             return null;
         }

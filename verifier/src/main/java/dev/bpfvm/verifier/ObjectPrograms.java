@@ -11,6 +11,7 @@ import dev.bpfvm.vm.object.LinkedProgram;
 import dev.bpfvm.vm.object.MapSpec;
 import dev.bpfvm.vm.object.ObjectSpec;
 import dev.bpfvm.vm.object.ProgramSpec;
+import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.object.Reloc;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.KfuncRegistry;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * The verifier's view of a program of a loaded object: the loader's {@link ProgramSpec} and
@@ -48,9 +50,21 @@ public final class ObjectPrograms {
      */
     public static VerifierInput input(ObjectSpec object, LinkedProgram program, HelperRegistry helpers,
             KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes) {
+        return input(object, program, helpers, kfuncs, options, kernelTypes, null);
+    }
+
+    /**
+     * {@link #input(ObjectSpec, LinkedProgram, HelperRegistry, KfuncRegistry, VerifierOptions,
+     * KernelTypes)} with the ids the object's maps have in a kernel ({@code mapIds}: map name to
+     * id, 0 when unknown). A map without one gets the id libbpf's creation order would give it on
+     * a fresh kernel: its position in the object's map list, from 1.
+     */
+    public static VerifierInput input(ObjectSpec object, LinkedProgram program, HelperRegistry helpers,
+            KfuncRegistry kfuncs, VerifierOptions options, KernelTypes kernelTypes, ToIntFunction<String> mapIds) {
         ProgramSpec spec = program.spec();
         KernelTypes types = kernelTypes != null ? kernelTypes : KernelTypes.emulated();
-        ProgramTypeRules rules = rules(spec, types);
+        ProgramTypeRules rules = spec.type() == dev.bpfvm.vm.object.ProgramType.CGROUP_STATS_AGG
+                ? StatsAggregatorType.of(object, spec) : rules(spec, types);
         if (rules == null) {
             String msg = "program type " + spec.type().kernelName() + " (SEC(\"" + spec.section()
                     + "\")) is not supported by the verifier";
@@ -69,7 +83,7 @@ public final class ObjectPrograms {
         return VerifierInput.builder(program.program(), rules)
                 .helpers(helpers)
                 .kfuncs(kfuncs)
-                .maps(resolver(object, program.relocs(), types))
+                .maps(resolver(object, program.relocs(), types, mapIds))
                 .funcInfo(funcs)
                 .options(opts)
                 .kernelTypes(types)
@@ -173,6 +187,16 @@ public final class ObjectPrograms {
 
     /** The program type model for a program's section, or null when bpfvm has none. */
     public static ProgramTypeRules rules(ProgramSpec spec, KernelTypes types) {
+        return rules(spec.type(), spec.attachType(), spec.attachTo(), types);
+    }
+
+    /**
+     * The program type model for {@code BPF_PROG_LOAD}'s {@code prog_type}, {@code
+     * expected_attach_type} and attach target (a BTF name for tracing and LSM programs), or null.
+     */
+    public static ProgramTypeRules rules(ProgramType type, AttachType attachType, String attachTo,
+            KernelTypes types) {
+        ProgramSpecLike spec = new ProgramSpecLike(type, attachType, attachTo);
         switch (spec.type()) {
             case SOCKET_FILTER:
                 return ProgramTypes.SOCKET_FILTER;
@@ -199,7 +223,23 @@ public final class ObjectPrograms {
             case CGROUP_SOCK:
                 return ProgramTypes.CGROUP_SOCK;
             case CGROUP_SOCK_ADDR:
-                return ProgramTypes.CGROUP_SOCK_ADDR;
+                switch (spec.attachType()) {
+                    case CGROUP_INET4_BIND:
+                    case CGROUP_INET6_BIND:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_BIND;
+                    case CGROUP_UDP4_RECVMSG:
+                    case CGROUP_UDP6_RECVMSG:
+                    case CGROUP_UNIX_RECVMSG:
+                    case CGROUP_INET4_GETPEERNAME:
+                    case CGROUP_INET6_GETPEERNAME:
+                    case CGROUP_UNIX_GETPEERNAME:
+                    case CGROUP_INET4_GETSOCKNAME:
+                    case CGROUP_INET6_GETSOCKNAME:
+                    case CGROUP_UNIX_GETSOCKNAME:
+                        return ProgramTypes.CGROUP_SOCK_ADDR_ONE;
+                    default:
+                        return ProgramTypes.CGROUP_SOCK_ADDR;
+                }
             case LWT_IN:
                 return ProgramTypes.LWT_IN;
             case LWT_OUT:
@@ -242,14 +282,20 @@ public final class ObjectPrograms {
         }
     }
 
+    private record ProgramSpecLike(ProgramType type, AttachType attachType, String attachTo) {}
+
     /**
      * Resolves each map-referencing {@code ld_imm64} through the relocation side table: a
      * {@link Reloc.MapRef} names a map, a {@link Reloc.DataRef} a global data map and offset.
      */
-    static MapResolver resolver(ObjectSpec object, Map<Integer, Reloc> relocs, KernelTypes types) {
+    static MapResolver resolver(ObjectSpec object, Map<Integer, Reloc> relocs, KernelTypes types,
+            ToIntFunction<String> mapIds) {
         Map<String, MapInfo> infos = new HashMap<>();
+        int order = 0;
         for (MapSpec m : object.maps()) {
-            infos.put(m.name(), mapInfo(m, object.btf()));
+            order++;
+            int id = mapIds != null ? mapIds.applyAsInt(m.name()) : 0;
+            infos.put(m.name(), mapInfo(m, object.btf(), id > 0 ? id : order));
         }
         return new MapResolver() {
             @Override
@@ -311,6 +357,11 @@ public final class ObjectPrograms {
 
     /** The verifier's view of a map spec; {@code btf} is the object's BTF (may be null). */
     public static MapInfo mapInfo(MapSpec m, Btf btf) {
+        return mapInfo(m, btf, 0);
+    }
+
+    /** {@link #mapInfo(MapSpec, Btf)} for the map with this id ({@code map[id:N]} in the log; 0: none). */
+    public static MapInfo mapInfo(MapSpec m, Btf btf, int id) {
         int lock = -1;
         int timer = -1;
         if (btf != null && m.btfValueTypeId() > 0) {
@@ -331,7 +382,7 @@ public final class ObjectPrograms {
             flags |= MapInfo.BPF_F_RDONLY_PROG;
         }
         return new LoadedMap(kernelName(m.name()), m.type(), m.keySize(), m.valueSize(), m.maxEntries(), flags,
-                lock, timer, m.btfValueTypeId() > 0, frozen, inner);
+                lock, timer, m.btfValueTypeId() > 0, frozen, inner, id);
     }
 
     /** The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 characters of a map's name. */
@@ -361,7 +412,7 @@ public final class ObjectPrograms {
 
     /** A map of a loaded object, as the verifier sees it. */
     record LoadedMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags,
-            int spinLockOffset, int timerOffset, boolean hasBtf, byte[] frozenValue, MapInfo innerMap)
+            int spinLockOffset, int timerOffset, boolean hasBtf, byte[] frozenValue, MapInfo innerMap, int id)
             implements MapInfo {
         @Override
         public String toString() {

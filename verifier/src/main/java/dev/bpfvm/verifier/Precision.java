@@ -151,6 +151,24 @@ final class Precision {
                 }
             }
         }
+        if (trace()) {
+            for (int f = old.curframe; f >= 0; f--) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < 10; i++) {
+                    if ((bt.regs[f] & (1 << i)) != 0) {
+                        sb.append(sb.length() == 0 ? "frame " + f + ": propagating r" : ",r").append(i);
+                    }
+                }
+                for (int spi = 0; spi < 64; spi++) {
+                    if ((bt.stack[f] & (1L << spi)) != 0) {
+                        sb.append(sb.length() == 0 ? "frame " + f + ": propagating fp" : ",fp").append(-(spi + 1) * 8);
+                    }
+                }
+                if (sb.length() > 0) {
+                    env.verbose(sb.append('\n').toString());
+                }
+            }
+        }
         if (!bt.empty()) {
             run(bt);
         }
@@ -164,19 +182,59 @@ final class Precision {
         }
     }
 
+    /** Whether the level-2 trace lines ({@code mark_precise:}, {@code force_precise:}) are printed. */
+    private boolean trace() {
+        return env.log.level2();
+    }
+
+    /** fmt_reg_mask: {@code r1,r6}. */
+    static String regMask(int mask) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            if ((mask & (1 << i)) != 0) {
+                sb.append(sb.length() == 0 ? "" : ",").append('r').append(i);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** fmt_stack_mask: {@code -8,-24}. */
+    static String stackMask(long mask) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            if ((mask & (1L << i)) != 0) {
+                sb.append(sb.length() == 0 ? "" : ",").append(-(i + 1) * 8);
+            }
+        }
+        return sb.toString();
+    }
+
     /** mark_all_scalars_precise: the big hammer, for every checkpoint of the current path. */
-    static void markAllPrecise(VerifierState cur) {
+    void markAllPrecise(VerifierState cur) {
+        boolean trace = trace();
+        if (trace) {
+            env.verbose("mark_precise: frame" + cur.curframe + ": falling back to forcing all scalars precise\n");
+        }
         for (VerifierState st = cur.parent; st != null; st = st.parent) {
             for (int f = 0; f <= st.curframe; f++) {
                 FuncState fs = st.frames[f];
-                for (RegState r : fs.regs) {
-                    if (r.type == RegType.SCALAR_VALUE) {
+                for (int i = 0; i < 10 && i < fs.regs.length; i++) {
+                    RegState r = fs.regs[i];
+                    if (r.type == RegType.SCALAR_VALUE && !r.precise) {
                         r.precise = true;
+                        if (trace) {
+                            env.verbose("force_precise: frame" + f + ": forcing r" + i + " to be precise\n");
+                        }
                     }
                 }
-                for (StackSlot s : fs.stack) {
-                    if (s.isSpilledScalar()) {
+                for (int j = 0; j < fs.stack.size(); j++) {
+                    StackSlot s = fs.stack.get(j);
+                    if (s.isSpilledScalar() && !s.spilled.precise) {
                         s.spilled.precise = true;
+                        if (trace) {
+                            env.verbose("force_precise: frame" + f + ": forcing fp" + (-(j + 1) * 8)
+                                    + " to be precise\n");
+                        }
                     }
                 }
             }
@@ -192,6 +250,10 @@ final class Precision {
         for (;;) {
             List<Hist> hist = st.history;
             int cnt = hist.size();
+            if (trace()) {
+                env.verbose("mark_precise: frame" + bt.frame + ": last_idx " + lastIdx + " first_idx " + firstIdx
+                        + " subseq_idx " + subseqIdx + " \n");
+            }
             for (int i = lastIdx;;) {
                 if (skipFirst) {
                     skipFirst = false;
@@ -257,6 +319,12 @@ final class Precision {
                         s.spilled.precise = true;
                     }
                 }
+                if (trace()) {
+                    StringBuilder sb = new StringBuilder("mark_precise: frame").append(f).append(": parent state regs=")
+                            .append(regMask(bt.regs[f])).append(" stack=").append(stackMask(bt.stack[f])).append(": ");
+                    StatePrinter.appendFrame(sb, st, fs, true, 0, 0);
+                    env.verbose(sb.toString());
+                }
             }
             if (bt.empty()) {
                 return;
@@ -316,6 +384,10 @@ final class Precision {
         int opc = op(code);
         int dreg = insn.dst();
         int sreg = insn.src();
+        if (trace()) {
+            env.verbose("mark_precise: frame" + bt.frame + ": regs=" + regMask(bt.regs[bt.frame]) + " stack="
+                    + stackMask(bt.stack[bt.frame]) + " before " + idx + ": " + env.printInsn(idx) + "\n");
+        }
         if (dreg > 10 || sreg > 10) {
             throw new NotSupported();
         }

@@ -68,4 +68,12 @@ public interface ProgramTypeRules {
     default boolean isTracing() {
         return false;
     }
+
+    /**
+     * bpfvm's raw program type ({@link ProgramTypes#raw}): the bytes of the memory r1 points at on
+     * entry (r2 holds the same length); -1 for the kernel's types, where r1 is the context.
+     */
+    default int rawMemory() {
+        return -1;
+    }
 }

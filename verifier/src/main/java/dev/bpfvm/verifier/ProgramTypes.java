@@ -87,7 +87,7 @@ public final class ProgramTypes {
             if (size != 8) {
                 return null;
             }
-        } else if (off == SKB_SK) {
+        } else if (in(off, SKB_SK, SKB_SK + 8)) {
             if (write || size != 8) {
                 return null;
             }
@@ -164,7 +164,7 @@ public final class ProgramTypes {
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
-            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB);
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB, HelperAvailability.SK_BASE);
         }
 
         @Override
@@ -214,7 +214,7 @@ public final class ProgramTypes {
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
-            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB, HelperAvailability.CGROUP_SKB);
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB, HelperAvailability.CGROUP_SKB, HelperAvailability.SK_BASE);
         }
 
         @Override
@@ -258,7 +258,7 @@ public final class ProgramTypes {
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
-            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB, HelperAvailability.TC);
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.SKB, HelperAvailability.TC, HelperAvailability.SK_BASE);
         }
 
         @Override
@@ -313,7 +313,7 @@ public final class ProgramTypes {
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
-            return HelperAvailability.allowed(h, privileged, HelperAvailability.XDP);
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.XDP, HelperAvailability.SK_BASE);
         }
 
         @Override
@@ -441,6 +441,40 @@ public final class ProgramTypes {
         }
     };
 
+    /**
+     * bpfvm's raw program type, for code with no program type ({@code bpfvm run --verify} of raw
+     * code or a {@code .text} function): it starts as ubpf and bpf_conformance programs expect,
+     * with r1 a pointer to {@code memSize} bytes of read-write memory ({@code mem(sz=N)}) and r2
+     * that length as a known scalar. There is no context; helpers are those of {@code
+     * BPF_PROG_TYPE_SYSCALL}; any return value; may sleep. Linux has no such type.
+     */
+    public static ProgramTypeRules raw(int memSize) {
+        if (memSize < 0) {
+            throw new IllegalArgumentException("memory size must not be negative: " + memSize);
+        }
+        return new TracingBase("raw", "bpfvm_raw") {
+            @Override
+            public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
+                return null;
+            }
+
+            @Override
+            public boolean contextIsConverted() {
+                return false;
+            }
+
+            @Override
+            public boolean sleepableAllowed() {
+                return true;
+            }
+
+            @Override
+            public int rawMemory() {
+                return memSize;
+            }
+        };
+    }
+
     /** {@code struct bpf_iter_meta}. */
     public static final KernelType BPF_ITER_META = KernelType.of("bpf_iter_meta", 24, List.of(
             KernelType.Member.scalar("seq", 0, 8),
@@ -490,7 +524,7 @@ public final class ProgramTypes {
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
-            return HelperAvailability.allowed(h, privileged, HelperAvailability.CGROUP);
+            return HelperAvailability.allowed(h, privileged, HelperAvailability.CGROUP, HelperAvailability.SK_BASE);
         }
     };
 
@@ -504,8 +538,16 @@ public final class ProgramTypes {
     static final int SOCK_ADDR_SK = 64;
 
     /** {@code BPF_PROG_TYPE_CGROUP_SOCK_ADDR} ({@code cgroup/connect4} and friends): struct bpf_sock_addr. */
-    public static final ProgramTypeRules CGROUP_SOCK_ADDR = new Base("cgroup/sock_addr",
-            "BPF_PROG_TYPE_CGROUP_SOCK_ADDR") {
+    public static final ProgramTypeRules CGROUP_SOCK_ADDR = sockAddr(0, 1);
+
+    /** {@code cgroup/bind4}, {@code cgroup/bind6}: may also return 2 and 3 (bit 1: skip the port checks). */
+    public static final ProgramTypeRules CGROUP_SOCK_ADDR_BIND = sockAddr(0, 3);
+
+    /** {@code cgroup/recvmsg*}, {@code getpeername*}, {@code getsockname*}: must return 1. */
+    public static final ProgramTypeRules CGROUP_SOCK_ADDR_ONE = sockAddr(1, 1);
+
+    private static ProgramTypeRules sockAddr(int retMin, int retMax) {
+        return new Base("cgroup/sock_addr", "BPF_PROG_TYPE_CGROUP_SOCK_ADDR") {
         @Override
         public ContextAccess contextAccess(int off, int size, boolean write, boolean ldsx, boolean privileged) {
             if (off < 0 || off + size > SOCK_ADDR_SIZE || off % size != 0) {
@@ -528,15 +570,16 @@ public final class ProgramTypes {
 
         @Override
         public int[] returnRange() {
-            return new int[] {0, 1};
+            return new int[] {retMin, retMax};
         }
 
         @Override
         public boolean helperAllowed(HelperSpec h, boolean privileged) {
             return HelperAvailability.allowed(h, privileged, HelperAvailability.CGROUP,
-                    HelperAvailability.SOCK_ADDR);
+                    HelperAvailability.SOCK_ADDR, HelperAvailability.SK_BASE);
         }
-    };
+        };
+    }
 
     /** {@code sizeof(struct bpf_perf_event_data)}: pt_regs, sample_period, addr. */
     static final int PERF_EVENT_DATA_SIZE = PT_REGS_SIZE + 16;
@@ -604,7 +647,8 @@ public final class ProgramTypes {
      * {@code cgroup_skb/ingress}, {@code cgroup_skb/egress}, {@code tc}, {@code classifier},
      * {@code action}, {@code xdp}, {@code kprobe}, {@code kretprobe}, {@code uprobe},
      * {@code tracepoint}, {@code tp}, {@code raw_tp}, {@code raw_tracepoint}, {@code tp_btf},
-     * {@code fentry}, {@code fexit}, {@code syscall}, {@code iter/cgroup}; null if unknown.
+     * {@code fentry}, {@code fexit}, {@code syscall}, {@code iter/cgroup}, and bpfvm's {@code raw/N}
+     * ({@link #raw}, N bytes of memory); null if unknown.
      */
     public static ProgramTypeRules byName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -620,6 +664,12 @@ public final class ProgramTypes {
             }
         }
         switch (head) {
+            case "raw":
+                try {
+                    return raw(slash >= 0 ? Integer.parseInt(n.substring(slash + 1)) : 0);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
             case "socket":
             case "socket_filter":
                 return SOCKET_FILTER;
@@ -688,6 +738,12 @@ public final class ProgramTypes {
                 if (n.startsWith("cgroup/sock") && !n.startsWith("cgroup/sockops") && !n.startsWith("cgroup/sockopt")
                         || n.equals("cgroup/post_bind4") || n.equals("cgroup/post_bind6")) {
                     return CGROUP_SOCK;
+                }
+                if (n.equals("cgroup/bind4") || n.equals("cgroup/bind6")) {
+                    return CGROUP_SOCK_ADDR_BIND;
+                }
+                if (n.matches("cgroup/(recvmsg|getpeername|getsockname)(4|6|_unix)")) {
+                    return CGROUP_SOCK_ADDR_ONE;
                 }
                 if (n.matches("cgroup/(bind|connect|sendmsg|recvmsg|getpeername|getsockname)(4|6|_unix)")
                         || n.equals("cgroup/connect_unix") || n.equals("cgroup/sendmsg_unix")

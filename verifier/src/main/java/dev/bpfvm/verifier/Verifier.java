@@ -29,7 +29,41 @@ public final class Verifier {
 
     /** Verifies; a rejection is a result, not an exception. */
     public static VerifierResult verify(VerifierInput input) {
+        return verify(new Env(input));
+    }
+
+    /**
+     * Verifies and records every instruction visit: the path structure of all of them, and the state of
+     * the first and the last {@code keepStates} visits (the others have a null state). For the log to be
+     * aligned with the visits ({@link VerifierVisit#logPos()}), verify at log level 2.
+     */
+    public static VerifierTrace trace(VerifierInput input, int keepStates) {
+        if (keepStates < 1) {
+            throw new IllegalArgumentException("keepStates must be positive: " + keepStates);
+        }
         Env env = new Env(input);
+        env.visits = new VisitRecorder(keepStates);
+        VerifierResult r = verify(env);
+        List<String> insns = new ArrayList<>();
+        List<SourceLine> sources = new ArrayList<>();
+        for (int pc = 0; pc < env.len; pc++) {
+            if (env.isSecondHalf(pc)) {
+                insns.add(null);
+            } else {
+                String text;
+                try {
+                    text = env.opts.printer().print(pc, env.insn(pc), env.symbols());
+                } catch (RuntimeException e) {
+                    text = "(invalid instruction)";
+                }
+                insns.add(text);
+            }
+            sources.add(env.sourceLine(pc));
+        }
+        return new VerifierTrace(r, env.visits.visits, insns, sources);
+    }
+
+    private static VerifierResult verify(Env env) {
         Errno errno = null;
         String message = null;
         try {
@@ -90,6 +124,24 @@ public final class Verifier {
         doCheckMain(env, checker);
         doCheckSubprogs(env);
         checkMaxStackDepth(env);
+        miscFixups(env);
+    }
+
+    /**
+     * The checks of do_misc_fixups, which rewrites the verified program: a tail call that saw
+     * different prog arrays on different paths cannot get its Spectre index masking when the
+     * maps were created without CAP_PERFMON.
+     */
+    private static void miscFixups(Env env) {
+        for (int pc = 0; pc < env.len; pc++) {
+            dev.bpfvm.vm.isa.Insn insn = env.prog.insnAt(pc);
+            Env.Aux a = env.aux[pc];
+            if (insn != null && insn.opcode() == dev.bpfvm.vm.isa.Opcodes.CALL_IMM && insn.src() == 0
+                    && HelperNames.name(insn.imm()).equals("bpf_tail_call") && a.mapPtrPoisoned && a.mapPtrUnpriv) {
+                env.insnIdx = pc;
+                throw env.fail("tail_call abusing map_ptr");
+            }
+        }
     }
 
     /**
@@ -143,7 +195,16 @@ public final class Verifier {
         state.frames[0] = f;
         state.curframe = 0;
         state.branches = 1;
-        f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        int raw = env.type.rawMemory();
+        if (raw >= 0) {
+            // bpfvm's raw type: r1 = memory of r2 bytes
+            f.regs[1].markPointer(RegType.PTR_TO_MEM, 0);
+            f.regs[1].memSize = raw;
+            f.regs[2].type = RegType.SCALAR_VALUE;
+            f.regs[2].markKnown(raw);
+        } else {
+            f.regs[1].markPointer(RegType.PTR_TO_CTX, 0);
+        }
         env.cur = state;
         env.insnIdx = 0;
         checker.doCheck();
@@ -156,7 +217,7 @@ public final class Verifier {
     private static void checkMaxStackDepth(Env env) {
         for (int i = 0; i < env.subprogs.size(); i++) {
             if (i == 0 || env.subprogs.get(i).isAsyncCallback) {
-                checkChain(env, i, 0, 0, new boolean[env.subprogs.size()]);
+                checkChain(env, i, 0, 0);
             }
         }
     }
@@ -166,7 +227,7 @@ public final class Verifier {
         return (d + 31) / 32 * 32;
     }
 
-    private static void checkChain(Env env, int idx, int depth, int frame, boolean[] onPath) {
+    private static void checkChain(Env env, int idx, int depth, int frame) {
         Env.Subprog sp = env.subprogs.get(idx);
         if (idx != 0 && sp.hasTailCall && depth >= 256) {
             throw env.deny("tail_calls are not allowed when call stack of previous frames is " + depth
@@ -176,10 +237,7 @@ public final class Verifier {
         if (depth > MAX_STACK) {
             throw env.deny("combined stack size of " + (frame + 1) + " calls is " + depth + ". Too large");
         }
-        if (onPath[idx]) {
-            return;
-        }
-        onPath[idx] = true;
+        // a recursive chain is followed until it is too deep, as Linux does: any recursion is refused
         for (int pc = sp.start; pc < sp.end; pc++) {
             if (env.isSecondHalf(pc)) {
                 continue;
@@ -201,8 +259,7 @@ public final class Verifier {
             if (frame + 1 >= VerifierState.MAX_CALL_FRAMES) {
                 throw env.fail(Errno.E2BIG, "the call stack of " + (frame + 1) + " frames is too deep !");
             }
-            checkChain(env, sidx, depth, frame + 1, onPath);
+            checkChain(env, sidx, depth, frame + 1);
         }
-        onPath[idx] = false;
     }
 }

@@ -56,6 +56,99 @@ class LogFormatTest {
         assertThat(r.statsLine()).startsWith("processed 12 insns");
     }
 
+    /** A map created in a kernel, with the id Linux would give it. */
+    record IdMap(int id) implements MapInfo {
+        @Override
+        public String name() {
+            return "counts";
+        }
+
+        @Override
+        public MapType type() {
+            return MapType.ARRAY;
+        }
+
+        @Override
+        public int keySize() {
+            return 4;
+        }
+
+        @Override
+        public int valueSize() {
+            return 8;
+        }
+
+        @Override
+        public int maxEntries() {
+            return 1;
+        }
+
+        @Override
+        public int flags() {
+            return 0;
+        }
+    }
+
+    @Test
+    void mapLoadsPrintTheMapIdOrZeroWithoutPointerLeaks() {
+        String[] prog = {"r1 = map[counts] ll", "r2 = map_value[counts] + 4 ll", "r0 = 0", "exit"};
+        VerifierResult r = Vt.of(prog).map(new IdMap(7)).kernelPrinter().logLevel(2).run();
+        assertThat(r.log()).contains("0: (18) r1 = map[id:7]                ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n")
+                .contains("2: (18) r2 = map[id:7][0]+4           ; R2_w=map_value(map=counts,ks=4,vs=8,off=4)\n");
+        VerifierResult u = Vt.of(prog).map(new IdMap(7)).kernelPrinter().logLevel(2).unpriv().run();
+        assertThat(u.log()).contains("0: (18) r1 = 0x0                      ; R1_w=map_ptr(map=counts,ks=4,vs=8)\n")
+                .contains("2: (18) r2 = 0x0                      ; R2_w=map_value(map=counts,ks=4,vs=8,off=4)\n");
+        VerifierResult noId = Vt.of("r1 = map[counts] ll", "r0 = 0", "exit").map(COUNTS).kernelPrinter().logLevel(2).run();
+        assertThat(noId.log()).contains("0: (18) r1 = 0x0 ");
+    }
+
+    @Test
+    void levelTwoPrintsThePrecisionBacktracking() {
+        String[] prog = {
+            "r6 = r1",
+            "*(u32 *)(r10 -4) = 0",
+            "r2 = r10",
+            "r2 += -4",
+            "r1 = map[m] ll",
+            "call bpf_map_lookup_elem",
+            "if r0 == 0 goto out",
+            "r7 = *(u32 *)(r6 +0)",
+            "r2 = 5",
+            "if r7 > 10 goto big",
+            "goto join",
+            "big:",
+            "r2 = 50",
+            "join:",
+            "*(u64 *)(r10 -16) = r2",
+            "r2 = 0",
+            "r4 = *(u64 *)(r10 -16)",
+            "r3 = r0",
+            "r3 += r4",
+            "r0 = *(u8 *)(r3 +0)",
+            "out:",
+            "r0 = 0",
+            "exit"};
+        VerifierResult r = Vt.of(prog).map(MapInfo.of("m", MapType.HASH, 4, 20, 1, 0)).kernelPrinter().logLevel(2)
+                .run();
+        assertThat(r.log()).contains(String.join("\n",
+                "17: (0f) r3 += r4",
+                "mark_precise: frame0: last_idx 17 first_idx 10 subseq_idx -1 ",
+                "mark_precise: frame0: regs=r4 stack= before 16: (bf) r3 = r0",
+                "mark_precise: frame0: regs=r4 stack= before 15: (79) r4 = *(u64 *)(r10 -16)",
+                "mark_precise: frame0: regs= stack=-16 before 14: (b7) r2 = 0",
+                "mark_precise: frame0: regs= stack=-16 before 13: (7b) *(u64 *)(r10 -16) = r2",
+                "mark_precise: frame0: regs=r2 stack= before 11: (05) goto pc+1",
+                "mark_precise: frame0: regs=r2 stack= before 10: (25) if r7 > 0xa goto pc+1",
+                // Linux 6.12 also prints the read marks of its dynamic liveness (R0_rw=...), which bpfvm lacks
+                "mark_precise: frame0: parent state regs=r2 stack=:  R0_w=map_value(map=m,ks=4,vs=20) R2_w=P5 "
+                        + "R6_w=ctx() R7_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R10=fp0 "
+                        + "fp-8=mmmm????",
+                "mark_precise: frame0: last_idx 9 first_idx 0 subseq_idx 10 ",
+                "mark_precise: frame0: regs=r2 stack= before 9: (b7) r2 = 5",
+                "18: R3_w=map_value(map=m,ks=4,vs=20,off=5) R4_w=5",
+                ""));
+    }
+
     @Test
     void levelOnePrintsOnlyTheFailingPath() {
         VerifierResult r = Vt.of(

@@ -78,7 +78,10 @@ final class TestHelpers {
                 ANYTHING));
         r.register(h(181, "loop", RetType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING));
         r.register(sleepy(148, "copy_from_user", RetType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, ANYTHING));
-        return r;
+        // bpfvm's helper of the CGROUP_STATS map (dev.bpfvm.kernel.statsmap.CgroupStatsMap.UPDATE)
+        r.register(h(0x1000, "cgroup_stats_update", RetType.INTEGER, CONST_MAP_PTR, PTR_TO_BTF_ID, ANYTHING, ANYTHING));
+        r.register(h(160, "ktime_get_coarse_ns", RetType.INTEGER));
+        return KernelOnlyHelpers.with(r);
     }
 
     static final int KF_TASK_ACQUIRE = 100;

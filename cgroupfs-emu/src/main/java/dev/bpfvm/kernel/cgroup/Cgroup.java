@@ -27,7 +27,7 @@ import java.util.Map;
  * {@code bpf_cgroup_acquire}. When the last one goes the region is unregistered and the
  * cgroup's local storage released.
  */
-public final class Cgroup implements KernelObject, StorageOwner {
+public final class Cgroup extends RefcountedOwner {
     private final CgroupTree tree;
     private final long id;
     private final String name;
@@ -37,11 +37,9 @@ public final class Cgroup implements KernelObject, StorageOwner {
     private final Region region;
     private final int knOffset;
     private Map<String, Cgroup> children;      // lazily, by name
-    private int refs = 1;
     private boolean online = true;
     private int nrTasks;
     private int nrDescendants;
-    private LocalStorage storage;
     private Region cssSet;
     private Object rstat;   // per-CPU rstat links, owned by the rstat package
 
@@ -255,67 +253,25 @@ public final class Cgroup implements KernelObject, StorageOwner {
     }
 
     @Override
-    public synchronized boolean tryAcquire() {
-        if (refs == 0) {
-            return false;
-        }
-        refs++;
-        return true;
+    String describe() {
+        return "cgroup " + id;
     }
 
     @Override
-    public void release() {
-        boolean free;
-        synchronized (this) {
-            if (refs == 0) {
-                throw new IllegalStateException("cgroup " + id + " released more often than acquired");
-            }
-            free = --refs == 0;
-        }
-        if (free) {
-            free();
-        }
-    }
-
-    /** References held (the tree's one while online, plus programs' and links'). */
-    public synchronized int refs() {
-        return refs;
-    }
-
-    /** Whether the memory is gone. */
-    public synchronized boolean freed() {
-        return refs == 0;
-    }
-
-    private void free() {
+    void free() {
         tree.released(this);
-        LocalStorage ls;
         Region cs;
         synchronized (this) {
-            ls = storage;
             cs = cssSet;
             cssSet = null;
         }
-        if (ls != null) {
-            ls.release();
-        }
+        releaseStorage();
         AddressSpace space = tree.memory();
         space.unregister(region);
         if (cs != null) {
             space.unregister(cs);
         }
         tree.forget(this);
-    }
-
-    @Override
-    public synchronized LocalStorage localStorage() {
-        if (storage == null) {
-            storage = new LocalStorage();
-            if (refs == 0) {
-                storage.release();
-            }
-        }
-        return storage;
     }
 
     @Override

@@ -17,7 +17,7 @@ import dev.bpfvm.vm.spi.TaskView;
  * at its cgroup's {@code css_set}, so {@code task->cgroups->dfl_cgrp} is its cgroup.
  * It is the {@link TaskView} helpers see as {@code current}.
  */
-public final class Task implements TaskView, KernelObject, StorageOwner {
+public final class Task extends RefcountedOwner implements TaskView {
     private final CgroupTree tree;
     private final int pid;
     private final int tgid;
@@ -27,8 +27,6 @@ public final class Task implements TaskView, KernelObject, StorageOwner {
     private final byte[] mem;
     private final Region region;
     private volatile Cgroup cgroup;
-    private int refs = 1;
-    private LocalStorage storage;
 
     Task(CgroupTree tree, int pid, int tgid, int uid, int gid, String comm, Cgroup cgroup, long startTime) {
         this.tree = tree;
@@ -131,48 +129,14 @@ public final class Task implements TaskView, KernelObject, StorageOwner {
     }
 
     @Override
-    public synchronized boolean tryAcquire() {
-        if (refs == 0) {
-            return false;
-        }
-        refs++;
-        return true;
+    String describe() {
+        return "task " + pid;
     }
 
     @Override
-    public void release() {
-        boolean free;
-        synchronized (this) {
-            if (refs == 0) {
-                throw new IllegalStateException("task " + pid + " released more often than acquired");
-            }
-            free = --refs == 0;
-        }
-        if (free) {
-            LocalStorage ls;
-            synchronized (this) {
-                ls = storage;
-            }
-            if (ls != null) {
-                ls.release();
-            }
-            tree.memory().unregister(region);
-        }
-    }
-
-    public synchronized boolean freed() {
-        return refs == 0;
-    }
-
-    @Override
-    public synchronized LocalStorage localStorage() {
-        if (storage == null) {
-            storage = new LocalStorage();
-            if (refs == 0) {
-                storage.release();
-            }
-        }
-        return storage;
+    void free() {
+        releaseStorage();
+        tree.memory().unregister(region);
     }
 
     @Override

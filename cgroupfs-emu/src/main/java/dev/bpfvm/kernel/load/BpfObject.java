@@ -4,7 +4,6 @@ import dev.bpfvm.helpers.Helpers;
 import dev.bpfvm.kernel.testrun.PacketHelpers;
 import dev.bpfvm.maps.ArrayOfMapsMap;
 import dev.bpfvm.maps.HashOfMapsMap;
-import dev.bpfvm.maps.Maps;
 import dev.bpfvm.maps.ProgArrayMap;
 import dev.bpfvm.verifier.VerifierException;
 import dev.bpfvm.vm.BpfException;
@@ -135,16 +134,22 @@ public final class BpfObject implements AutoCloseable {
     // ---- pipeline -------------------------------------------------------------------------
 
     private void createMaps() {
+        for (String name : options.mapExtra().keySet()) {
+            if (spec.maps().stream().noneMatch(m -> m.name().equals(name))) {
+                throw new BpfLoadException(file, null, name, "map_extra set for a map the object does not have", null);
+            }
+        }
         for (MapSpec m : spec.maps()) {
             BpfMap live;
             try {
                 MapAttr.Builder b = attrOf(m);
                 if (m.innerMap() != null) {
-                    BpfMap inner = Maps.create(attrOf(m.innerMap().withName(m.name() + ".inner")).build(), runtime);
+                    BpfMap inner = options.maps().create(attrOf(m.innerMap().withName(m.name() + ".inner")).build(),
+                            runtime);
                     templates.add(inner);
                     b.innerMap(inner);
                 }
-                live = Maps.create(b.build(), runtime);
+                live = options.maps().create(b.build(), runtime);
             } catch (BpfException e) {
                 throw mapError(m, "cannot create (" + e.errno() + "): " + e.getMessage(), e);
             }
@@ -196,7 +201,7 @@ public final class BpfObject implements AutoCloseable {
         return MapAttr.builder(m.type(), m.keySize(), m.valueSize(), maxEntries)
                 .flags(flags)
                 .name(kernelName(m))
-                .mapExtra(m.mapExtra())
+                .mapExtra(options.mapExtra().getOrDefault(m.name(), m.mapExtra()))
                 .btf(keyId, valueId)
                 .spinLock(spinLockOffset(spec.btf(), valueId));
     }

@@ -45,7 +45,7 @@ public interface ProgramVerifier {
         Objects.requireNonNull(options);
         return (object, program, runtime) -> {
             VerifierInput in = ObjectPrograms.input(object, program, runtime.helpers(),
-                    runtime.kfuncs(), options, KernelTypes.emulated());
+                    runtime.kfuncs(), options, KernelTypes.emulated(), mapIds(program, runtime));
             if (program.spec().section().startsWith("tp_btf.s/")) {
                 in = sleepableTpBtf(in);
             }
@@ -54,6 +54,26 @@ public interface ProgramVerifier {
                 throw r.toException(program.name());
             }
         };
+    }
+
+    /**
+     * The ids of the maps a linked program names, from the maps its {@code ld_imm64}s were
+     * linked to in the runtime (so the log prints {@code map[id:N]} with the kernel's ids).
+     */
+    private static java.util.function.ToIntFunction<String> mapIds(LinkedProgram program, BpfRuntime runtime) {
+        java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        program.relocs().forEach((pc, r) -> {
+            String name = r instanceof dev.bpfvm.vm.object.Reloc.MapRef m ? m.map()
+                    : r instanceof dev.bpfvm.vm.object.Reloc.DataRef d ? d.map() : null;
+            if (name == null) {
+                return;
+            }
+            dev.bpfvm.vm.mem.Region region = runtime.memory().regionAt(program.program().insnAt(pc).imm64());
+            if (region != null && region.owner() instanceof dev.bpfvm.vm.spi.BpfMap map) {
+                ids.put(name, map.id());
+            }
+        });
+        return name -> ids.getOrDefault(name, 0);
     }
 
     /**

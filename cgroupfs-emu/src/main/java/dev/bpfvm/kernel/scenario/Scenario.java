@@ -26,8 +26,10 @@ import java.util.function.Function;
  * <pre>
  * cgroup mkdir PATH | cgroup rmdir PATH | cgroup attach PATH PID
  * task spawn PID [comm=NAME] [uid=N] [gid=N] [cgroup=PATH]
- * load OBJ.o [as NAME] [token=FD]
- * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]     prints "link ID"
+ * load OBJ.o [as NAME] [token=FD] [map_extra=MAP:CGROUP_PATH|MAP:N]   map_extra: set before the map is
+ *                              created (a CGROUP_STATS map's initial cgroup: its path, or an id)
+ * attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]   prints "link ID"
+ *                              (map=: LINK_CREATE's target_fd, e.g. a CGROUP_STATS map for its aggregator)
  * pin link NAME/PROG|#LINKID PATH | pin map NAME/MAP PATH | pin prog NAME/PROG PATH | pin fd FD PATH | bpffs mkdir PATH
  * cat PATH | map dump NAME/MAP | map update NAME/MAP key-hex=HEX value-hex=HEX | run NAME/PROG [data-hex=HEX]
  * tracepoint fire NAME ARGS... | cpu K
@@ -36,10 +38,16 @@ import java.util.function.Function;
  * as NAME | as root            following commands run as that user's process (root: pid 1)
  * chown PATH USER|UID [gid=N] | chmod PATH OCTAL
  * sysctl kernel.unprivileged_bpf_disabled=N
- * map create NAME type=TYPE [token=FD]    MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ * map create NAME type=TYPE [token=FD] [flags=F:F..]   MAP_CREATE (4-byte key and value, 16 entries); prints "fd N"
+ *                              flags: rdonly, wronly, rdonly_prog, wronly_prog (BPF_F_*)
+ * map lookup NAME/MAP|FD key-hex=HEX     MAP_LOOKUP_ELEM; prints "value: HEX BYTES"
+ * (map update also takes an FD instead of NAME/MAP)
  * bpffs mount PATH userns=USER|UID [delegate_cmds=A:B] [delegate_maps=..] [delegate_progs=..] [delegate_attachs=..]
  * token create PATH            BPF_TOKEN_CREATE from that bpffs; prints "fd N"
- * obj get PATH                 BPF_OBJ_GET; prints "fd N"
+ * obj get PATH [flags=rdonly|wronly]     BPF_OBJ_GET with file_flags; prints "fd N"
+ * umask OCTAL                  the acting process's umask (default 022), for pins and mkdir
+ * unlink PATH                  unlink(2) of a bpffs pin or empty directory (sticky bit obeyed)
+ * (user add also takes groups=GID:GID.. : supplementary groups)
  * </pre>
  *
  * The first {@code user}, {@code chown}, {@code chmod} or {@code sysctl} command turns on the
@@ -197,6 +205,15 @@ public final class Scenario {
         return EmulatedKernel.CGROUP_MOUNT + (p.startsWith("/") ? p : "/" + p);
     }
 
+    /** The id of the cgroup at {@code path} (a script error if there is none). */
+    private long cgroupId(int line, String path) {
+        try {
+            return kernel.cgroup(cgroupPath(path)).id();
+        } catch (KernelException e) {
+            throw script(line, "no cgroup " + path + " (" + e.errno() + ")");
+        }
+    }
+
     /** key=value options from words {@code from..}; unknown keys are a script error. */
     private Map<String, String> options(int line, String[] w, int from, String... allowed) {
         Map<String, String> m = new HashMap<>();
@@ -258,6 +275,37 @@ public final class Scenario {
         return fd;
     }
 
+    /** NAME/MAP (a loaded object's map) or a plain fd number. */
+    private int mapRef(int line, String ref) {
+        return ref.chars().allMatch(Character::isDigit) && !ref.isEmpty() ? number(line, ref) : mapFd(line, ref);
+    }
+
+    /** {@code rdonly:wronly:rdonly_prog:wronly_prog} as BPF_F_* bits (empty: 0). */
+    private int mapFlags(int line, String list) {
+        int f = 0;
+        for (String x : list.split(":")) {
+            switch (x.toLowerCase(Locale.ROOT)) {
+                case "":
+                    break;
+                case "rdonly":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_RDONLY;
+                    break;
+                case "wronly":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_WRONLY;
+                    break;
+                case "rdonly_prog":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_RDONLY_PROG;
+                    break;
+                case "wronly_prog":
+                    f |= dev.bpfvm.vm.spi.MapAttr.BPF_F_WRONLY_PROG;
+                    break;
+                default:
+                    throw script(line, "unknown flag '" + x + "' (rdonly, wronly, rdonly_prog, wronly_prog)");
+            }
+        }
+        return f;
+    }
+
     private String execute(int n, String[] w) {
         String cmd = w[0] + (w.length > 1 ? " " + w[1] : "");
         switch (cmd) {
@@ -292,8 +340,8 @@ public final class Scenario {
                 return "";
             }
             case "user add": {
-                need(n, w, 4, "user add NAME uid=N [gid=N] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]");
-                Map<String, String> o = options(n, w, 3, "uid", "gid", "caps", "cgroup", "pid");
+                need(n, w, 4, "user add NAME uid=N [gid=N] [groups=GID:GID..] [caps=CAP_BPF,...] [cgroup=PATH] [pid=N]");
+                Map<String, String> o = options(n, w, 3, "uid", "gid", "groups", "caps", "cgroup", "pid");
                 if (!o.containsKey("uid")) {
                     throw script(n, "user add needs uid=N");
                 }
@@ -307,12 +355,19 @@ public final class Scenario {
                 var privs = kernel.privileges();
                 var t = kernel.spawn(pid, w[2], uid, gid, cgroupPath(o.getOrDefault("cgroup", "/")));
                 privs.setCaps(t, caps);
+                if (o.containsKey("groups")) {
+                    java.util.Set<Integer> groups = new java.util.TreeSet<>();
+                    for (String g : o.get("groups").split(":")) {
+                        groups.add(number(n, g));
+                    }
+                    privs.setGroups(t, groups);
+                }
                 users.put(w[2], pid);
                 return "";
             }
             case "map create": {
-                need(n, w, 4, "map create NAME type=TYPE [token=FD]");
-                Map<String, String> o = options(n, w, 3, "type", "token");
+                need(n, w, 4, "map create NAME type=TYPE [token=FD] [flags=F:F..]");
+                Map<String, String> o = options(n, w, 3, "type", "token", "flags");
                 if (!o.containsKey("type")) {
                     throw script(n, "map create needs type=TYPE");
                 }
@@ -323,7 +378,9 @@ public final class Scenario {
                     throw script(n, "unknown map type '" + o.get("type") + "'");
                 }
                 int token = o.containsKey("token") ? number(n, o.get("token")) : 0;
-                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).build(), token);
+                int flags = mapFlags(n, o.getOrDefault("flags", ""));
+                int fd = bpf.mapCreate(proc, dev.bpfvm.vm.spi.MapAttr.builder(type, 4, 4, 16).name(w[2]).flags(flags)
+                        .build(), token);
                 return "fd " + fd + "\n";
             }
             case "bpffs mount": {
@@ -346,8 +403,17 @@ public final class Scenario {
                 return "fd " + bpf.tokenCreate(proc, w[2]) + "\n";
             }
             case "obj get": {
-                need(n, w, 3, "obj get PATH");
-                return "fd " + bpf.objGet(proc, w[2]) + "\n";
+                need(n, w, 3, "obj get PATH [flags=rdonly|wronly]");
+                Map<String, String> o = options(n, w, 3, "flags");
+                return "fd " + bpf.objGet(proc, w[2], mapFlags(n, o.getOrDefault("flags", ""))) + "\n";
+            }
+            case "map lookup": {
+                need(n, w, 4, "map lookup NAME/MAP|FD key-hex=HEX");
+                Map<String, String> o = options(n, w, 3, "key-hex");
+                if (!o.containsKey("key-hex")) {
+                    throw script(n, "usage: map lookup NAME/MAP|FD key-hex=HEX");
+                }
+                return "value: " + bytes(bpf.mapLookupElem(proc, mapRef(n, w[2]), hex(n, o.get("key-hex")), 0)) + "\n";
             }
             case "pin link": {
                 need(n, w, 4, "pin link NAME/PROG|#LINKID PATH");
@@ -385,12 +451,12 @@ public final class Scenario {
                 return "";
             }
             case "map update": {
-                need(n, w, 5, "map update NAME/MAP key-hex=HEX value-hex=HEX");
+                need(n, w, 5, "map update NAME/MAP|FD key-hex=HEX value-hex=HEX");
                 Map<String, String> o = options(n, w, 3, "key-hex", "value-hex");
                 if (!o.containsKey("key-hex") || !o.containsKey("value-hex")) {
                     throw script(n, "usage: map update NAME/MAP key-hex=HEX value-hex=HEX");
                 }
-                bpf.mapUpdateElem(proc, mapFd(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
+                bpf.mapUpdateElem(proc, mapRef(n, w[2]), hex(n, o.get("key-hex")), hex(n, o.get("value-hex")), 0);
                 return "";
             }
             case "map dump": {
@@ -409,16 +475,27 @@ public final class Scenario {
         }
         switch (w[0]) {
             case "load": {
-                need(n, w, 2, "load OBJ.o [as NAME] [token=FD]");
+                String usage = "load OBJ.o [as NAME] [token=FD] [map_extra=MAP:CGROUP_PATH|MAP:NUMBER ...]";
+                need(n, w, 2, usage);
                 int token = 0;
+                Map<String, Long> mapExtra = new LinkedHashMap<>();
                 String[] a = w;
-                if (a[a.length - 1].startsWith("token=")) {
-                    token = number(n, a[a.length - 1].substring(6));
+                while (a.length > 2 && a[a.length - 1].contains("=")) {
+                    String opt = a[a.length - 1];
+                    if (opt.startsWith("token=")) {
+                        token = number(n, opt.substring(6));
+                    } else if (opt.startsWith("map_extra=") && opt.indexOf(':') > 10) {
+                        String map = opt.substring(10, opt.indexOf(':'));
+                        String v = opt.substring(opt.indexOf(':') + 1);
+                        mapExtra.put(map, v.matches("[0-9]+") ? Long.parseLong(v) : cgroupId(n, v));
+                    } else {
+                        throw script(n, "usage: " + usage);
+                    }
                     a = java.util.Arrays.copyOf(a, a.length - 1);
                 }
                 String name = a.length >= 4 && a[2].equals("as") ? a[3] : baseName(a[1]);
                 if (a.length != 2 && (a.length != 4 || !a[2].equals("as"))) {
-                    throw script(n, "usage: load OBJ.o [as NAME] [token=FD]");
+                    throw script(n, "usage: " + usage);
                 }
                 if (loaded.containsKey(name)) {
                     throw script(n, "an object is already loaded as '" + name + "'");
@@ -429,14 +506,17 @@ public final class Scenario {
                 } catch (UncheckedIOException e) {
                     throw script(n, "cannot read " + w[1] + ": " + e.getCause().getMessage());
                 }
-                loaded.put(name, bpf.objectLoad(proc, w[1], bytes, token));
+                loaded.put(name, bpf.objectLoad(proc, w[1], bytes, token, mapExtra));
                 return "";
             }
             case "attach": {
-                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up]");
+                need(n, w, 2, "attach NAME/PROG [cgroup=PATH] [order=self|pre|post|up] [map=NAME/MAP]");
                 int pfd = progFd(n, w[1]);
-                Map<String, String> o = options(n, w, 2, "cgroup", "order");
+                Map<String, String> o = options(n, w, 2, "cgroup", "order", "map");
                 Bpf.LinkOpts opts = Bpf.LinkOpts.NONE;
+                if (o.containsKey("map")) {
+                    opts = Bpf.LinkOpts.target(mapFd(n, o.get("map")));
+                }
                 int cgFd = 0;
                 if (o.containsKey("cgroup") || o.containsKey("order")) {
                     CgroupIterOrder order = CgroupIterOrder.ofWord(o.getOrDefault("order", "pre"));
@@ -528,6 +608,22 @@ public final class Scenario {
                     throw script(n, "only kernel.unprivileged_bpf_disabled=N is emulated");
                 }
                 kernel.sysctlUnprivilegedBpfDisabled(number(n, w[1].substring(prefix.length())));
+                return "";
+            }
+            case "umask": {
+                need(n, w, 2, "umask OCTAL");
+                int mask;
+                try {
+                    mask = Integer.parseInt(w[1], 8);
+                } catch (NumberFormatException e) {
+                    throw script(n, "not an octal mask: '" + w[1] + "'");
+                }
+                kernel.privileges().setUmask(kernel.actor(), mask);
+                return "";
+            }
+            case "unlink": {
+                need(n, w, 2, "unlink PATH");
+                kernel.bpffsUnlink(w[1]);
                 return "";
             }
             case "cpu": {

@@ -100,7 +100,7 @@ public final class FileModes implements FileSecurity {
         return CgroupTree.FILES.contains(name) ? new Inode(0644, 0, 0) : new Inode(0755, 0, 0);
     }
 
-    /** Linux's generic_permission: owner, else group, else other bits; uid 0 overrides. */
+    /** Linux's generic_permission: owner, else group (gid or a supplementary group), else other bits; uid 0 overrides. */
     public boolean permitted(Task t, String path, int mask) {
         if (t.uid() == 0) {
             return true;
@@ -109,7 +109,7 @@ public final class FileModes implements FileSecurity {
         int bits;
         if (t.uid() == i.uid()) {
             bits = (i.mode() >> 6) & 7;
-        } else if (t.gid() == i.gid()) {
+        } else if (privileges.inGroup(t, i.gid())) {
             bits = (i.mode() >> 3) & 7;
         } else {
             bits = i.mode() & 7;
@@ -155,12 +155,35 @@ public final class FileModes implements FileSecurity {
         require(t, p, mask, (mask & MAY_WRITE) != 0 ? ((mask & MAY_READ) != 0 ? "open read-write" : "write") : "read");
     }
 
+    /**
+     * Checks removing {@code path} (unlink, rmdir) as may_delete: search on the way, write+search
+     * on the parent (EACCES); in a sticky directory (the bpffs root is 1777) only the file's
+     * owner, the directory's owner or uid 0 (CAP_FOWNER) may (check_sticky: EPERM).
+     */
+    public void checkDelete(Task t, String path) {
+        String p = normalize(path);
+        walk(t, p);
+        String dir = parentOf(p);
+        require(t, dir, MAY_WRITE | MAY_EXEC, "remove from");
+        Inode d = inode(dir);
+        if ((d.mode() & 01000) != 0 && t.uid() != 0) {
+            Inode f = inode(p);
+            if (t.uid() != f.uid() && t.uid() != d.uid()) {
+                throw new KernelException(Errno.EPERM, "uid " + t.uid() + " may not remove " + p + " (" + f
+                        + ") from sticky directory " + dir + " (" + d + ")");
+            }
+        }
+    }
+
     @Override
     public void check(Task actor, String op, String path) {
         switch (op) {
             case "mkdir":
-            case "rmdir":
                 checkCreate(actor, path);
+                break;
+            case "rmdir":
+            case "unlink":
+                checkDelete(actor, path);
                 break;
             case "read":
                 checkOpen(actor, path, MAY_READ);
@@ -196,17 +219,22 @@ public final class FileModes implements FileSecurity {
         }
     }
 
-    /** Records the owner of a new file or directory (a cgroup's interface files with it). */
+    /**
+     * Records the owner and mode of a new file or directory (a cgroup's interface files with it):
+     * directories 0777 and pins 0600 (bpf_obj_do_pin's S_IRUSR|S_IWUSR), less the actor's umask;
+     * cgroup interface files 0644 (their cftype modes, no umask).
+     */
     @Override
     public synchronized void created(Task actor, String path, boolean directory) {
         String p = normalize(path);
+        int umask = privileges.umask(actor);
         if (CGROUP_MOUNT.equals(mountOf(p))) {
-            inodes.put(p, new Inode(0755, actor.uid(), actor.gid()));
+            inodes.put(p, new Inode(0777 & ~umask, actor.uid(), actor.gid()));
             for (String f : CgroupTree.FILES) {
                 inodes.put(p + "/" + f, new Inode(0644, actor.uid(), actor.gid()));
             }
         } else {
-            inodes.put(p, new Inode(directory ? 0755 : 0600, actor.uid(), actor.gid()));
+            inodes.put(p, new Inode((directory ? 0777 : 0600) & ~umask, actor.uid(), actor.gid()));
         }
     }
 

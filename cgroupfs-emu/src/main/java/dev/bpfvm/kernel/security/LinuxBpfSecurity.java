@@ -13,6 +13,7 @@ import dev.bpfvm.kernel.syscall.BpfProcess;
 import dev.bpfvm.kernel.syscall.BpfSecurity;
 import dev.bpfvm.kernel.syscall.BpfToken;
 import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.object.AttachType;
 import dev.bpfvm.vm.object.ProgramType;
 import dev.bpfvm.vm.spi.BpfMap;
 import dev.bpfvm.vm.spi.MapAttr;
@@ -28,11 +29,14 @@ import java.util.function.IntFunction;
  * network types need CAP_NET_ADMIN (is_net_admin_prog_type), tracing types CAP_PERFMON
  * (is_perfmon_prog_type).</li>
  * <li>*_GET_FD_BY_ID, *_GET_NEXT_ID, ENABLE_STATS, TASK_FD_QUERY: CAP_SYS_ADMIN.
- * BTF_LOAD: CAP_BPF. PROG_QUERY: CAP_NET_ADMIN (bpf_net_capable).</li>
- * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: read+write on the pin (flags 0
- * open it O_RDWR), search on the way: EACCES.</li>
+ * BTF_LOAD: CAP_BPF (a token delegating btf_load gives it). PROG_QUERY: CAP_NET_ADMIN
+ * (bpf_net_capable). PROG_ATTACH of a CGROUP_SKB program: CAP_NET_ADMIN; other cgroup
+ * programs and PROG_DETACH: nothing more (their load needed CAP_NET_ADMIN).</li>
+ * <li>OBJ_PIN: write+search on the parent directory; OBJ_GET: on the pin, read for
+ * BPF_F_RDONLY, write for BPF_F_WRONLY, read+write without flags; search on the way: EACCES.</li>
  * <li>Everything else acts on an fd the caller already holds and checks nothing more
- * (LINK_CREATE included: the capability was needed to load the program).</li>
+ * (LINK_CREATE included: the capability was needed to load the program), except bpfvm's
+ * CGROUP_STATS aggregator link, which needs CAP_BPF.</li>
  * </ul>
  * CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN ({@code bpf_token_capable}).
  *
@@ -41,8 +45,8 @@ import java.util.function.IntFunction;
  * that does not is ignored, as Linux does. A usable token makes every capability check of the
  * command ({@code bpf_token_capable(token, cap)}) also pass when the caller holds the
  * capability in the token's user namespace, which a process whose uid owns that namespace
- * does (the model of {@link BpfToken}). The ID commands, BTF_LOAD, PROG_QUERY and LINK_CREATE
- * take no token here (Linux's BTF_LOAD does; bpfvm has no BTF_LOAD command yet).
+ * does (the model of {@link BpfToken}), and {@code lsm/bpf_token_capable} allows it. BTF_LOAD
+ * takes a token too; the ID commands, PROG_QUERY, PROG_ATTACH and LINK_CREATE take none.
  * BPF_TOKEN_CREATE: EPERM unless the caller is in the mount's user namespace with CAP_BPF
  * there, EOPNOTSUPP in the initial namespace. Mounting a delegating bpffs needs CAP_SYS_ADMIN.
  */
@@ -58,11 +62,24 @@ public final class LinuxBpfSecurity implements BpfSecurity {
      */
     public LinuxBpfSecurity(Privileges privileges, FileModes files, IntFunction<Task> tasks,
                             java.util.function.Predicate<String> pinned) {
+        this(privileges, files, tasks, pinned, (token, cap) -> 0);
+    }
+
+    /**
+     * @param tokenCapable {@code security_bpf_token_capable(token, cap)}: 0 lets a token give
+     *                     the capability (the {@code lsm/bpf_token_capable} programs' verdict)
+     */
+    public LinuxBpfSecurity(Privileges privileges, FileModes files, IntFunction<Task> tasks,
+                            java.util.function.Predicate<String> pinned,
+                            java.util.function.ToIntBiFunction<BpfToken, Integer> tokenCapable) {
         this.privileges = privileges;
         this.files = files;
         this.tasks = tasks;
         this.pinned = pinned;
+        this.tokenCapable = tokenCapable;
     }
+
+    private final java.util.function.ToIntBiFunction<BpfToken, Integer> tokenCapable;
 
     /** The capability a map type needs beyond the sysctl rule (null: none), as map_create. */
     public static Capability mapTypeCapability(MapType t) {
@@ -108,9 +125,16 @@ public final class LinuxBpfSecurity implements BpfSecurity {
         return new KernelException(Errno.EPERM, cmd.kernelName() + " by uid " + t.uid() + " (pid " + t.pid() + "): " + why);
     }
 
-    /** bpf_token_capable(token, cap): in the initial namespace, or in the token's as its owner. */
+    /**
+     * bpf_token_capable(token, cap): in the initial namespace, or in the token's as its owner;
+     * with a token, {@code security_bpf_token_capable} must then also allow it.
+     */
     private boolean capable(Task t, Capability c, BpfToken token) {
-        return privileges.bpfCapable(t, c) || (token != null && token.userNsOwner() != 0 && t.uid() == token.userNsOwner());
+        if (token == null) {
+            return privileges.bpfCapable(t, c);
+        }
+        boolean ns = privileges.bpfCapable(t, c) || (token.userNsOwner() != 0 && t.uid() == token.userNsOwner());
+        return ns && tokenCapable.applyAsInt(token, c.value()) == 0;
     }
 
     private void sysctlRule(Task t, BpfCmd cmd, BpfToken token) {
@@ -177,6 +201,13 @@ public final class LinuxBpfSecurity implements BpfSecurity {
                 }
                 break;
             }
+            case LINK_CREATE: {
+                // bpfvm: a CGROUP_STATS aggregator runs inside every reader's lookup of the map
+                if (attr instanceof Bpf.LinkCreate lc && lc.attachType() == AttachType.CGROUP_STATS_AGG) {
+                    need(t, cmd, CAP_BPF, "attaching a CGROUP_STATS aggregator");
+                }
+                break;
+            }
             case TOKEN_CREATE: {
                 if (attr instanceof Bpf.MountBpffs m) {
                     if (!privileges.capable(t, CAP_SYS_ADMIN)) {
@@ -205,22 +236,36 @@ public final class LinuxBpfSecurity implements BpfSecurity {
                 }
                 break;
             case BTF_LOAD:
-                need(t, cmd, CAP_BPF, "BTF_LOAD");
+                // bpf_btf_load: bpf_token_capable(token, CAP_BPF); no sysctl rule
+                need(t, cmd, CAP_BPF, "BTF_LOAD", token);
                 break;
             case PROG_QUERY:
                 need(t, cmd, CAP_NET_ADMIN, "PROG_QUERY");
                 break;
+            case PROG_ATTACH:
+                // bpf_prog_attach_check_attach_type: cgroup_skb programs, which unprivileged users may
+                // load, need bpf_net_capable() at attach; the other cgroup types needed CAP_NET_ADMIN to load
+                if (attr instanceof Bpf.ProgAttach pa && pa.progType() == ProgramType.CGROUP_SKB) {
+                    need(t, cmd, CAP_NET_ADMIN, "attaching a cgroup_skb program");
+                }
+                break;
             case OBJ_PIN: {
-                String path = (String) attr;
+                String path = attr instanceof Bpf.ObjPath op ? op.path() : (String) attr;
                 files.checkCreate(t, path);
                 if (path.startsWith(FileModes.BPF_MOUNT + "/") && !pinned.test(path)) {
                     files.created(t, path, false);
                 }
                 break;
             }
-            case OBJ_GET:
-                files.checkOpen(t, (String) attr, FileModes.MAY_READ | FileModes.MAY_WRITE);
+            case OBJ_GET: {
+                // bpf_obj_do_get: path_permission(ACC_MODE(flags)): read for BPF_F_RDONLY, write for BPF_F_WRONLY, both by default
+                Bpf.ObjPath op = attr instanceof Bpf.ObjPath x ? x : new Bpf.ObjPath((String) attr, 0, 0);
+                int flags = op.fileFlags();
+                int mask = (flags & MapAttr.BPF_F_RDONLY) != 0 ? FileModes.MAY_READ
+                        : (flags & MapAttr.BPF_F_WRONLY) != 0 ? FileModes.MAY_WRITE : FileModes.MAY_READ | FileModes.MAY_WRITE;
+                files.checkOpen(t, op.path(), mask);
                 break;
+            }
             default:
                 break;
         }

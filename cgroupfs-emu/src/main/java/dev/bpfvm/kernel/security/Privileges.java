@@ -10,11 +10,13 @@ import java.util.Set;
 
 /**
  * Who may do what: the capability set of each task (effective set; by default uid 0 has all
- * and everyone else none, as after a plain login) and the sysctl
- * {@code kernel.unprivileged_bpf_disabled}. One per {@code EmulatedKernel}.
+ * and everyone else none, as after a plain login), its supplementary groups and umask, and the
+ * sysctl {@code kernel.unprivileged_bpf_disabled}. One per {@code EmulatedKernel}.
  */
 public final class Privileges {
     private final Map<Integer, Set<Capability>> caps = new HashMap<>();
+    private final Map<Integer, Set<Integer>> groups = new HashMap<>();
+    private final Map<Integer, Integer> umasks = new HashMap<>();
     private volatile int unprivilegedBpfDisabled;
 
     /** The task's capabilities: as set by {@link #setCaps}, else all for uid 0, none otherwise. */
@@ -42,6 +44,31 @@ public final class Privileges {
     public boolean bpfCapable(Task t, Capability cap) {
         Set<Capability> s = caps(t);
         return s.contains(cap) || (cap != Capability.CAP_SYS_ADMIN && s.contains(Capability.CAP_SYS_ADMIN));
+    }
+
+    /** The task's supplementary groups (in_group_p counts them with its gid); none by default. */
+    public synchronized Set<Integer> groups(Task t) {
+        Set<Integer> g = groups.get(t.pid());
+        return g == null ? Set.of() : Set.copyOf(g);
+    }
+
+    public synchronized void setGroups(Task t, Set<Integer> gids) {
+        groups.put(t.pid(), Set.copyOf(gids));
+    }
+
+    /** Whether the task is in group {@code gid}: its own gid or a supplementary group (in_group_p). */
+    public boolean inGroup(Task t, int gid) {
+        return t.gid() == gid || groups(t).contains(gid);
+    }
+
+    /** The task's umask (default 022, as a login shell's). */
+    public synchronized int umask(Task t) {
+        return umasks.getOrDefault(t.pid(), 022);
+    }
+
+    /** umask(2): only the permission bits count ({@code & 0777}). */
+    public synchronized void setUmask(Task t, int mask) {
+        umasks.put(t.pid(), mask & 0777);
     }
 
     public int unprivilegedBpfDisabled() {

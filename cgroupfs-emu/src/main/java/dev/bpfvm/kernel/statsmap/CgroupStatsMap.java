@@ -31,22 +31,28 @@ import java.util.TreeMap;
  *       (value_size a positive multiple of 8, at most {@link #MAX_VALUE_SIZE}); max_entries 0.
  *   <li>{@code map_extra} is the id of the initial cgroup. Entries exist for it and each
  *       descendant: made when the map is created and on every later mkdir below it, dropped on
- *       rmdir (the removed cgroup's unflushed counts first go to its parent's pending array,
- *       so the parent's total keeps them).
- *   <li>Each entry holds a per-CPU array, the last-flushed copy of it, a total array and a
- *       pending array. {@link #UPDATE bpf_cgroup_stats_update} adds to this CPU's slot and marks
- *       the cgroup rstat-updated.
- *   <li>A lookup (program or user) of cgroup C first flushes every entry under C, children
- *       first: the per-CPU deltas since the last flush plus the pending array go to the entry's
- *       total and to its parent's pending array. So a total counts the cgroup and all its
- *       descendants. The kernel's own rstat flush ({@code cgroup_rstat_flush}) folds the same
- *       way for the cgroups it pops. A user lookup returns the total array; a program lookup
- *       the address of a read-only copy of it.
+ *       rmdir (the removed cgroup's unflushed counts first go to its parent, so the parent's
+ *       total keeps them).
+ *   <li>Each entry holds a row of counters per CPU ({@link #BPF_F_STATS_NO_PERCPU}: one row),
+ *       the last-flushed copy of it, a total and a pending array.
+ *       {@link #UPDATE bpf_cgroup_stats_update} adds to this CPU's row and marks the cgroup
+ *       updated, in the map's own updated tree (the cgroup and each ancestor not yet in it, as
+ *       {@code cgroup_rstat_updated} links them) and in the kernel's rstat.
+ *   <li>A lookup (program or user) of cgroup C first flushes the updated entries under C,
+ *       children first: each row's delta since the last flush plus the pending array go to
+ *       the entry's total and to its parent's pending array. Entries not updated since the last
+ *       flush are not visited. So a total counts the cgroup and all its descendants
+ *       ({@link #BPF_F_STATS_NO_HIERARCHY}: only the cgroup). The kernel's own rstat flush
+ *       ({@code cgroup_rstat_flush}) folds the same way for the cgroups it pops. A user lookup
+ *       returns the total array; a program lookup the address of a read-only copy of it.
+ *   <li>Aggregation ({@code map_flags}): sums by default; {@link #BPF_F_STATS_AGG_MAX} /
+ *       {@link #BPF_F_STATS_AGG_MIN} make an update a sample and a total the largest /
+ *       smallest sample in the subtree (unsigned; MIN's total is U64_MAX before any sample);
+ *       {@link #BPF_F_STATS_AGG_PROG} makes the value a struct: a cgroup's own value is the sum
+ *       of its rows, and its total is its own value with each child's total combined into it by
+ *       the map's aggregator ({@link #aggregator(Aggregator)}; plain u64 sums until one is set).
  *   <li>Update and delete are refused: EPERM from user space, -EOPNOTSUPP from programs.
  * </ul>
- *
- * <p>Not done (RFC extensions): the NO_PERCPU and NO_HIERARCHY flags, SUM/MAX/MIN aggregation,
- * struct values with an aggregator program.
  */
 public final class CgroupStatsMap implements BpfMap {
     /** Our helper number for {@code bpf_cgroup_stats_update}, outside Linux's helper range. */
@@ -54,8 +60,22 @@ public final class CgroupStatsMap implements BpfMap {
     /** The largest value: 512 counters. */
     public static final int MAX_VALUE_SIZE = 4096;
 
+    /** map_flags: one row of counters per entry instead of one per CPU (updates contend on it). */
+    public static final int BPF_F_STATS_NO_PERCPU = 1 << 24;
+    /** map_flags: nothing propagates to the parent; a total counts only its own cgroup. */
+    public static final int BPF_F_STATS_NO_HIERARCHY = 1 << 25;
+    /** map_flags: an update is a sample; a total is the largest sample in the subtree. */
+    public static final int BPF_F_STATS_AGG_MAX = 1 << 26;
+    /** map_flags: an update is a sample; a total is the smallest sample in the subtree. */
+    public static final int BPF_F_STATS_AGG_MIN = 1 << 27;
+    /** map_flags: struct values; a child's total is combined into its parent's by the aggregator program. */
+    public static final int BPF_F_STATS_AGG_PROG = 1 << 28;
+    /** Every flag of ours. */
+    public static final int BPF_F_STATS_MASK = BPF_F_STATS_NO_PERCPU | BPF_F_STATS_NO_HIERARCHY
+            | BPF_F_STATS_AGG_MAX | BPF_F_STATS_AGG_MIN | BPF_F_STATS_AGG_PROG;
+
     /**
-     * {@code long bpf_cgroup_stats_update(struct bpf_map *map, struct cgroup *cgrp, u32 index, s64 delta)}:
+     * {@code long bpf_cgroup_stats_update(struct bpf_map *map, struct cgroup *cgrp, u32 index, u64 delta)}:
      * 0; -EINVAL if {@code map} is not a CGROUP_STATS map; -ENOENT if the cgroup has no entry;
      * -E2BIG if {@code index} is not below the counter count.
      */
@@ -64,47 +84,124 @@ public final class CgroupStatsMap implements BpfMap {
                     ArgType.ANYTHING), false, false),
             CgroupStatsMap::helperUpdate);
 
-    private static final int FLAG_MASK = MapAttr.BPF_F_ACCESS_MASK;
+    private static final int FLAG_MASK = MapAttr.BPF_F_ACCESS_MASK | BPF_F_STATS_MASK;
+
+    /**
+     * Combines a child's total into its parent's value ({@link #BPF_F_STATS_AGG_PROG}): the
+     * emulated kernel runs the attached aggregator program. Both arrays are value_size bytes;
+     * only {@code parent} may change.
+     */
+    @FunctionalInterface
+    public interface Aggregator {
+        void combine(byte[] parent, byte[] child);
+    }
+
+    /** How counters combine. */
+    private enum Agg { SUM, MAX, MIN, PROG }
 
     /** One cgroup's counters. */
     private final class Entry {
         final Cgroup cgrp;
-        final long[][] percpu;
+        final Entry parent;
+        final long[][] rows;
         final long[][] flushed;
         final long[] total;
         final long[] pending;
+        /** CPUs (rows) updated since this entry's last fold. */
+        final java.util.BitSet dirty = new java.util.BitSet();
+        /** In the map's updated tree (this entry or something under it has unflushed counts). */
+        boolean linked;
+        /** Children in the updated tree. */
+        final List<Entry> updatedChildren = new ArrayList<>(0);
+        /** Children of this entry (for the aggregator's recomputation). */
+        final List<Entry> children = new ArrayList<>(0);
+        /** AGG_PROG: the combined totals of removed children; null until one is removed. */
+        byte[] dead;
         final byte[] value;
         final Region region;
 
-        Entry(Cgroup cgrp) {
+        Entry(Cgroup cgrp, Entry parent) {
             this.cgrp = cgrp;
-            percpu = new long[cpus][counters];
-            flushed = new long[cpus][counters];
+            this.parent = parent;
+            rows = new long[rowCount][counters];
+            flushed = agg == Agg.SUM ? new long[rowCount][counters] : null;
             total = new long[counters];
             pending = new long[counters];
+            if (agg == Agg.MIN) {
+                for (long[] r : rows) {
+                    java.util.Arrays.fill(r, -1L);
+                }
+                java.util.Arrays.fill(total, -1L);
+                java.util.Arrays.fill(pending, -1L);
+            }
             value = new byte[attr.valueSize()];
+            encode(total, value);
             region = memory.register(Region.of(Region.Kind.MAP_VALUE, attr.name(), value)
                     .perms(Region.READ).owner(CgroupStatsMap.this).build());
         }
 
-        /** Folds CPU {@code cpu}'s delta and the pending counts into the total and the parent's pending. */
-        void fold(int cpu) {
-            Entry parent = entries.get(cgrp.parent() == null ? -1L : cgrp.parent().id());
-            for (int i = 0; i < counters; i++) {
-                long d = percpu[cpu][i] - flushed[cpu][i] + pending[i];
-                flushed[cpu][i] = percpu[cpu][i];
-                pending[i] = 0;
-                total[i] += d;
-                if (parent != null) {
-                    parent.pending[i] += d;
+        /** Folds the dirty rows and the pending counts into the total and the parent's pending. */
+        void fold() {
+            folded++;
+            Entry up = hierarchical ? parent : null;
+            switch (agg) {
+                case SUM:
+                    for (int i = 0; i < counters; i++) {
+                        long d = pending[i];
+                        for (int r = dirty.nextSetBit(0); r >= 0; r = dirty.nextSetBit(r + 1)) {
+                            d += rows[r][i] - flushed[r][i];
+                            flushed[r][i] = rows[r][i];
+                        }
+                        pending[i] = 0;
+                        total[i] += d;
+                        if (up != null) {
+                            up.pending[i] += d;
+                        }
+                    }
+                    break;
+                case MAX:
+                case MIN:
+                    for (int i = 0; i < counters; i++) {
+                        long v = pending[i];
+                        for (int r = dirty.nextSetBit(0); r >= 0; r = dirty.nextSetBit(r + 1)) {
+                            v = pick(v, rows[r][i]);
+                        }
+                        pending[i] = agg == Agg.MAX ? 0 : -1L;
+                        total[i] = pick(total[i], v);
+                        if (up != null) {
+                            up.pending[i] = pick(up.pending[i], v);
+                        }
+                    }
+                    break;
+                case PROG:
+                    recompute();
+                    break;
+                default:
+                    throw new IllegalStateException();
+            }
+            dirty.clear();
+            encode(total, value);
+        }
+
+        /** AGG_PROG: total = own counts (the rows' sums), then each child's total and the dead ones combined in. */
+        void recompute() {
+            long[] own = new long[counters];
+            for (long[] r : rows) {
+                for (int i = 0; i < counters; i++) {
+                    own[i] += r[i];
                 }
             }
-            for (int i = 0; i < counters; i++) {
-                long t = total[i];
-                for (int b = 0; b < 8; b++) {
-                    value[8 * i + b] = (byte) (t >>> (8 * b));
+            byte[] acc = new byte[attr.valueSize()];
+            encode(own, acc);
+            if (hierarchical) {
+                for (Entry c : children) {
+                    combine(acc, c.value);
+                }
+                if (dead != null) {
+                    combine(acc, dead);
                 }
             }
+            decode(acc, total);
         }
     }
 
@@ -112,12 +209,17 @@ public final class CgroupStatsMap implements BpfMap {
     private final EmulatedKernel kernel;
     private final AddressSpace memory;
     private final int cpus;
+    private final int rowCount;
     private final int counters;
+    private final Agg agg;
+    private final boolean hierarchical;
     private final int id;
     private final Region handle;
     private final TreeMap<Long, Entry> entries = new TreeMap<>();
     private final CgroupEvents listener;
     private final Rstat.Flusher flusher;
+    private Aggregator aggregator;
+    private long folded;
     private boolean frozen;
     private boolean closed;
 
@@ -126,7 +228,12 @@ public final class CgroupStatsMap implements BpfMap {
         this.kernel = kernel;
         this.memory = kernel.runtime().memory();
         this.cpus = kernel.runtime().cpus();
+        int f = attr.flags();
+        this.rowCount = (f & BPF_F_STATS_NO_PERCPU) != 0 ? 1 : cpus;
         this.counters = attr.valueSize() / 8;
+        this.agg = (f & BPF_F_STATS_AGG_MAX) != 0 ? Agg.MAX : (f & BPF_F_STATS_AGG_MIN) != 0 ? Agg.MIN
+                : (f & BPF_F_STATS_AGG_PROG) != 0 ? Agg.PROG : Agg.SUM;
+        this.hierarchical = (f & BPF_F_STATS_NO_HIERARCHY) == 0;
         this.id = Maps.nextId();
         this.handle = memory.register(Region.handle(Region.Kind.MAP, attr.name(), this).build());
         this.listener = new CgroupEvents() {
@@ -143,16 +250,17 @@ public final class CgroupStatsMap implements BpfMap {
         this.flusher = this::rstatFlush;
         kernel.addCgroupListener(listener);
         kernel.rstat().addFlusher(flusher);
-        addSubtree(initial);
+        addSubtree(initial, null);
     }
 
     /**
      * {@code BPF_MAP_CREATE} of a CGROUP_STATS map in {@code kernel}.
      *
      * @throws BpfMapException EINVAL for a key size other than 8, a value size not a positive
-     *                         multiple of 8, max_entries not 0, unknown flags or map_extra 0;
-     *                         E2BIG for a value above {@link #MAX_VALUE_SIZE}; ENOENT when
-     *                         map_extra names no live cgroup
+     *                         multiple of 8, max_entries not 0, unknown flags, both AGG_MAX and
+     *                         AGG_MIN (or either with AGG_PROG), or map_extra 0; E2BIG for a
+     *                         value above {@link #MAX_VALUE_SIZE}; ENOENT when map_extra names
+     *                         no live cgroup
      */
     public static CgroupStatsMap create(MapAttr attr, EmulatedKernel kernel) {
         if (attr.type() != MapType.CGROUP_STATS) {
@@ -176,6 +284,9 @@ public final class CgroupStatsMap implements BpfMap {
         if ((attr.flags() & MapAttr.BPF_F_RDONLY) != 0 && (attr.flags() & MapAttr.BPF_F_WRONLY) != 0) {
             throw fail(attr, Errno.EINVAL, "BPF_F_RDONLY and BPF_F_WRONLY together");
         }
+        if (Integer.bitCount(attr.flags() & (BPF_F_STATS_AGG_MAX | BPF_F_STATS_AGG_MIN | BPF_F_STATS_AGG_PROG)) > 1) {
+            throw fail(attr, Errno.EINVAL, "at most one of BPF_F_STATS_AGG_MAX, BPF_F_STATS_AGG_MIN, BPF_F_STATS_AGG_PROG");
+        }
         if (attr.mapExtra() == 0) {
             throw fail(attr, Errno.EINVAL, "map_extra must be the id of the initial cgroup");
         }
@@ -195,23 +306,113 @@ public final class CgroupStatsMap implements BpfMap {
         return fail(attr, e, why);
     }
 
-    // ---- the cgroup tree ------------------------------------------------------------------
+    private long pick(long a, long b) {
+        return agg == Agg.MAX ? (Long.compareUnsigned(a, b) >= 0 ? a : b) : (Long.compareUnsigned(a, b) <= 0 ? a : b);
+    }
 
-    private synchronized void addSubtree(Cgroup c) {
-        if (closed || !c.online()) {
-            return;
-        }
-        entries.computeIfAbsent(c.id(), k -> new Entry(c));
-        for (Cgroup child : c.children()) {
-            addSubtree(child);
+    private static void encode(long[] counters, byte[] out) {
+        for (int i = 0; i < counters.length; i++) {
+            long t = counters[i];
+            for (int b = 0; b < 8; b++) {
+                out[8 * i + b] = (byte) (t >>> (8 * b));
+            }
         }
     }
 
-    private synchronized void created(Cgroup c) {
-        if (closed || c.parent() == null || !entries.containsKey(c.parent().id())) {
+    private static void decode(byte[] in, long[] out) {
+        for (int i = 0; i < out.length; i++) {
+            long v = 0;
+            for (int b = 7; b >= 0; b--) {
+                v = (v << 8) | (in[8 * i + b] & 0xff);
+            }
+            out[i] = v;
+        }
+    }
+
+    /** Combines {@code child} into {@code parent} (AGG_PROG): the aggregator, or u64 sums. */
+    private void combine(byte[] parent, byte[] child) {
+        Aggregator a = aggregator;
+        if (a != null) {
+            a.combine(parent, child);
             return;
         }
-        entries.computeIfAbsent(c.id(), k -> new Entry(c));
+        long[] p = new long[counters];
+        long[] c = new long[counters];
+        decode(parent, p);
+        decode(child, c);
+        for (int i = 0; i < counters; i++) {
+            p[i] += c[i];
+        }
+        encode(p, parent);
+    }
+
+    // ---- the aggregator -------------------------------------------------------------------
+
+    /** Whether this map's values are structs combined by an aggregator ({@link #BPF_F_STATS_AGG_PROG}). */
+    public boolean aggregated() {
+        return agg == Agg.PROG;
+    }
+
+    /**
+     * Sets (null: removes) the aggregator of a {@link #BPF_F_STATS_AGG_PROG} map; every total is
+     * recomputed with it at the next lookup.
+     *
+     * @throws BpfMapException EINVAL if the map has no BPF_F_STATS_AGG_PROG; EBUSY if it already has one
+     */
+    public synchronized void aggregator(Aggregator a) {
+        if (agg != Agg.PROG) {
+            throw fail(Errno.EINVAL, "an aggregator needs BPF_F_STATS_AGG_PROG");
+        }
+        if (a != null && aggregator != null) {
+            throw fail(Errno.EBUSY, "the map already has an aggregator");
+        }
+        aggregator = a;
+        for (Entry e : entries.values()) {
+            if (!e.linked) {
+                markUpdated(e);
+            }
+        }
+    }
+
+    /** The current aggregator, or null. */
+    public synchronized Aggregator aggregator() {
+        return aggregator;
+    }
+
+    // ---- the cgroup tree ------------------------------------------------------------------
+
+    private Entry entry(Cgroup c) {
+        return entries.get(c.id());
+    }
+
+    private synchronized void addSubtree(Cgroup c, Entry parent) {
+        if (closed || !c.online()) {
+            return;
+        }
+        Entry e = add(c, parent);
+        for (Cgroup child : c.children()) {
+            addSubtree(child, e);
+        }
+    }
+
+    private Entry add(Cgroup c, Entry parent) {
+        Entry e = entries.get(c.id());
+        if (e == null) {
+            e = new Entry(c, parent);
+            entries.put(c.id(), e);
+            if (parent != null) {
+                parent.children.add(e);
+            }
+        }
+        return e;
+    }
+
+    private synchronized void created(Cgroup c) {
+        Entry parent = c.parent() == null ? null : entry(c.parent());
+        if (closed || parent == null) {
+            return;
+        }
+        add(c, parent);
     }
 
     private synchronized void removed(Cgroup c) {
@@ -219,32 +420,74 @@ public final class CgroupStatsMap implements BpfMap {
         if (e == null) {
             return;
         }
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            e.fold(cpu);
+        // whatever is still unflushed under it (its children are gone already) goes up first
+        flush(e);
+        for (int r = 0; r < rowCount; r++) {
+            e.dirty.set(r);
+        }
+        e.fold();
+        Entry p = e.parent;
+        if (p != null) {
+            p.children.remove(e);
+            p.updatedChildren.remove(e);
+            if (agg == Agg.PROG && hierarchical) {
+                if (p.dead == null) {
+                    p.dead = new byte[attr.valueSize()];
+                }
+                combine(p.dead, e.value);
+            }
+            if (hierarchical) {
+                markUpdated(p);
+            }
         }
         entries.remove(c.id());
         memory.unregister(e.region);
     }
 
-    /** The kernel's rstat flush popped {@code c} on {@code cpu}. */
-    private synchronized void rstatFlush(Cgroup c, Cgroup parent, int cpu) {
-        Entry e = entries.get(c.id());
-        if (e != null) {
-            e.fold(cpu);
+    /** Links {@code e} and each ancestor not yet linked into the updated tree (cgroup_rstat_updated). */
+    private void markUpdated(Entry e) {
+        for (Entry x = e; x != null && !x.linked; x = x.parent) {
+            x.linked = true;
+            if (x.parent == null || !hierarchical) {
+                return;
+            }
+            x.parent.updatedChildren.add(x);
         }
     }
 
-    /** Flushes every entry under {@code e}, children first. */
-    private void flush(Entry e) {
-        for (Cgroup child : e.cgrp.children()) {
-            Entry ce = entries.get(child.id());
-            if (ce != null) {
-                flush(ce);
+    /** The kernel's rstat flush popped {@code c} on {@code cpu}. */
+    private synchronized void rstatFlush(Cgroup c, Cgroup parent, int cpu) {
+        Entry e = entries.get(c.id());
+        if (e != null && e.dirty.get(rowCount == 1 ? 0 : cpu)) {
+            e.fold();
+            if (e.parent != null && hierarchical) {
+                markUpdated(e.parent);
             }
         }
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            e.fold(cpu);
+    }
+
+    /**
+     * Flushes the updated entries under {@code e}, children first, and takes {@code e} out of
+     * the updated tree (cgroup_rstat_flush): entries not updated since the last flush are not
+     * visited.
+     */
+    private void flush(Entry e) {
+        if (!e.linked) {
+            return;
         }
+        if (e.parent != null) {
+            e.parent.updatedChildren.remove(e);
+        }
+        popAndFold(e);
+    }
+
+    private void popAndFold(Entry e) {
+        for (Entry child : e.updatedChildren) {
+            popAndFold(child);
+        }
+        e.updatedChildren.clear();
+        e.linked = false;
+        e.fold();
     }
 
     /** The flushed total counters of cgroup {@code cgroupId}, or null if it has no entry. */
@@ -262,6 +505,11 @@ public final class CgroupStatsMap implements BpfMap {
         return new ArrayList<>(entries.keySet());
     }
 
+    /** Entries folded by flushes so far (visits: for tests and benchmarks). */
+    public synchronized long foldedCount() {
+        return folded;
+    }
+
     // ---- the helper ------------------------------------------------------------------------
 
     /** {@code bpf_cgroup_stats_update} on CPU {@code cpu}: 0 or a negative errno. */
@@ -277,7 +525,11 @@ public final class CgroupStatsMap implements BpfMap {
             if (cpu < 0 || cpu >= cpus) {
                 return Errno.EINVAL.negative();
             }
-            e.percpu[cpu][(int) index] += delta;
+            int r = rowCount == 1 ? 0 : cpu;
+            long[] row = e.rows[r];
+            row[(int) index] = agg == Agg.MAX || agg == Agg.MIN ? pick(row[(int) index], delta) : row[(int) index] + delta;
+            e.dirty.set(r);
+            markUpdated(e);
         }
         kernel.rstat().updated(cgrp, cpu);
         return 0;

@@ -24,7 +24,6 @@ import dev.bpfvm.kernel.syscall.Objects.MapObject;
 import dev.bpfvm.kernel.syscall.Objects.ProgObject;
 import dev.bpfvm.kernel.trace.AttachPoint;
 import dev.bpfvm.kernel.trace.Attachment;
-import dev.bpfvm.maps.Maps;
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.Program;
@@ -55,12 +54,57 @@ public final class Bpf {
         }
     }
 
-    /** LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF cookie. */
-    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+    /**
+     * BPF_PROG_LOAD's attributes for instructions as user space hands them to the kernel, without
+     * libbpf's relocation table: an {@code ld_imm64} with src_reg 1 ({@code BPF_PSEUDO_MAP_FD})
+     * names a map by an fd of the loading process, src_reg 2 ({@code BPF_PSEUDO_MAP_VALUE}) the
+     * value of one, at the offset in the second slot's imm.
+     *
+     * @param progFlags {@code prog_flags}: {@code BPF_F_STRICT_ALIGNMENT} (1), {@code
+     *                  BPF_F_ANY_ALIGNMENT} (2), {@code BPF_F_SLEEPABLE} (16)
+     * @param logLevel  {@code log_level}: 0, 1 or 2
+     * @param logSize   {@code log_size}: the bytes of the caller's {@code log_buf} (0: no buffer)
+     */
+    public record RawProgLoad(String name, ProgramType type, AttachType expectedAttachType, String attachTo,
+                              List<dev.bpfvm.vm.isa.Insn> insns, String license, int progFlags, int logLevel,
+                              int logSize) {
+        public static final int BPF_F_STRICT_ALIGNMENT = 1;
+        public static final int BPF_F_ANY_ALIGNMENT = 2;
+        public static final int BPF_F_SLEEPABLE = 1 << 4;
+
+        public RawProgLoad {
+            insns = List.copyOf(insns);
+            name = name == null ? "" : name;
+            license = license == null ? "" : license;
+            attachTo = attachTo == null ? "" : attachTo;
+        }
+    }
+
+    /**
+     * What a raw BPF_PROG_LOAD gave back: the program's fd, what the kernel left in {@code
+     * log_buf} and {@code log_true_size} (the bytes the whole log needs, its NUL included; 0
+     * without a buffer).
+     */
+    public record ProgLoadResult(int fd, String log, int logTrueSize) {}
+
+    /**
+     * LINK_CREATE's extra arguments: for iter/cgroup the cgroup (fd or id) and order; a BPF
+     * cookie; {@code target_fd} (a CGROUP_STATS map's fd for its aggregator, 0 otherwise).
+     */
+    public record LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie, int targetFd) {
         public static final LinkOpts NONE = new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0);
+
+        public LinkOpts(int cgroupFd, long cgroupId, CgroupIterOrder order, long cookie) {
+            this(cgroupFd, cgroupId, order, cookie, 0);
+        }
 
         public static LinkOpts cgroupIter(int cgroupFd, long cgroupId, CgroupIterOrder order) {
             return new LinkOpts(cgroupFd, cgroupId, order, 0);
+        }
+
+        /** LINK_CREATE with {@code target_fd}: e.g. the CGROUP_STATS map an aggregator combines for. */
+        public static LinkOpts target(int fd) {
+            return new LinkOpts(0, 0, CgroupIterOrder.UNSPEC, 0, fd);
         }
     }
 
@@ -73,6 +117,9 @@ public final class Bpf {
     private final Map<Integer, MapObject> maps = new TreeMap<>();
     private final Map<Integer, ProgObject> progs = new TreeMap<>();
     private final Map<Integer, LinkObject> links = new TreeMap<>();
+    private final Map<Integer, Objects.BtfObject> btfs = new TreeMap<>();
+    private int nextBtfId = 1;
+    private final CgroupAttach cgroupProgs = new CgroupAttach();
     private int nextLinkId = 1;
     /** The process that loaded each program (by program id): bpf_sys_bpf acts as it. */
     private final Map<Integer, BpfProcess> loaders = new HashMap<>();
@@ -82,6 +129,15 @@ public final class Bpf {
 
     public Bpf(EmulatedKernel kernel) {
         this.kernel = kernel;
+        this.lsm = new LsmHooks(kernel.tracing(), kernel.runtime().memory());
+        kernel.addCgroupListener(new dev.bpfvm.kernel.cgroup.CgroupEvents() {
+            @Override
+            public void rmdirTracepoint(Cgroup c) {
+                for (ProgObject po : cgroupProgs.removed(c)) {
+                    po.put();
+                }
+            }
+        });
         SysBpf.register(this, kernel);
     }
 
@@ -108,85 +164,65 @@ public final class Bpf {
     /** LINK_CREATE's arguments as the security hooks see them. */
     public record LinkCreate(int progFd, AttachType attachType, LinkOpts opts) {}
 
-    /** Size of the {@code union bpf_attr} prefix that lsm/bpf programs are given. */
-    public static final int LSM_ATTR_SIZE = 128;
+    /** OBJ_PIN's and OBJ_GET's arguments as the security hooks see them: pathname, bpf_fd, file_flags. */
+    public record ObjPath(String path, int fd, int fileFlags) {}
 
     /**
-     * The fields of {@code union bpf_attr} an lsm/bpf program can read, at Linux's offsets:
-     * MAP_CREATE map_type, key_size, value_size, max_entries, map_flags; PROG_LOAD prog_type,
-     * prog_flags (BPF_F_SLEEPABLE), prog_name, expected_attach_type; OBJ_PIN/OBJ_GET pathname;
-     * LINK_CREATE prog_fd, target_fd, attach_type. Everything else reads as zero.
+     * PROG_ATTACH's and PROG_DETACH's arguments as the security hooks see them: target_fd,
+     * attach_bpf_fd, attach_type, attach_flags, and (for the capability check) the type of the
+     * program behind attach_bpf_fd (null for lsm/bpf, which runs before the fd is looked up).
      */
-    private static byte[] lsmAttr(Object attr, long pathAddr) {
-        byte[] b = new byte[LSM_ATTR_SIZE];
-        if (attr instanceof MapAttr a) {
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, a.type().value());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, a.keySize());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, a.valueSize());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, a.maxEntries());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, a.flags());
-        } else if (attr instanceof BpfMap m) {
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, m.type().value());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, m.keySize());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, m.valueSize());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 12, 4, m.maxEntries());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 16, 4, m.flags());
-        } else if (attr instanceof ProgLoad pl) {
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, pl.type().value());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 44, 4, pl.sleepable() ? 1 << 4 : 0);
-            byte[] name = pl.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            System.arraycopy(name, 0, b, 48, Math.min(15, name.length));
-            AttachType at = pl.expectedAttachType();
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 68, 4, at == null || at == AttachType.NONE ? 0 : at.value());
-        } else if (attr instanceof String) {
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 8, pathAddr);
-        } else if (attr instanceof LinkCreate lc) {
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 0, 4, lc.progFd());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 4, 4, lc.opts() == null ? 0 : lc.opts().cgroupFd());
-            dev.bpfvm.vm.mem.AddressSpace.put(b, 8, 4, lc.attachType() == null ? 0 : lc.attachType().value());
-        }
-        return b;
-    }
+    public record ProgAttach(int targetFd, int progFd, AttachType attachType, int flags, ProgramType progType) {}
 
-    private int runLsmBpf(BpfCmd cmd, Object attr) {
-        if (attr instanceof WithToken wt) {
-            attr = wt.attr();
-        }
-        if (!kernel.tracing().has(AttachPoint.Kind.LSM, "bpf")) {
-            return 0;
-        }
-        var memory = kernel.runtime().memory();
-        dev.bpfvm.vm.mem.Region path = null;
-        if (attr instanceof String s) {
-            byte[] z = java.util.Arrays.copyOf(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), s.length() + 1);
-            path = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT, "pathname", z)
-                    .readOnly().build());
-        }
-        dev.bpfvm.vm.mem.Region a = memory.register(dev.bpfvm.vm.mem.Region.of(dev.bpfvm.vm.mem.Region.Kind.KERNEL_OBJECT,
-                "bpf_attr", lsmAttr(attr, path == null ? 0 : path.address(0))).readOnly().build());
-        try {
-            return kernel.tracing().runLsm("bpf", cmd.value(), a.address(0), LSM_ATTR_SIZE);
-        } finally {
-            memory.unregister(a);
-            if (path != null) {
-                memory.unregister(path);
-            }
-        }
+    /** BTF_LOAD's arguments as the security hooks see them: the raw BTF's size. */
+    public record BtfLoad(int size) {}
+
+    /** Size of the {@code union bpf_attr} prefix that lsm/bpf programs are given. */
+    public static final int LSM_ATTR_SIZE = LsmHooks.ATTR_SIZE;
+
+    /** {@code FMODE_READ} / {@code FMODE_WRITE} of a map fd, as {@link #fdMode} reports them. */
+    public static final int FMODE_READ = LsmHooks.FMODE_READ;
+    public static final int FMODE_WRITE = LsmHooks.FMODE_WRITE;
+
+    private final LsmHooks lsm;
+
+    /** The {@code lsm/bpf} hook (security_bpf), first in every command as in __sys_bpf. */
+    private void lsmBpf(BpfCmd cmd, Object attr) {
+        LsmHooks.deny("bpf", lsm.bpf(cmd, attr), cmd.kernelName());
     }
 
     private void check(BpfProcess p, BpfCmd cmd, Object attr) {
-        // security_bpf(cmd, attr, size) runs first, as in __sys_bpf
-        int lsm = runLsmBpf(cmd, attr);
-        if (lsm != 0) {
-            Errno e = Errno.EPERM;
-            try {
-                e = lsm < 0 ? Errno.of(-lsm) : Errno.EPERM;
-            } catch (IllegalArgumentException unknown) {
-                // an errno we do not name: report EPERM
-            }
-            throw new KernelException(e, "lsm/bpf denied " + cmd.kernelName() + " (" + lsm + ")");
-        }
+        lsmBpf(cmd, attr);
         security.check(p, cmd, attr);
+    }
+
+    /**
+     * bpf_get_file_flag: the fmode of an fd opened with these flags (BPF_F_RDONLY: read,
+     * BPF_F_WRONLY: write, neither: both); EINVAL for both.
+     */
+    static int fmodeOf(int flags) {
+        boolean ro = (flags & MapAttr.BPF_F_RDONLY) != 0;
+        boolean wo = (flags & MapAttr.BPF_F_WRONLY) != 0;
+        if (ro && wo) {
+            throw new KernelException(Errno.EINVAL, "BPF_F_RDONLY and BPF_F_WRONLY together");
+        }
+        return ro ? FMODE_READ : wo ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
+    }
+
+    /**
+     * bpf_token_allow_cmd: the token is used for {@code cmd} only if it delegates it and the
+     * {@code lsm/bpf_token_cmd} programs allow it; otherwise the command goes on without it.
+     */
+    private BpfToken tokenFor(BpfToken token, BpfCmd cmd) {
+        if (token == null || !token.allowsCmd(cmd)) {
+            return null;
+        }
+        return lsm.bpfTokenCmd(token, cmd) == 0 ? token : null;
+    }
+
+    /** For the security module: {@code lsm/bpf_token_capable}'s verdict (0 allows) on using {@code token} for {@code cap}. */
+    public int lsmTokenCapable(BpfToken token, int cap) {
+        return lsm.bpfTokenCapable(token, cap);
     }
 
     private static <T> T as(Object o, Class<T> type, int fd, String what) {
@@ -230,37 +266,93 @@ public final class Bpf {
     /**
      * BPF_MAP_CREATE with {@code BPF_F_TOKEN_FD} and {@code map_token_fd} (0: no token). EBADF
      * if the fd is not open, EINVAL if it is not a token; a token that does not delegate
-     * MAP_CREATE and this map type is ignored (the caller's own capabilities decide).
+     * MAP_CREATE and this map type, or that {@code lsm/bpf_token_cmd} refuses, is ignored (the
+     * caller's own capabilities decide). {@code BPF_F_RDONLY} / {@code BPF_F_WRONLY} in the flags
+     * make the fd read-only / write-only for element commands (EINVAL both). The map passes
+     * {@code lsm/bpf_map_create} and then {@code lsm/bpf_map} (with the fd's fmode) before it
+     * gets its fd; a denial frees it.
      */
     public int mapCreate(BpfProcess p, MapAttr attr, int tokenFd) {
-        check(p, BpfCmd.MAP_CREATE, withToken(p, attr, tokenFd));
-        BpfMap m = call(() -> attr.type() == dev.bpfvm.vm.spi.MapType.CGROUP_STATS
-                ? dev.bpfvm.kernel.statsmap.CgroupStatsMap.create(attr, kernel)
-                : Maps.create(attr, kernel.runtime()));
-        return mapInstall(p, m);
+        lsmBpf(BpfCmd.MAP_CREATE, attr);
+        BpfToken given = tokenFd == 0 ? null : token(p, tokenFd);
+        int fmode = fmodeOf(attr.flags());
+        BpfToken token = mapToken(given, attr.type());
+        security.check(p, BpfCmd.MAP_CREATE, token == null ? attr : new WithToken(attr, token));
+        BpfMap m = call(() -> kernel.createMap(attr, kernel.runtime()));
+        try {
+            LsmHooks.deny("bpf_map_create", lsm.bpfMapCreate(m, attr, token), "BPF_MAP_CREATE of " + what(m));
+            LsmHooks.deny("bpf_map", lsm.bpfMap(m, fmode), "an fd of " + what(m));
+        } catch (KernelException e) {
+            m.close();
+            throw e;
+        }
+        return mapInstall(p, m, fmode);
+    }
+
+    private static String what(BpfMap m) {
+        return "map " + m.id() + " (" + m.name() + ", " + m.type().kernelName() + ")";
+    }
+
+    /** The token MAP_CREATE of {@code type} uses: delegated, type delegated, lsm/bpf_token_cmd allowing. */
+    private BpfToken mapToken(BpfToken given, dev.bpfvm.vm.spi.MapType type) {
+        BpfToken t = tokenFor(given, BpfCmd.MAP_CREATE);
+        return t != null && t.delegation().maps().contains(type) ? t : null;
+    }
+
+    /** The token PROG_LOAD uses: delegated, program and attach type delegated, lsm/bpf_token_cmd allowing. */
+    private BpfToken progToken(BpfToken given, ProgLoad a) {
+        BpfToken t = tokenFor(given, BpfCmd.PROG_LOAD);
+        return t != null && t.delegation().allowsProg(a.type(), a.expectedAttachType()) ? t : null;
     }
 
     /** Gives an fd to a map made elsewhere (the object loader), which the kernel then owns. */
-    public synchronized int mapInstall(BpfProcess p, BpfMap m) {
+    public int mapInstall(BpfProcess p, BpfMap m) {
+        return mapInstall(p, m, FMODE_READ | FMODE_WRITE);
+    }
+
+    private synchronized int mapInstall(BpfProcess p, BpfMap m, int fmode) {
         MapObject o = new MapObject(m, this::forget);
         o.get();
         maps.put(m.id(), o);
-        return install(p, o);
+        return p.install(o, fmode);
     }
 
     private synchronized void forget(MapObject o) {
         maps.remove(o.id());
     }
 
+    /**
+     * The map behind {@code fd} if the fd's mode allows {@code need} (map_get_sys_perms: a frozen
+     * map has no write permission from user space); EPERM otherwise, as the element commands.
+     */
+    private BpfMap mapFor(BpfProcess p, int fd, int need, BpfCmd cmd) {
+        BpfMap m = mapOf(p, fd).map;
+        int mode = p.mode(fd);
+        if (m.frozen()) {
+            mode &= ~FMODE_WRITE;
+        }
+        if ((mode & need) != need) {
+            throw new KernelException(Errno.EPERM, cmd.kernelName() + ": fd " + fd + " of map " + m.id() + " is not "
+                    + ((need & FMODE_WRITE) != 0 ? (m.frozen() ? "writable (the map is frozen)" : "open for writing")
+                    : "open for reading"));
+        }
+        return m;
+    }
+
+    /** The f_mode of an fd: {@link #FMODE_READ}, {@link #FMODE_WRITE} or both. EBADF. */
+    public int fdMode(BpfProcess p, int fd) {
+        return p.mode(fd);
+    }
+
     public byte[] mapLookupElem(BpfProcess p, int fd, byte[] key, long flags) {
         check(p, BpfCmd.MAP_LOOKUP_ELEM, key);
-        BpfMap m = mapOf(p, fd).map;
+        BpfMap m = mapFor(p, fd, FMODE_READ, BpfCmd.MAP_LOOKUP_ELEM);
         return call(() -> m.lookup(key, flags));
     }
 
     public void mapUpdateElem(BpfProcess p, int fd, byte[] key, byte[] value, long flags) {
         check(p, BpfCmd.MAP_UPDATE_ELEM, key);
-        BpfMap m = mapOf(p, fd).map;
+        BpfMap m = mapFor(p, fd, FMODE_WRITE, BpfCmd.MAP_UPDATE_ELEM);
         call(() -> {
             m.update(key, value, flags);
             return null;
@@ -269,7 +361,7 @@ public final class Bpf {
 
     public void mapDeleteElem(BpfProcess p, int fd, byte[] key) {
         check(p, BpfCmd.MAP_DELETE_ELEM, key);
-        BpfMap m = mapOf(p, fd).map;
+        BpfMap m = mapFor(p, fd, FMODE_WRITE, BpfCmd.MAP_DELETE_ELEM);
         call(() -> {
             m.delete(key);
             return null;
@@ -279,13 +371,14 @@ public final class Bpf {
     /** BPF_MAP_GET_NEXT_KEY: the key after {@code key} (null: the first); ENOENT after the last. */
     public byte[] mapGetNextKey(BpfProcess p, int fd, byte[] key) {
         check(p, BpfCmd.MAP_GET_NEXT_KEY, key);
-        BpfMap m = mapOf(p, fd).map;
+        BpfMap m = mapFor(p, fd, FMODE_READ, BpfCmd.MAP_GET_NEXT_KEY);
         return call(() -> m.nextKey(key));
     }
 
+    /** BPF_MAP_FREEZE: needs a writable fd (EPERM, also when already frozen: map_get_sys_perms). */
     public void mapFreeze(BpfProcess p, int fd) {
         check(p, BpfCmd.MAP_FREEZE, fd);
-        BpfMap m = mapOf(p, fd).map;
+        BpfMap m = mapFor(p, fd, FMODE_WRITE, BpfCmd.MAP_FREEZE);
         call(() -> {
             m.freeze();
             return null;
@@ -311,15 +404,44 @@ public final class Bpf {
     /**
      * BPF_PROG_LOAD with {@code BPF_F_TOKEN_FD} and {@code prog_token_fd} (0: no token), as
      * {@link #mapCreate(BpfProcess, MapAttr, int)}: the token counts if it delegates PROG_LOAD,
-     * the program type and its expected attach type.
+     * the program type and its expected attach type. {@code lsm/bpf_prog_load} sees the program
+     * before it has an id; {@code lsm/bpf_prog} when it gets its fd (a denial unloads it).
      */
     public int progLoad(BpfProcess p, ProgLoad a, int tokenFd) {
-        check(p, BpfCmd.PROG_LOAD, withToken(p, a, tokenFd));
+        lsmBpf(BpfCmd.PROG_LOAD, a);
+        BpfToken token = progToken(tokenFd == 0 ? null : token(p, tokenFd), a);
+        security.check(p, BpfCmd.PROG_LOAD, token == null ? a : new WithToken(a, token));
+        return register(p, a, token);
+    }
+
+    /** The end of BPF_PROG_LOAD once checked (and verified): lsm/bpf_prog_load, the program, its maps, its fd. */
+    private int register(BpfProcess p, ProgLoad a, BpfToken token) {
         List<MapObject> used = new ArrayList<>();
         for (int fd : a.mapFds()) {
             used.add(mapOf(p, fd));
         }
+        LsmHooks.deny("bpf_prog_load", lsm.bpfProgLoad(fields(0, a), a, token), "BPF_PROG_LOAD of " + a.name());
+        return progInstall(p, a, used);
+    }
+
+    private static LsmHooks.ProgFields fields(int id, ProgLoad a) {
+        return new LsmHooks.ProgFields(id, a.name(), a.type(), a.expectedAttachType(), a.attachTo(), a.sleepable(),
+                a.code().slotCount());
+    }
+
+    private static LsmHooks.ProgFields fields(LoadedProgram lp) {
+        return new LsmHooks.ProgFields(lp.id(), lp.name(), lp.type(), lp.attachType(), lp.attachTo(), lp.sleepable(),
+                lp.code().slotCount());
+    }
+
+    /** The end of BPF_PROG_LOAD: an id, lsm/bpf_prog, the fd (a denial unloads the program). */
+    private int progInstall(BpfProcess p, ProgLoad a, List<MapObject> used) {
         LoadedProgram lp = kernel.load(a.name(), a.type(), a.expectedAttachType(), a.attachTo(), a.sleepable(), a.code());
+        int r = lsm.bpfProg(fields(lp));
+        if (r != 0) {
+            kernel.unload(lp);
+            LsmHooks.deny("bpf_prog", r, "an fd of program " + lp.id() + " (" + lp.name() + ")");
+        }
         synchronized (this) {
             for (MapObject m : used) {
                 m.get();
@@ -332,7 +454,144 @@ public final class Bpf {
         }
     }
 
+    /**
+     * BPF_PROG_LOAD of raw instructions ({@link RawProgLoad}), as Linux's {@code bpf_check}:
+     * every map fd resolved in the calling process (a bad one is rejected with "fd N is not
+     * pointing to valid bpf_map"), then the verifier with the process's privileges (without
+     * CAP_BPF the unprivileged rules, with CAP_BPF but not CAP_PERFMON the Spectre rules), its log
+     * written to the log buffer as 6.x's default rotating log does (the tail is kept; a log that
+     * does not fit is ENOSPC, even for an accepted program). Then the map references are linked
+     * to the maps' addresses and the program gets an fd, holding a reference on each map.
+     * Verification is skipped when the kernel's load options turn it off.
+     */
+    public ProgLoadResult progLoad(BpfProcess p, RawProgLoad a) {
+        Program raw;
+        try {
+            raw = new Program(a.name(), a.insns());
+        } catch (RuntimeException e) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "': " + e.getMessage());
+        }
+        check(p, BpfCmd.PROG_LOAD, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, raw, null));
+        if (a.logLevel() < 0 || a.logLevel() > 2 || a.logSize() < 0 || (a.logSize() != 0) != (a.logLevel() != 0)) {
+            throw new KernelException(Errno.EINVAL, "log_level " + a.logLevel() + " with log_size " + a.logSize()
+                    + " is not valid");
+        }
+        if (a.insns().isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "program '" + a.name() + "' has no instructions");
+        }
+        // resolve_pseudo_ldimm64: the maps the program names by fd
+        Map<Integer, MapObject> byFd = new TreeMap<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                Object o = openFd(p, i.imm());
+                if (o instanceof MapObject m) {
+                    byFd.put(i.imm(), m);
+                }
+            }
+        }
+        String log = "";
+        if (kernel.loadOptions().verify()) {
+            log = verifyRaw(p, a, raw, byFd);
+        }
+        List<dev.bpfvm.vm.isa.Insn> linked = new ArrayList<>();
+        for (dev.bpfvm.vm.isa.Insn i : a.insns()) {
+            MapObject m = i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW ? byFd.get(i.imm()) : null;
+            if (m == null || (i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                    && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                if (i.opcode() == dev.bpfvm.vm.isa.Opcodes.LDDW && (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE)) {
+                    throw new KernelException(Errno.EBADF, "fd " + i.imm() + " is not pointing to valid bpf_map");
+                }
+                linked.add(i);
+                continue;
+            }
+            long addr;
+            if (i.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD) {
+                addr = m.map.address();
+            } else {
+                try {
+                    addr = m.map.directValueAddress(i.imm2());
+                } catch (BpfMapException e) {
+                    throw new KernelException(e.errno(), e.getMessage());
+                }
+            }
+            linked.add(dev.bpfvm.vm.isa.Insn.lddw(i.dst(), i.src(), addr));
+        }
+        Program code = new Program(a.name(), linked);
+        int[] fds = byFd.keySet().stream().mapToInt(Integer::intValue).toArray();
+        int fd = register(p, new ProgLoad(a.name(), a.type(), a.expectedAttachType(), a.attachTo(),
+                (a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0, code, fds), null);
+        return new ProgLoadResult(fd, logBuffer(log, a.logSize()), a.logSize() == 0 ? 0 : log.length() + 1);
+    }
+
+    private static Object openFd(BpfProcess p, int fd) {
+        try {
+            return p.get(fd);
+        } catch (KernelException e) {
+            return null;
+        }
+    }
+
+    /** Runs the verifier on a raw load; returns its log, throws its rejection (or ENOSPC). */
+    private String verifyRaw(BpfProcess p, RawProgLoad a, Program raw, Map<Integer, MapObject> byFd) {
+        dev.bpfvm.kernel.cgroup.Task t = kernel.task(p.pid());
+        dev.bpfvm.kernel.security.Privileges privs = kernel.privileges();
+        boolean bpf = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_BPF);
+        boolean perfmon = privs.bpfCapable(t, dev.bpfvm.kernel.security.Capability.CAP_PERFMON);
+        dev.bpfvm.verifier.KernelTypes types = dev.bpfvm.verifier.KernelTypes.emulated();
+        dev.bpfvm.verifier.ProgramTypeRules rules = dev.bpfvm.verifier.ObjectPrograms.rules(a.type(),
+                a.expectedAttachType(), a.attachTo(), types);
+        if (rules == null) {
+            throw new KernelException(Errno.EINVAL, "program type " + a.type().kernelName()
+                    + " is not supported by the verifier");
+        }
+        Map<Integer, dev.bpfvm.verifier.MapInfo> infos = new HashMap<>();
+        byFd.forEach((fd, m) -> infos.put(fd, dev.bpfvm.verifier.MapInfo.of(m.map)));
+        dev.bpfvm.verifier.VerifierOptions opts = dev.bpfvm.verifier.VerifierOptions.defaults()
+                .withLogLevel(a.logLevel())
+                .withUnprivileged(!bpf)
+                .withPerfmon(perfmon)
+                .withStrictAlignment((a.progFlags() & RawProgLoad.BPF_F_STRICT_ALIGNMENT) != 0)
+                .withAnyAlignment((a.progFlags() & RawProgLoad.BPF_F_ANY_ALIGNMENT) != 0)
+                .withSleepable((a.progFlags() & RawProgLoad.BPF_F_SLEEPABLE) != 0)
+                .withGplCompatible(dev.bpfvm.verifier.ObjectPrograms.gplCompatible(a.license()));
+        dev.bpfvm.verifier.VerifierInput in = dev.bpfvm.verifier.VerifierInput.builder(raw, rules)
+                .helpers(kernel.runtime().helpers())
+                .kfuncs(kernel.runtime().kfuncs())
+                .maps((pc, insn) -> insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_FD
+                        || insn.src() == dev.bpfvm.vm.isa.Opcodes.PSEUDO_MAP_VALUE ? infos.get(insn.imm()) : null)
+                .options(opts)
+                .kernelTypes(types)
+                .build();
+        dev.bpfvm.verifier.VerifierResult r = dev.bpfvm.verifier.Verifier.verify(in);
+        String log = a.logSize() == 0 ? "" : r.log();
+        boolean truncated = a.logSize() != 0 && log.length() + 1 > a.logSize();
+        if (!r.accepted()) {
+            ProgramRejectedException e = new ProgramRejectedException("", a.name(), r.toException(a.name()));
+            throw new ProgLoadRejectedException(e, logBuffer(log, a.logSize()), truncated ? Errno.ENOSPC : r.errno());
+        }
+        if (truncated) {
+            throw new KernelException(Errno.ENOSPC, "the verifier log (" + (log.length() + 1)
+                    + " bytes) does not fit log_size " + a.logSize());
+        }
+        return log;
+    }
+
+    /**
+     * What a rotating verifier log leaves in a buffer of {@code logSize} bytes: the log's last
+     * {@code logSize - 1} characters (and the NUL); nothing without a buffer.
+     */
+    public static String logBuffer(String log, int logSize) {
+        if (logSize <= 0) {
+            return "";
+        }
+        return log.length() + 1 <= logSize ? log : log.substring(log.length() - (logSize - 1));
+    }
+
     private synchronized void forget(ProgObject o) {
+        aggregatorValueSizes.remove(o.id());
         progs.remove(o.id());
         loaders.remove(o.id());
         kernel.unload(o.prog);
@@ -354,34 +613,90 @@ public final class Bpf {
      * MAP_CREATE and PROG_LOAD, as libbpf does with {@code bpf_object_open_opts.bpf_token_path}.
      */
     public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd) {
-        check(p, BpfCmd.PROG_LOAD, withToken(p, file, tokenFd));
+        return objectLoad(p, file, bytes, tokenFd, Map.of());
+    }
+
+    /**
+     * {@link #objectLoad(BpfProcess, String, byte[], int)} with map_extra set on some maps
+     * before they are created, by map name (libbpf's {@code bpf_map__set_map_extra}; e.g. the
+     * initial cgroup's id of a CGROUP_STATS map). EINVAL if the object has no such map.
+     */
+    public LoadedObject objectLoad(BpfProcess p, String file, byte[] bytes, int tokenFd, Map<String, Long> mapExtra) {
+        BpfToken given = tokenFd == 0 ? null : token(p, tokenFd);
+        // the sysctl rule before the file is read (libbpf's first bpf() would fail the same way);
+        // lsm/bpf sees each MAP_CREATE and PROG_LOAD below, not this
+        security.check(p, BpfCmd.PROG_LOAD, given == null ? file : new WithToken(file, given));
         BpfObject obj;
         try {
-            obj = BpfObject.open(file, bytes, kernel.loadOptions());
+            dev.bpfvm.kernel.load.LoadOptions o = kernel.loadOptions();
+            for (Map.Entry<String, Long> e : mapExtra.entrySet()) {
+                o = o.withMapExtra(e.getKey(), e.getValue());
+            }
+            obj = BpfObject.open(file, bytes, o);
         } catch (ProgramRejectedException e) {
             throw new ProgLoadRejectedException(e);
         } catch (LoaderException e) {
-            throw new KernelException(Errno.EINVAL, e.getMessage());
+            // a map the kernel refused keeps MAP_CREATE's errno (e.g. ENOENT for a CGROUP_STATS
+            // map_extra naming no cgroup); any other bad object is EINVAL
+            Errno errno = e.getCause() instanceof BpfException be ? be.errno() : Errno.EINVAL;
+            throw new KernelException(errno, e.getMessage());
         }
-        // every map and program passes its own check before anything gets an fd
-        for (MapView m : obj.maps()) {
-            check(p, BpfCmd.MAP_CREATE, withToken(p, m.map(), tokenFd));
-        }
-        for (BpfProgram bp : obj.programs()) {
-            ProgramSpec ps = bp.spec();
-            check(p, BpfCmd.PROG_LOAD, withToken(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
-                    ps.sleepable(), bp.program(), null), tokenFd));
-        }
+        List<ProgLoad> loads = new ArrayList<>();
+        List<Integer> fds = new ArrayList<>();
         Map<String, Integer> mapFds = new java.util.LinkedHashMap<>();
         Map<String, Integer> progFds = new java.util.LinkedHashMap<>();
-        for (MapView m : obj.maps()) {
-            mapFds.put(m.name(), mapInstall(p, m.map()));
-        }
-        int[] all = mapFds.values().stream().mapToInt(Integer::intValue).toArray();
-        for (BpfProgram bp : obj.programs()) {
-            ProgramSpec ps = bp.spec();
-            progFds.put(bp.name(), progLoad(p, new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(),
-                    ps.sleepable(), bp.program(), all), tokenFd));
+        try {
+            // every map and program passes its own checks before anything gets an fd
+            for (MapView m : obj.maps()) {
+                BpfMap map = m.map();
+                lsmBpf(BpfCmd.MAP_CREATE, map);
+                BpfToken token = mapToken(given, map.type());
+                security.check(p, BpfCmd.MAP_CREATE, token == null ? map : new WithToken(map, token));
+                LsmHooks.deny("bpf_map_create", lsm.bpfMapCreate(map, map, token), "BPF_MAP_CREATE of " + what(map));
+            }
+            for (BpfProgram bp : obj.programs()) {
+                ProgramSpec ps = bp.spec();
+                ProgLoad pl = new ProgLoad(bp.name(), ps.type(), ps.attachType(), ps.attachTo(), ps.sleepable(),
+                        bp.program(), null);
+                lsmBpf(BpfCmd.PROG_LOAD, pl);
+                BpfToken token = progToken(given, pl);
+                security.check(p, BpfCmd.PROG_LOAD, token == null ? pl : new WithToken(pl, token));
+                LsmHooks.deny("bpf_prog_load", lsm.bpfProgLoad(fields(0, pl), pl, token), "BPF_PROG_LOAD of " + pl.name());
+                loads.add(pl);
+            }
+            // the fds: lsm/bpf_map and lsm/bpf_prog may still refuse one; then all made so far are closed
+            for (MapView m : obj.maps()) {
+                int fmode = fmodeOf(m.map().flags());
+                LsmHooks.deny("bpf_map", lsm.bpfMap(m.map(), fmode), "an fd of " + what(m.map()));
+                int fd = mapInstall(p, m.map(), fmode);
+                fds.add(fd);
+                mapFds.put(m.name(), fd);
+            }
+            List<MapObject> all = new ArrayList<>();
+            for (int fd : mapFds.values()) {
+                all.add(mapOf(p, fd));
+            }
+            for (ProgLoad pl : loads) {
+                int fd = progInstall(p, pl, all);
+                fds.add(fd);
+                progFds.put(pl.name(), fd);
+                if (pl.type() == ProgramType.CGROUP_STATS_AGG) {
+                    // the verifier typed its context with this map's value size
+                    for (dev.bpfvm.vm.object.MapSpec ms : obj.spec().maps()) {
+                        if (ms.name().equals(pl.attachTo())) {
+                            synchronized (this) {
+                                aggregatorValueSizes.put(progOf(p, fd).prog.id(), ms.valueSize());
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (KernelException e) {
+            for (int fd : fds) {
+                close(p, fd);
+            }
+            obj.close();
+            throw e;
         }
         return new LoadedObject(obj, mapFds, progFds);
     }
@@ -482,6 +797,7 @@ public final class Bpf {
         }
         BpfToken token = new BpfToken(path, m.userNsOwner(), m.delegation());
         check(p, BpfCmd.TOKEN_CREATE, token);
+        LsmHooks.deny("bpf_token_create", lsm.bpfTokenCreate(token, path), "BPF_TOKEN_CREATE from " + path);
         token.get();
         return install(p, token);
     }
@@ -499,7 +815,7 @@ public final class Bpf {
 
     /** BPF_OBJ_PIN: pins the map, program or link behind {@code fd} at {@code path}. */
     public void objPin(BpfProcess p, int fd, String path) {
-        check(p, BpfCmd.OBJ_PIN, path);
+        check(p, BpfCmd.OBJ_PIN, new ObjPath(path, fd, 0));
         Object o = p.get(fd);
         if (!(o instanceof MapObject || o instanceof ProgObject || o instanceof LinkObject)) {
             throw new KernelException(Errno.EINVAL, "fd " + fd + " cannot be pinned");
@@ -507,14 +823,50 @@ public final class Bpf {
         bpffs.pin(path, (Refcounted) o);
     }
 
-    /** BPF_OBJ_GET: a new fd for what is pinned at {@code path}. */
+    /** BPF_OBJ_GET: a new read-write fd for what is pinned at {@code path}. */
     public int objGet(BpfProcess p, String path) {
-        check(p, BpfCmd.OBJ_GET, path);
-        Refcounted o = bpffs.get(path);
-        if (!o.tryGet()) {
-            throw new KernelException(Errno.ENOENT, "the object at " + path + " is gone");
+        return objGet(p, path, 0);
+    }
+
+    /**
+     * BPF_OBJ_GET with {@code file_flags}: {@code BPF_F_RDONLY} / {@code BPF_F_WRONLY} open a
+     * map read-only / write-only and need only read / write permission on the pin (both by
+     * default); a program fd is read-write whatever the flags; a link needs both (EINVAL).
+     * EINVAL for other flags or both. The new fd passes {@code lsm/bpf_map} (with its fmode) or
+     * {@code lsm/bpf_prog}.
+     */
+    public int objGet(BpfProcess p, String path, int fileFlags) {
+        ObjPath a = new ObjPath(path, 0, fileFlags);
+        lsmBpf(BpfCmd.OBJ_GET, a);
+        if ((fileFlags & ~(MapAttr.BPF_F_RDONLY | MapAttr.BPF_F_WRONLY)) != 0) {
+            throw new KernelException(Errno.EINVAL, "BPF_OBJ_GET: file_flags 0x" + Integer.toHexString(fileFlags));
         }
-        return install(p, o);
+        int fmode = fmodeOf(fileFlags);
+        security.check(p, BpfCmd.OBJ_GET, a);
+        Refcounted o = bpffs.get(path);
+        if (o instanceof LinkObject && fmode != (FMODE_READ | FMODE_WRITE)) {
+            throw new KernelException(Errno.EINVAL, "a link (" + path + ") can only be opened read-write");
+        }
+        return newFd(p, o, fmode, path);
+    }
+
+    /** bpf_map_new_fd / bpf_prog_new_fd / bpf_link_new_fd on a found object: a reference, the LSM hook, the fd. */
+    private int newFd(BpfProcess p, Refcounted o, int fmode, String where) {
+        if (!o.tryGet()) {
+            throw new KernelException(Errno.ENOENT, "the object at " + where + " is gone");
+        }
+        try {
+            if (o instanceof MapObject m) {
+                LsmHooks.deny("bpf_map", lsm.bpfMap(m.map, fmode), "an fd of " + what(m.map));
+            } else if (o instanceof ProgObject po) {
+                LsmHooks.deny("bpf_prog", lsm.bpfProg(fields(po.prog)), "an fd of program " + po.id()
+                        + " (" + po.prog.name() + ")");
+            }
+        } catch (KernelException e) {
+            o.put();
+            throw e;
+        }
+        return p.install(o, o instanceof MapObject ? fmode : FMODE_READ | FMODE_WRITE);
     }
 
     /**
@@ -543,7 +895,7 @@ public final class Bpf {
      * bpffs), the directory must be an online cgroup (ENOENT), the name free (EEXIST).
      */
     void objPinInCgroup(BpfProcess p, int fd, String path, String dirPath) {
-        check(p, BpfCmd.OBJ_PIN, path);
+        check(p, BpfCmd.OBJ_PIN, new ObjPath(path, fd, 0));
         String name = path.substring(path.lastIndexOf('/') + 1);
         if (!name.startsWith(CGROUP_PIN_PREFIX)) {
             throw new KernelException(Errno.EPERM, path + " is not on bpffs and not a " + CGROUP_PIN_PREFIX + "* file");
@@ -631,6 +983,9 @@ public final class Bpf {
                     + lp.name() + "'s " + lp.attachType());
         }
         LinkOpts o = opts == null ? LinkOpts.NONE : opts;
+        if (lp.type() == ProgramType.CGROUP_STATS_AGG || attachType == AttachType.CGROUP_STATS_AGG) {
+            return statsAggregatorLink(p, po, attachType, o);
+        }
         Attachment tracing = null;
         CgroupIterator iter = null;
         if (lp.type() == ProgramType.TRACING && lp.attachType() == AttachType.TRACE_ITER) {
@@ -658,6 +1013,57 @@ public final class Bpf {
         synchronized (this) {
             po.get();
             LinkObject l = new LinkObject(nextLinkId++, po, tracing, iter, this::forget);
+            l.get();
+            links.put(l.id(), l);
+            return install(p, l);
+        }
+    }
+
+    /** The value size each loaded CGROUP_STATS aggregator was verified for (its object's map), by program id. */
+    private final Map<Integer, Integer> aggregatorValueSizes = new HashMap<>();
+
+    /**
+     * LINK_CREATE of a CGROUP_STATS map's aggregator (bpfvm): {@code target_fd} is the map. The
+     * map's totals are combined by the program from then on, until the link is detached or
+     * freed (the link holds the map). EINVAL for another attach type or program type, a map
+     * without BPF_F_STATS_AGG_PROG, or a value size other than the one the program was verified
+     * with; EBADF for a target fd that is not open; EBUSY if the map already has an aggregator.
+     */
+    private int statsAggregatorLink(BpfProcess p, ProgObject po, AttachType attachType, LinkOpts o) {
+        LoadedProgram lp = po.prog;
+        if (lp.type() != ProgramType.CGROUP_STATS_AGG || attachType != AttachType.CGROUP_STATS_AGG) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " (" + lp.type().kernelName()
+                    + ") and attach type " + attachType.kernelName() + " do not match");
+        }
+        MapObject mo = mapOf(p, o.targetFd());
+        if (!(mo.map instanceof dev.bpfvm.kernel.statsmap.CgroupStatsMap m) || !m.aggregated()) {
+            throw new KernelException(Errno.EINVAL, "map " + mo.map.attr().name()
+                    + " is not a CGROUP_STATS map with BPF_F_STATS_AGG_PROG");
+        }
+        Integer verified;
+        synchronized (this) {
+            verified = aggregatorValueSizes.get(lp.id());
+        }
+        if (verified == null || verified != m.attr().valueSize()) {
+            throw new KernelException(Errno.EINVAL, "aggregator " + lp.name() + " was verified for "
+                    + (verified == null ? "no map" : "value_size " + verified) + ", map " + m.attr().name()
+                    + " has value_size " + m.attr().valueSize());
+        }
+        dev.bpfvm.kernel.statsmap.ProgramAggregator agg = new dev.bpfvm.kernel.statsmap.ProgramAggregator(kernel, lp,
+                m.attr().valueSize());
+        call(() -> {
+            m.aggregator(agg);
+            return null;
+        });
+        synchronized (this) {
+            po.get();
+            mo.get();
+            LinkObject l = new LinkObject(nextLinkId++, po, null, null, () -> {
+                if (m.aggregator() == agg) {
+                    m.aggregator(null);
+                }
+                agg.close();
+            }, mo, this::forget);
             l.get();
             links.put(l.id(), l);
             return install(p, l);
@@ -731,6 +1137,154 @@ public final class Bpf {
         ((Refcounted) o).put();
     }
 
+    // ---------------------------------------------------------------- BTF and cgroup attach
+
+    /** BPF_BTF_LOAD without a token. */
+    public int btfLoad(BpfProcess p, byte[] btf) {
+        return btfLoad(p, btf, 0);
+    }
+
+    /**
+     * BPF_BTF_LOAD (bpf_btf_load): CAP_BPF, which a token delegating {@code btf_load} gives
+     * ({@code bpf_token_capable(token, CAP_BPF)}; no sysctl rule); then the raw BTF is parsed and
+     * validated (EINVAL with the reason). Returns a BTF fd with a new id.
+     */
+    public int btfLoad(BpfProcess p, byte[] btf, int tokenFd) {
+        BtfLoad a = new BtfLoad(btf.length);
+        lsmBpf(BpfCmd.BTF_LOAD, a);
+        BpfToken token = tokenFor(tokenFd == 0 ? null : token(p, tokenFd), BpfCmd.BTF_LOAD);
+        security.check(p, BpfCmd.BTF_LOAD, token == null ? a : new WithToken(a, token));
+        dev.bpfvm.vm.btf.Btf parsed;
+        try {
+            parsed = dev.bpfvm.vm.btf.Btf.parse("BTF_LOAD", btf);
+        } catch (LoaderException | IllegalArgumentException e) {
+            throw new KernelException(Errno.EINVAL, "BPF_BTF_LOAD: " + e.getMessage());
+        }
+        synchronized (this) {
+            Objects.BtfObject o = new Objects.BtfObject(nextBtfId++, parsed, this::forget);
+            o.get();
+            btfs.put(o.id(), o);
+            return install(p, o);
+        }
+    }
+
+    private synchronized void forget(Objects.BtfObject o) {
+        btfs.remove(o.id());
+    }
+
+    /** The BTF behind an fd (EBADF, EINVAL if not a BTF fd). */
+    public dev.bpfvm.vm.btf.Btf btf(BpfProcess p, int fd) {
+        return as(p.get(fd), Objects.BtfObject.class, fd, "BTF").btf;
+    }
+
+    public synchronized List<Integer> btfIds() {
+        return List.copyOf(btfs.keySet());
+    }
+
+    /** BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI for {@link #progAttach}. */
+    public static final int BPF_F_ALLOW_OVERRIDE = CgroupAttach.BPF_F_ALLOW_OVERRIDE;
+    public static final int BPF_F_ALLOW_MULTI = CgroupAttach.BPF_F_ALLOW_MULTI;
+
+    private static ProgramType cgroupProgType(AttachType at) {
+        ProgramType t = at == null ? null : CgroupAttach.progTypeOf(at);
+        if (t == null) {
+            throw new KernelException(Errno.EINVAL, "attach type " + (at == null ? "?" : at.kernelName())
+                    + " is not a cgroup attach type (the only ones BPF_PROG_ATTACH has in bpfvm)");
+        }
+        return t;
+    }
+
+    /**
+     * BPF_PROG_ATTACH of a cgroup program to the cgroup open at {@code targetFd}, as
+     * bpf_prog_attach and __cgroup_bpf_attach: EINVAL for an attach type that is not a cgroup's,
+     * flags other than ALLOW_OVERRIDE/ALLOW_MULTI (BPF_F_REPLACE is not modelled), a program of
+     * another type or (sock, sock_addr, sockopt, lsm_cgroup) another expected attach type;
+     * CGROUP_SKB programs, which unprivileged users may load, need CAP_NET_ADMIN here
+     * (bpf_prog_attach_check_attach_type: EPERM); EBADF/EINVAL for fds; then the cgroup rules:
+     * EPERM when an ancestor's program does not allow overriding or the flags differ from those
+     * already used on this cgroup, EEXIST, E2BIG. The programs never run (no sockets or devices).
+     */
+    public void progAttach(BpfProcess p, int targetFd, int progFd, AttachType attachType, int flags) {
+        lsmBpf(BpfCmd.PROG_ATTACH, new ProgAttach(targetFd, progFd, attachType, flags, null));
+        ProgramType ptype = cgroupProgType(attachType);
+        if ((flags & ~(BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI)) != 0) {
+            throw new KernelException(Errno.EINVAL, "BPF_PROG_ATTACH: attach_flags 0x" + Integer.toHexString(flags)
+                    + (((flags & CgroupAttach.BPF_F_REPLACE) != 0) ? " (BPF_F_REPLACE is not modelled)" : ""));
+        }
+        ProgObject po = progOf(p, progFd);
+        LoadedProgram lp = po.prog;
+        if (lp.type() != ptype) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " is " + lp.type().kernelName() + ", "
+                    + attachType.kernelName() + " takes " + ptype.kernelName());
+        }
+        switch (ptype) {
+            case CGROUP_SOCK: case CGROUP_SOCK_ADDR: case CGROUP_SOCKOPT:
+                if (lp.attachType() != attachType) {
+                    throw new KernelException(Errno.EINVAL, "program " + lp.name() + " expects " + lp.attachType().kernelName());
+                }
+                break;
+            case LSM:
+                if (lp.attachType() != AttachType.LSM_CGROUP) {
+                    throw new KernelException(Errno.EINVAL, "program " + lp.name() + " is not an lsm_cgroup program");
+                }
+                break;
+            default:
+                break;
+        }
+        security.check(p, BpfCmd.PROG_ATTACH, new ProgAttach(targetFd, progFd, attachType, flags, ptype));
+        if (ptype == ProgramType.CGROUP_SKB && lp.attachType() != AttachType.NONE && lp.attachType() != attachType) {
+            throw new KernelException(Errno.EINVAL, "program " + lp.name() + " expects " + lp.attachType().kernelName());
+        }
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        if (!po.tryGet()) {
+            throw new KernelException(Errno.ENOENT, "program " + lp.name() + " is gone");
+        }
+        ProgObject old;
+        try {
+            old = cgroupProgs.attach(c, attachType, po, flags);
+        } catch (KernelException e) {
+            po.put();
+            throw e;
+        }
+        if (old != null) {
+            old.put();
+        }
+    }
+
+    /**
+     * BPF_PROG_DETACH from the cgroup open at {@code targetFd} (progFd 0: none): no capability
+     * check, as Linux (the caller needs the cgroup's fd, and in a multi list the program's fd);
+     * EINVAL, ENOENT as cgroup_bpf_detach. An fd that is not a program counts as none.
+     */
+    public void progDetach(BpfProcess p, int targetFd, int progFd, AttachType attachType) {
+        lsmBpf(BpfCmd.PROG_DETACH, new ProgAttach(targetFd, progFd, attachType, 0, null));
+        ProgramType ptype = cgroupProgType(attachType);
+        security.check(p, BpfCmd.PROG_DETACH, new ProgAttach(targetFd, progFd, attachType, 0, ptype));
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        ProgObject prog = null;
+        if (progFd != 0) {
+            try {
+                ProgObject po = progOf(p, progFd);
+                prog = po.prog.type() == ptype ? po : null;
+            } catch (KernelException notAProgram) {
+                prog = null;
+            }
+        }
+        cgroupProgs.detach(c, attachType, prog).put();
+    }
+
+    /**
+     * BPF_PROG_QUERY of a cgroup (CAP_NET_ADMIN, bpf_net_capable): {attach_flags, prog ids...}
+     * of the programs attached to that cgroup itself (no BPF_F_QUERY_EFFECTIVE).
+     */
+    public int[] progQuery(BpfProcess p, int targetFd, AttachType attachType) {
+        lsmBpf(BpfCmd.PROG_QUERY, new ProgAttach(targetFd, 0, attachType, 0, null));
+        security.check(p, BpfCmd.PROG_QUERY, new ProgAttach(targetFd, 0, attachType, 0, null));
+        cgroupProgType(attachType);
+        Cgroup c = as(p.get(targetFd), CgroupDir.class, targetFd, "cgroup").cgroup;
+        return cgroupProgs.query(c, attachType);
+    }
+
     // ---------------------------------------------------------------- ids
 
     private static int nextId(Map<Integer, ?> m, int start) {
@@ -757,30 +1311,44 @@ public final class Bpf {
         return nextId(links, start);
     }
 
-    private int fdById(BpfProcess p, Map<Integer, ? extends Refcounted> m, int id, String what) {
+    private int fdById(BpfProcess p, Map<Integer, ? extends Refcounted> m, int id, String what, int fmode) {
         Refcounted o;
         synchronized (this) {
             o = m.get(id);
         }
-        if (o == null || !o.tryGet()) {
+        if (o == null) {
             throw new KernelException(Errno.ENOENT, "no " + what + " with id " + id);
         }
-        return install(p, o);
+        return newFd(p, o, fmode, what + " id " + id);
     }
 
+    /** BPF_PROG_GET_FD_BY_ID (CAP_SYS_ADMIN); the fd passes {@code lsm/bpf_prog}. */
     public int progGetFdById(BpfProcess p, int id) {
         check(p, BpfCmd.PROG_GET_FD_BY_ID, id);
-        return fdById(p, progs, id, "program");
+        return fdById(p, progs, id, "program", FMODE_READ | FMODE_WRITE);
     }
 
     public int mapGetFdById(BpfProcess p, int id) {
-        check(p, BpfCmd.MAP_GET_FD_BY_ID, id);
-        return fdById(p, maps, id, "map");
+        return mapGetFdById(p, id, 0);
+    }
+
+    /**
+     * BPF_MAP_GET_FD_BY_ID with {@code open_flags} ({@code BPF_F_RDONLY} / {@code BPF_F_WRONLY}:
+     * the fd's mode; EINVAL for others or both), CAP_SYS_ADMIN; the fd passes {@code lsm/bpf_map}.
+     */
+    public int mapGetFdById(BpfProcess p, int id, int openFlags) {
+        lsmBpf(BpfCmd.MAP_GET_FD_BY_ID, id);
+        if ((openFlags & ~(MapAttr.BPF_F_RDONLY | MapAttr.BPF_F_WRONLY)) != 0) {
+            throw new KernelException(Errno.EINVAL, "BPF_MAP_GET_FD_BY_ID: open_flags 0x" + Integer.toHexString(openFlags));
+        }
+        security.check(p, BpfCmd.MAP_GET_FD_BY_ID, id);
+        int fmode = fmodeOf(openFlags);
+        return fdById(p, maps, id, "map", fmode);
     }
 
     public int linkGetFdById(BpfProcess p, int id) {
         check(p, BpfCmd.LINK_GET_FD_BY_ID, id);
-        return fdById(p, links, id, "link");
+        return fdById(p, links, id, "link", FMODE_READ | FMODE_WRITE);
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD. */
@@ -799,6 +1367,9 @@ public final class Bpf {
                     lp.attachTo(), lp.sleepable(), lp.code().slotCount(), ids);
         }
         if (o instanceof LinkObject l) {
+            if (l.holds instanceof MapObject mo) {
+                return new BpfInfo.Link(l.id(), "cgroup_stats_agg", l.prog.id(), "map " + mo.id(), l.detached);
+            }
             String target = l.iterator != null
                     ? "cgroup " + l.iterator.start().path() + " order " + l.iterator.order().name().toLowerCase()
                     : l.tracing.point().toString();

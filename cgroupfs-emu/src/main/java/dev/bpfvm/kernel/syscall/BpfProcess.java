@@ -12,6 +12,8 @@ import java.util.TreeMap;
 public final class BpfProcess {
     private final int pid;
     private final Map<Integer, Object> fds = new TreeMap<>();
+    /** The f_mode (FMODE_READ | FMODE_WRITE) of fds opened with less than both; absent: both. */
+    private final Map<Integer, Integer> modes = new TreeMap<>();
 
     BpfProcess(int pid) {
         this.pid = pid;
@@ -22,12 +24,25 @@ public final class BpfProcess {
     }
 
     synchronized int install(Object o) {
+        return install(o, Bpf.FMODE_READ | Bpf.FMODE_WRITE);
+    }
+
+    synchronized int install(Object o, int fmode) {
         int fd = 3;
         while (fds.containsKey(fd)) {
             fd++;
         }
         fds.put(fd, o);
+        if (fmode != (Bpf.FMODE_READ | Bpf.FMODE_WRITE)) {
+            modes.put(fd, fmode);
+        }
         return fd;
+    }
+
+    /** The fd's f_mode: FMODE_READ, FMODE_WRITE or both (EBADF). */
+    synchronized int mode(int fd) {
+        get(fd);
+        return modes.getOrDefault(fd, Bpf.FMODE_READ | Bpf.FMODE_WRITE);
     }
 
     synchronized Object get(int fd) {
@@ -43,6 +58,7 @@ public final class BpfProcess {
         if (o == null) {
             throw new KernelException(Errno.EBADF, "fd " + fd + " is not open in process " + pid);
         }
+        modes.remove(fd);
         return o;
     }
 

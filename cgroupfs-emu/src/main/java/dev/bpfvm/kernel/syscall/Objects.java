@@ -77,11 +77,22 @@ final class Objects {
         final Consumer<LinkObject> onFree;
         boolean detached;
 
+        /** Other links (a CGROUP_STATS aggregator): what detach undoes, and the object the link holds; or null. */
+        final Runnable onDetach;
+        final Refcounted holds;
+
         LinkObject(int id, ProgObject prog, Attachment tracing, CgroupIterator iterator, Consumer<LinkObject> onFree) {
+            this(id, prog, tracing, iterator, null, null, onFree);
+        }
+
+        LinkObject(int id, ProgObject prog, Attachment tracing, CgroupIterator iterator, Runnable onDetach,
+                   Refcounted holds, Consumer<LinkObject> onFree) {
             this.id = id;
             this.prog = prog;
             this.tracing = tracing;
             this.iterator = iterator;
+            this.onDetach = onDetach;
+            this.holds = holds;
             this.onFree = onFree;
         }
 
@@ -101,6 +112,9 @@ final class Objects {
                 if (tracing != null) {
                     tracing.detach();
                 }
+                if (onDetach != null) {
+                    onDetach.run();
+                }
             }
         }
 
@@ -111,6 +125,9 @@ final class Objects {
                 iterator.release();
             }
             onFree.accept(this);
+            if (holds != null) {
+                holds.put();
+            }
             prog.put();
         }
     }
@@ -163,6 +180,34 @@ final class Objects {
         @Override
         protected void free() {
             cgroup.release();
+        }
+    }
+
+    /** A BTF object (BTF_LOAD): its id and the parsed types. */
+    static final class BtfObject extends Refcounted {
+        final int id;
+        final dev.bpfvm.vm.btf.Btf btf;
+        final Consumer<BtfObject> onFree;
+
+        BtfObject(int id, dev.bpfvm.vm.btf.Btf btf, Consumer<BtfObject> onFree) {
+            this.id = id;
+            this.btf = btf;
+            this.onFree = onFree;
+        }
+
+        @Override
+        public String kind() {
+            return "btf";
+        }
+
+        @Override
+        public int id() {
+            return id;
+        }
+
+        @Override
+        protected void free() {
+            onFree.accept(this);
         }
     }
 }

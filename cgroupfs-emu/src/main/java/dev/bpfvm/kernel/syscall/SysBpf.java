@@ -83,7 +83,8 @@ public final class SysBpf {
         try {
             switch ((int) cmd) {
                 case 7: { // BPF_OBJ_GET: pathname, bpf_fd, file_flags
-                    return bpf.objGet(p, string(mem, mem.load(attr, 8)));
+                    int fileFlags = size >= 16 ? (int) mem.load(attr + 12, 4) : 0;
+                    return bpf.objGet(p, string(mem, mem.load(attr, 8)), fileFlags);
                 }
                 case 6: { // BPF_OBJ_PIN
                     String path = string(mem, mem.load(attr, 8));

@@ -147,25 +147,30 @@ public final class PacketHelpers {
             return Errno.EFAULT.negative();
         }
         int at = s.data + (int) off;
-        int sum;
+        long sum = replacedSum(sumAt(s, at), from, to, flags);
+        if (sum < 0) {
+            return sum;
+        }
+        putSum(s, at, (int) sum);
+        return 0;
+    }
+
+    /**
+     * The checksum {@code old} with {@code from} replaced by {@code to}, as the header-field
+     * size in {@code flags} says (0: {@code to} is a checksum difference, 2 or 4 bytes);
+     * -EINVAL for another size or a non-zero {@code from} with size 0.
+     */
+    private static long replacedSum(int old, long from, long to, long flags) {
         switch ((int) (flags & BPF_F_HDR_FIELD_MASK)) {
             case 0:
-                if (from != 0) {
-                    return Errno.EINVAL.negative();
-                }
-                sum = Checksum.replaceByDiff(sumAt(s, at), (int) to);
-                break;
+                return from != 0 ? Errno.EINVAL.negative() : Checksum.replaceByDiff(old, (int) to);
             case 2:
-                sum = Checksum.replace4(sumAt(s, at), (int) (from & 0xffff), (int) (to & 0xffff));
-                break;
+                return Checksum.replace4(old, (int) (from & 0xffff), (int) (to & 0xffff));
             case 4:
-                sum = Checksum.replace4(sumAt(s, at), (int) from, (int) to);
-                break;
+                return Checksum.replace4(old, (int) from, (int) to);
             default:
                 return Errno.EINVAL.negative();
         }
-        putSum(s, at, sum);
-        return 0;
     }
 
     /**
@@ -187,27 +192,14 @@ public final class PacketHelpers {
         if (mmzero && (flags & BPF_F_MARK_ENFORCE) == 0 && sumAt(s, at) == 0) {
             return 0;
         }
-        int sum;
-        switch ((int) (flags & BPF_F_HDR_FIELD_MASK)) {
-            case 0:
-                if (from != 0) {
-                    return Errno.EINVAL.negative();
-                }
-                sum = Checksum.replaceByDiff(sumAt(s, at), (int) to);
-                break;
-            case 2:
-                sum = Checksum.replace4(sumAt(s, at), (int) (from & 0xffff), (int) (to & 0xffff));
-                break;
-            case 4:
-                sum = Checksum.replace4(sumAt(s, at), (int) from, (int) to);
-                break;
-            default:
-                return Errno.EINVAL.negative();
+        long sum = replacedSum(sumAt(s, at), from, to, flags);
+        if (sum < 0) {
+            return sum;
         }
         if (mmzero && sum == 0) {
             sum = CSUM_MANGLED_0;
         }
-        putSum(s, at, sum);
+        putSum(s, at, (int) sum);
         return 0;
     }
 

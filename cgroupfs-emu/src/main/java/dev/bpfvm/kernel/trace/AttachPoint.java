@@ -18,8 +18,9 @@ public record AttachPoint(Kind kind, String name) {
     public static final List<String> FUNCTIONS = List.of(
             "cgroup_mkdir", "cgroup_rmdir", "cgroup_attach_task", "bpf_rstat_flush");
 
-    /** The LSM hooks {@code lsm/} programs may attach to (run before bpf() commands). */
-    public static final List<String> LSM_HOOKS = List.of("bpf");
+    /** The LSM hooks {@code lsm/} programs may attach to: security_bpf and the hooks on bpf objects and tokens. */
+    public static final List<String> LSM_HOOKS = List.of("bpf", "bpf_map", "bpf_prog", "bpf_map_create", "bpf_prog_load",
+            "bpf_token_create", "bpf_token_cmd", "bpf_token_capable");
 
     public AttachPoint {
         List<String> known = kind == Kind.FENTRY || kind == Kind.FEXIT ? FUNCTIONS

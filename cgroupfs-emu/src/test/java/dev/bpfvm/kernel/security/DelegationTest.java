@@ -99,4 +99,99 @@ class DelegationTest {
         errno(Errno.EACCES, () -> bpf.objGet(bpf.process(201), "/sys/fs/bpf/mine"));
         errno(Errno.EACCES, () -> k.bpffsMkdir("/sys/fs/bpf/mine/x"));
     }
+
+    private int hashMap(dev.bpfvm.kernel.syscall.BpfProcess p) {
+        return k.bpf().mapCreate(p, dev.bpfvm.vm.spi.MapAttr.builder(dev.bpfvm.vm.spi.MapType.HASH, 4, 4, 4).build());
+    }
+
+    @Test
+    void theStickyBpffsRootLetsOnlyTheOwnerOfAPinOrOfTheDirectoryUnlinkIt() {
+        var bpf = k.bpf();
+        k.spawn(200, "alice", 1000, 1000, "/sys/fs/cgroup");
+        k.spawn(201, "bob", 1001, 1001, "/sys/fs/cgroup");
+        k.actAs(200);
+        var alice = bpf.process(200);
+        int fd = hashMap(alice);
+        bpf.objPin(alice, fd, "/sys/fs/bpf/a1");
+        bpf.objPin(alice, fd, "/sys/fs/bpf/a2");
+        k.bpffsMkdir("/sys/fs/bpf/adir");
+        bpf.objPin(alice, fd, "/sys/fs/bpf/adir/x");
+        k.chmod("/sys/fs/bpf/adir", 0777);
+        k.actAs(201);
+        // bob may write the 1777 root, but it is sticky and a1 is alice's: EPERM (check_sticky)
+        errno(Errno.EPERM, () -> k.bpffsUnlink("/sys/fs/bpf/a1"));
+        // adir is 0777 without the sticky bit: anyone who may write it may unlink in it
+        k.bpffsUnlink("/sys/fs/bpf/adir/x");
+        errno(Errno.ENOENT, () -> k.bpffsUnlink("/sys/fs/bpf/adir/x"));
+        k.actAs(200);
+        k.chmod("/sys/fs/bpf/adir", 01777);
+        bpf.objPin(alice, fd, "/sys/fs/bpf/adir/y");
+        k.actAs(201);
+        errno(Errno.EPERM, () -> k.bpffsUnlink("/sys/fs/bpf/adir/y"));
+        // bob's own pin in alice's sticky directory: the file's owner may
+        int bfd = hashMap(bpf.process(201));
+        bpf.objPin(bpf.process(201), bfd, "/sys/fs/bpf/adir/b");
+        k.bpffsUnlink("/sys/fs/bpf/adir/b");
+        // the directory's owner may remove anyone's file in it
+        bpf.objPin(bpf.process(201), bfd, "/sys/fs/bpf/adir/b");
+        k.actAs(200);
+        k.bpffsUnlink("/sys/fs/bpf/adir/b");
+        k.bpffsUnlink("/sys/fs/bpf/a1");
+        // a 0755 directory: no write permission for others, EACCES before the sticky rule
+        k.chmod("/sys/fs/bpf/adir", 0755);
+        k.actAs(201);
+        errno(Errno.EACCES, () -> k.bpffsUnlink("/sys/fs/bpf/adir/y"));
+        k.actAs(1);
+        k.bpffsUnlink("/sys/fs/bpf/a2");
+        assertThat(bpf.bpffs().list("/sys/fs/bpf")).containsExactly("adir");
+    }
+
+    @Test
+    void theUmaskShapesNewPinsAndDirectories() {
+        var bpf = k.bpf();
+        k.spawn(200, "alice", 1000, 1000, "/sys/fs/cgroup");
+        k.actAs(200);
+        var alice = bpf.process(200);
+        int fd = hashMap(alice);
+        k.bpffsMkdir("/sys/fs/bpf/d022");
+        bpf.objPin(alice, fd, "/sys/fs/bpf/p022");
+        privs.setUmask(k.task(200), 077);
+        k.bpffsMkdir("/sys/fs/bpf/d077");
+        privs.setUmask(k.task(200), 0);
+        k.bpffsMkdir("/sys/fs/bpf/d000");
+        bpf.objPin(alice, fd, "/sys/fs/bpf/p000");
+        privs.setUmask(k.task(200), 0266);
+        bpf.objPin(alice, fd, "/sys/fs/bpf/p266");
+        assertThat(privs.umask(k.task(201 - 1))).isEqualTo(0266);
+        assertThat(k.fileModes().inode("/sys/fs/bpf/d022").toString()).isEqualTo("0755 1000:1000");
+        assertThat(k.fileModes().inode("/sys/fs/bpf/d077").toString()).isEqualTo("0700 1000:1000");
+        assertThat(k.fileModes().inode("/sys/fs/bpf/d000").toString()).isEqualTo("0777 1000:1000");
+        assertThat(k.fileModes().inode("/sys/fs/bpf/p022").toString()).isEqualTo("0600 1000:1000");
+        assertThat(k.fileModes().inode("/sys/fs/bpf/p000").toString()).isEqualTo("0600 1000:1000");
+        assertThat(k.fileModes().inode("/sys/fs/bpf/p266").toString()).isEqualTo("0400 1000:1000");
+        // cgroup directories too (cgroup_mkdir gets mkdir's mode less the umask); their files stay 0644
+        k.actAs(1);
+        privs.setUmask(k.task(1), 027);
+        k.mkdir("/sys/fs/cgroup/g");
+        assertThat(k.fileModes().inode("/sys/fs/cgroup/g").toString()).isEqualTo("0750 0:0");
+        assertThat(k.fileModes().inode("/sys/fs/cgroup/g/cgroup.procs").toString()).isEqualTo("0644 0:0");
+    }
+
+    @Test
+    void supplementaryGroupsGetTheGroupBits() {
+        var bpf = k.bpf();
+        int fd = hashMap(bpf.process(1));
+        bpf.objPin(bpf.process(1), fd, "/sys/fs/bpf/shared");
+        k.chown("/sys/fs/bpf/shared", 0, 500);
+        k.chmod("/sys/fs/bpf/shared", 0660);
+        k.spawn(200, "alice", 1000, 1000, "/sys/fs/cgroup");
+        k.spawn(201, "bob", 1001, 1001, "/sys/fs/cgroup");
+        privs.setGroups(k.task(200), java.util.Set.of(500, 600));
+        k.actAs(200);
+        assertThat(bpf.objGet(bpf.process(200), "/sys/fs/bpf/shared")).isEqualTo(3);
+        k.actAs(201);
+        errno(Errno.EACCES, () -> bpf.objGet(bpf.process(201), "/sys/fs/bpf/shared"));
+        assertThat(privs.inGroup(k.task(201), 1001)).isTrue();
+        assertThat(privs.inGroup(k.task(201), 500)).isFalse();
+    }
 }

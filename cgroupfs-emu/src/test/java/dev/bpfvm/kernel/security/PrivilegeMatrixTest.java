@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * table (kernel/bpf/syscall.c, 6.9+). Columns: root, CAP_BPF, CAP_BPF+CAP_PERFMON,
  * CAP_BPF+CAP_NET_ADMIN, CAP_SYS_ADMIN only, unprivileged (all non-root uids). Cells: Y allowed
  * (the permission check passed), P EPERM, A EACCES. Rows marked {@code +token} pass a BPF token:
- * each non-root user has one from a bpffs of its own user namespace delegating MAP_CREATE and
- * PROG_LOAD, maps hash and lru_hash, programs xdp and tracing, every attach type; root has none
+ * each non-root user has one from a bpffs of its own user namespace delegating MAP_CREATE,
+ * PROG_LOAD and BTF_LOAD, maps hash and lru_hash, programs xdp and tracing, every attach type; root has none
  * (no tokens in the initial user namespace) and runs without.
  */
 class PrivilegeMatrixTest {
@@ -82,6 +82,27 @@ class PrivilegeMatrixTest {
         TABLE.put("MAP_CREATE array +token (array not delegated)", new String[] {"YYYYYY", "YYYYYP", "YYYYYP"});
         TABLE.put("MAP_CREATE queue +token (not delegated)", new String[] {"YYYYYP", "YYYYYP", "YYYYYP"});
         TABLE.put("PROG_LOAD kprobe +token (not delegated)", new String[] {"YPYPYP", "YPYPYP", "YPYPYP"});
+        // bpf_btf_load: bpf_token_capable(token, CAP_BPF), no sysctl rule; the tokens delegate btf_load
+        TABLE.put("BTF_LOAD", new String[] {"YYYYYP", "YYYYYP", "YYYYYP"});
+        TABLE.put("BTF_LOAD +token", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // bpf_obj_get: path_permission(ACC_MODE(file_flags)) on a root-owned 0644 pin
+        TABLE.put("OBJ_GET 0644 pin read-write", new String[] {"YAAAAA", "YAAAAA", "YAAAAA"});
+        TABLE.put("OBJ_GET 0644 pin BPF_F_RDONLY", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        TABLE.put("OBJ_GET 0644 pin BPF_F_WRONLY", new String[] {"YAAAAA", "YAAAAA", "YAAAAA"});
+        // element commands check the fd's mode (map_get_sys_perms: FMODE_CAN_READ / FMODE_CAN_WRITE), root too
+        TABLE.put("MAP_UPDATE_ELEM on a BPF_F_RDONLY fd", new String[] {"PPPPPP", "PPPPPP", "PPPPPP"});
+        TABLE.put("MAP_LOOKUP_ELEM on a BPF_F_WRONLY fd", new String[] {"PPPPPP", "PPPPPP", "PPPPPP"});
+        TABLE.put("MAP_LOOKUP_ELEM on a BPF_F_RDONLY fd", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // bpf_map_get_fd_by_id: capable(CAP_SYS_ADMIN) whatever open_flags asks
+        TABLE.put("MAP_GET_FD_BY_ID BPF_F_RDONLY", new String[] {"YPPPYP", "YPPPYP", "YPPPYP"});
+        // bpf_prog_attach_check_attach_type: cg-skb programs (loadable unprivileged) need bpf_net_capable()
+        // at attach; other cgroup types needed CAP_NET_ADMIN to load and check nothing more
+        TABLE.put("PROG_ATTACH cgroup_skb (prog fd held)", new String[] {"YPPYYP", "YPPYYP", "YPPYYP"});
+        TABLE.put("PROG_ATTACH cgroup_sock (prog fd held)", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // bpf_prog_detach: no capability check
+        TABLE.put("PROG_DETACH cgroup_sock", new String[] {"YYYYYY", "YYYYYY", "YYYYYY"});
+        // bpf_prog_query: bpf_net_capable()
+        TABLE.put("PROG_QUERY cgroup", new String[] {"YPPYYP", "YPPYYP", "YPPYYP"});
     }
 
     private static Program code(String name) {
@@ -131,7 +152,49 @@ class PrivilegeMatrixTest {
                 MapAttr.builder(MapType.QUEUE, 0, 4, 4).build(), tok(p)));
         ops.put("PROG_LOAD kprobe +token (not delegated)", (b, p, u) -> b.progLoad(p,
                 prog(ProgramType.KPROBE, AttachType.NONE, ""), tok(p)));
+        ops.put("BTF_LOAD", (b, p, u) -> b.btfLoad(p, BTF));
+        ops.put("BTF_LOAD +token", (b, p, u) -> b.btfLoad(p, BTF, tok(p)));
+        ops.put("OBJ_GET 0644 pin read-write", (b, p, u) -> b.objGet(p, "/sys/fs/bpf/ro"));
+        ops.put("OBJ_GET 0644 pin BPF_F_RDONLY", (b, p, u) -> b.objGet(p, "/sys/fs/bpf/ro", MapAttr.BPF_F_RDONLY));
+        ops.put("OBJ_GET 0644 pin BPF_F_WRONLY", (b, p, u) -> b.objGet(p, "/sys/fs/bpf/ro", MapAttr.BPF_F_WRONLY));
+        ops.put("MAP_UPDATE_ELEM on a BPF_F_RDONLY fd", (b, p, u) -> b.mapUpdateElem(p, roFd.get(p.pid()),
+                new byte[4], new byte[4], 0));
+        ops.put("MAP_LOOKUP_ELEM on a BPF_F_WRONLY fd", (b, p, u) -> b.mapLookupElem(p, woFd.get(p.pid()), new byte[4], 0));
+        ops.put("MAP_LOOKUP_ELEM on a BPF_F_RDONLY fd", (b, p, u) -> b.mapLookupElem(p, roFd.get(p.pid()), new byte[4], 0));
+        ops.put("MAP_GET_FD_BY_ID BPF_F_RDONLY", (b, p, u) -> b.mapGetFdById(p, 1, MapAttr.BPF_F_RDONLY));
+        ops.put("PROG_ATTACH cgroup_skb (prog fd held)", (b, p, u) -> b.progAttach(p, cgroupFd.get(p.pid()),
+                skbFd.get(p.pid()), AttachType.CGROUP_INET_INGRESS, 0));
+        ops.put("PROG_ATTACH cgroup_sock (prog fd held)", (b, p, u) -> b.progAttach(p, cgroupFd.get(p.pid()),
+                sockFd.get(p.pid()), AttachType.CGROUP_INET_SOCK_CREATE, 0));
+        ops.put("PROG_DETACH cgroup_sock", (b, p, u) -> b.progDetach(p, cgroupFd.get(p.pid()), 0,
+                AttachType.CGROUP_INET_SOCK_CREATE));
+        ops.put("PROG_QUERY cgroup", (b, p, u) -> b.progQuery(p, cgroupFd.get(p.pid()), AttachType.CGROUP_INET_INGRESS));
         return ops;
+    }
+
+    /** A valid raw BTF blob: one int type. */
+    private static final byte[] BTF;
+
+    static {
+        dev.bpfvm.vm.btf.BtfBuilder bb = new dev.bpfvm.vm.btf.BtfBuilder("matrix");
+        bb.add(new dev.bpfvm.vm.btf.BtfType.Int("int", 4, dev.bpfvm.vm.btf.BtfType.Int.SIGNED, 0, 32));
+        BTF = bb.build().encode();
+    }
+
+    /** Per process: a BPF_F_RDONLY fd of the 0644 pin, a BPF_F_WRONLY fd of the shared pin, fds of a
+     * cgroup_skb and a cgroup_sock program (from 0666 pins) and of the process's own cgroup. */
+    private final Map<Integer, Integer> roFd = new LinkedHashMap<>();
+    private final Map<Integer, Integer> woFd = new LinkedHashMap<>();
+    private final Map<Integer, Integer> skbFd = new LinkedHashMap<>();
+    private final Map<Integer, Integer> sockFd = new LinkedHashMap<>();
+    private final Map<Integer, Integer> cgroupFd = new LinkedHashMap<>();
+
+    private void fdsOf(EmulatedKernel k, Bpf bpf, BpfProcess p) {
+        roFd.put(p.pid(), bpf.objGet(p, "/sys/fs/bpf/ro", MapAttr.BPF_F_RDONLY));
+        woFd.put(p.pid(), bpf.objGet(p, "/sys/fs/bpf/shared", MapAttr.BPF_F_WRONLY));
+        skbFd.put(p.pid(), bpf.objGet(p, "/sys/fs/bpf/skb"));
+        sockFd.put(p.pid(), bpf.objGet(p, "/sys/fs/bpf/sock"));
+        cgroupFd.put(p.pid(), bpf.openCgroup(p, "/sys/fs/cgroup/m" + p.pid()));
     }
 
     /** Each process's token fd (0: none). */
@@ -171,6 +234,23 @@ class PrivilegeMatrixTest {
         sharedProgFd.clear();
         sharedProgFd.put(EmulatedKernel.INIT_PID, prog);
         k.bpffsMkdir("/sys/fs/bpf/rootdir");
+        bpf.objPin(root, fd, "/sys/fs/bpf/ro");
+        k.chmod("/sys/fs/bpf/ro", 0644);
+        int skb = bpf.progLoad(root, prog(ProgramType.CGROUP_SKB, AttachType.NONE, ""));
+        bpf.objPin(root, skb, "/sys/fs/bpf/skb");
+        k.chmod("/sys/fs/bpf/skb", 0666);
+        int sock = bpf.progLoad(root, prog(ProgramType.CGROUP_SOCK, AttachType.CGROUP_INET_SOCK_CREATE, ""));
+        bpf.objPin(root, sock, "/sys/fs/bpf/sock");
+        k.chmod("/sys/fs/bpf/sock", 0666);
+        roFd.clear();
+        woFd.clear();
+        skbFd.clear();
+        sockFd.clear();
+        cgroupFd.clear();
+        for (int i = 0; i < KINDS.length; i++) {
+            k.mkdir("/sys/fs/cgroup/m" + (i == 0 ? EmulatedKernel.INIT_PID : 100 + i));
+        }
+        fdsOf(k, bpf, root);
         List<BpfProcess> procs = new ArrayList<>();
         procs.add(root);
         sharedFd.clear();
@@ -182,13 +262,14 @@ class PrivilegeMatrixTest {
             k.actAs(t.pid());
             sharedFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/shared"));
             sharedProgFd.put(t.pid(), bpf.objGet(p, "/sys/fs/bpf/sharedprog"));
+            fdsOf(k, bpf, p);
             procs.add(p);
         }
         tokenFd.clear();
         for (BpfProcess p : procs.subList(1, procs.size())) {
             k.actAs(EmulatedKernel.INIT_PID);
             int uid = k.task(p.pid()).uid();
-            bpf.mountBpffs(root, "/run/user/" + uid + "/bpf", uid, BpfToken.Delegation.parse("delegate_cmds=map_create:prog_load,"
+            bpf.mountBpffs(root, "/run/user/" + uid + "/bpf", uid, BpfToken.Delegation.parse("delegate_cmds=map_create:prog_load:btf_load,"
                     + "delegate_maps=hash:lru_hash,delegate_progs=xdp:tracing,delegate_attachs=any"));
             k.actAs(p.pid());
             tokenFd.put(p.pid(), bpf.tokenCreate(p, "/run/user/" + uid + "/bpf"));

@@ -31,6 +31,11 @@ class CgroupStatsMapTest {
                 x -> assertThat(x.errno()).isEqualTo(want));
     }
 
+    private static void mapErrno(Errno want, Executable e) {
+        assertThatThrownBy(e::execute).isInstanceOfSatisfying(dev.bpfvm.vm.spi.BpfMapException.class,
+                x -> assertThat(x.errno()).isEqualTo(want));
+    }
+
     private static byte[] u64(long v) {
         byte[] out = new byte[8];
         for (int i = 0; i < 8; i++) {
@@ -195,5 +200,147 @@ class CgroupStatsMapTest {
         m.close();
         kernel.cgroups().mkdir("/a/new");
         assertThat(m.cgroupIds()).isEmpty();
+    }
+
+    private int create(Cgroup initial, int valueSize, int flags) {
+        return bpf.mapCreate(proc, attr(initial, valueSize).flags(flags).build());
+    }
+
+    @Test
+    void noPercpuKeepsOneRowAndGivesTheSameTotals() {
+        int fd = create(a, 16, CgroupStatsMap.BPF_F_STATS_NO_PERCPU);
+        CgroupStatsMap m = map(fd);
+        helper(m, c, 0, 5, 0);
+        helper(m, c, 0, 7, 3);
+        helper(m, b, 1, 11, 2);
+        helper(m, d, 0, 1, 1);
+        assertThat(lookup(fd, b)).containsExactly(u64s(12, 11));
+        helper(m, c, 0, 1, 2);
+        assertThat(lookup(fd, a)).containsExactly(u64s(14, 11));
+        assertThat(lookup(fd, c)).containsExactly(u64s(13, 0));
+    }
+
+    @Test
+    void noHierarchyCountsOnlyTheCgroupItself() {
+        int fd = create(a, 8, CgroupStatsMap.BPF_F_STATS_NO_HIERARCHY);
+        CgroupStatsMap m = map(fd);
+        helper(m, c, 0, 5, 0);
+        helper(m, b, 0, 3, 1);
+        helper(m, a, 0, 1, 2);
+        assertThat(lookup(fd, a)).containsExactly(u64s(1));
+        assertThat(lookup(fd, b)).containsExactly(u64s(3));
+        assertThat(lookup(fd, c)).containsExactly(u64s(5));
+        // a removed cgroup's counts go nowhere
+        Cgroup e = kernel.cgroups().mkdir("/a/b/e");
+        helper(m, e, 0, 9, 0);
+        kernel.cgroups().rmdir("/a/b/e");
+        assertThat(lookup(fd, b)).containsExactly(u64s(3));
+        assertThat(lookup(fd, a)).containsExactly(u64s(1));
+    }
+
+    @Test
+    void maxAndMinKeepTheExtremeSampleOfTheSubtree() {
+        int max = create(a, 8, CgroupStatsMap.BPF_F_STATS_AGG_MAX);
+        int min = create(a, 8, CgroupStatsMap.BPF_F_STATS_AGG_MIN);
+        for (int fd : new int[] {max, min}) {
+            CgroupStatsMap m = map(fd);
+            helper(m, c, 0, 40, 0);
+            helper(m, c, 0, 7, 3);
+            helper(m, b, 0, 12, 1);
+            helper(m, d, 0, 90, 2);
+        }
+        assertThat(lookup(max, b)).containsExactly(u64s(40));
+        assertThat(lookup(max, a)).containsExactly(u64s(90));
+        assertThat(lookup(min, b)).containsExactly(u64s(7));
+        assertThat(lookup(min, d)).containsExactly(u64s(90));
+        assertThat(lookup(min, a)).containsExactly(u64s(7));
+        // no sample yet: MIN's total is U64_MAX
+        assertThat(lookup(min, kernel.cgroups().mkdir("/a/fresh"))).containsExactly(u64s(-1L));
+        // later samples: a smaller one under c, a larger one (and a removed cgroup's) under b
+        helper(map(min), c, 0, 3, 1);
+        Cgroup e = kernel.cgroups().mkdir("/a/b/e");
+        helper(map(max), e, 0, 95, 0);
+        helper(map(min), e, 0, 2, 0);
+        kernel.cgroups().rmdir("/a/b/e");
+        assertThat(lookup(min, a)).containsExactly(u64s(2));
+        assertThat(lookup(min, c)).containsExactly(u64s(3));
+        assertThat(lookup(max, b)).containsExactly(u64s(95));
+        assertThat(lookup(max, d)).containsExactly(u64s(90));
+    }
+
+    @Test
+    void aLookupVisitsOnlyTheCgroupsUpdatedSinceTheLastFlush() {
+        Cgroup[] many = new Cgroup[20];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = kernel.cgroups().mkdir("/a/d/n" + i);
+        }
+        int fd = create(a);
+        CgroupStatsMap m = map(fd);
+        assertThat(lookup(fd, a)).containsExactly(u64s(0, 0));
+        assertThat(m.foldedCount()).isZero();
+        helper(m, c, 0, 5, 0);
+        helper(m, c, 0, 2, 1);
+        assertThat(lookup(fd, a)).containsExactly(u64s(7, 0));
+        assertThat(m.foldedCount()).isEqualTo(3);                 // c, b, a: not d nor its 20 children
+        assertThat(lookup(fd, a)).containsExactly(u64s(7, 0));
+        assertThat(m.foldedCount()).isEqualTo(3);
+        helper(m, many[7], 1, 4, 2);
+        assertThat(lookup(fd, b)).containsExactly(u64s(7, 0));   // nothing under b was updated
+        assertThat(m.foldedCount()).isEqualTo(3);
+        assertThat(lookup(fd, d)).containsExactly(u64s(0, 4));
+        assertThat(m.foldedCount()).isEqualTo(5);                 // n7, d
+        assertThat(lookup(fd, a)).containsExactly(u64s(7, 4));
+        assertThat(m.foldedCount()).isEqualTo(6);                 // a (d's counts were pending there)
+    }
+
+    @Test
+    void structValuesAreCombinedByTheAggregator() {
+        int fd = create(a, 16, CgroupStatsMap.BPF_F_STATS_AGG_PROG);
+        CgroupStatsMap m = map(fd);
+        assertThat(m.aggregated()).isTrue();
+        helper(m, c, 0, 5, 0);
+        helper(m, c, 1, 5, 1);
+        helper(m, b, 0, 2, 2);
+        helper(m, b, 1, 2, 2);
+        helper(m, d, 0, 3, 3);
+        helper(m, d, 1, 3, 3);
+        // without an aggregator: u64 sums
+        assertThat(lookup(fd, a)).containsExactly(u64s(10, 10));
+        // counter 0 sums, counter 1 keeps the largest single cgroup's count
+        m.aggregator((parent, child) -> {
+            long[] p = {le(parent, 0), le(parent, 8)};
+            long[] ch = {le(child, 0), le(child, 8)};
+            System.arraycopy(u64s(p[0] + ch[0], Math.max(p[1], ch[1])), 0, parent, 0, 16);
+        });
+        mapErrno(Errno.EBUSY, () -> m.aggregator((p, ch) -> { }));
+        assertThat(lookup(fd, a)).containsExactly(u64s(10, 5));
+        assertThat(lookup(fd, b)).containsExactly(u64s(7, 5));
+        helper(m, b, 0, 4, 0);
+        helper(m, b, 1, 4, 0);
+        Cgroup e = kernel.cgroups().mkdir("/a/d/e");
+        helper(m, e, 0, 8, 1);
+        helper(m, e, 1, 8, 1);
+        kernel.cgroups().rmdir("/a/d/e");
+        assertThat(lookup(fd, b)).containsExactly(u64s(11, 6));
+        assertThat(lookup(fd, d)).containsExactly(u64s(11, 8));
+        assertThat(lookup(fd, a)).containsExactly(u64s(22, 8));
+        mapErrno(Errno.EINVAL, () -> map(create(a)).aggregator((p, ch) -> { }));
+    }
+
+    private static long le(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[off + i] & 0xff);
+        }
+        return v;
+    }
+
+    @Test
+    void aggregationFlagsExcludeEachOther() {
+        errno(Errno.EINVAL, () -> create(a, 8, CgroupStatsMap.BPF_F_STATS_AGG_MAX | CgroupStatsMap.BPF_F_STATS_AGG_MIN));
+        errno(Errno.EINVAL, () -> create(a, 8, CgroupStatsMap.BPF_F_STATS_AGG_MAX | CgroupStatsMap.BPF_F_STATS_AGG_PROG));
+        errno(Errno.EINVAL, () -> create(a, 8, 1 << 29));
+        assertThat(create(a, 8, CgroupStatsMap.BPF_F_STATS_MASK & ~CgroupStatsMap.BPF_F_STATS_AGG_MIN
+                & ~CgroupStatsMap.BPF_F_STATS_AGG_PROG)).isPositive();
     }
 }

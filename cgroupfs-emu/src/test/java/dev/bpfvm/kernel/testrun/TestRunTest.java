@@ -216,4 +216,37 @@ class TestRunTest {
         assertThat(r.retval()).isNotZero();                          // the context's region index
         assertThat(rt.memory().regionAt(r.retval() << 32)).isNull();
     }
+
+    /**
+     * A tc program whose first run marks the packet and spins 2 million times (about 4 million
+     * instructions); every later run sees the mark and returns at once.
+     */
+    private static final String HEAVY_FIRST_RUN = """
+            ldxw %r1, [%r1+76]
+            ldxb %r2, [%r1+0]
+            jne %r2, 0, light
+            stb [%r1+0], 1
+            mov %r3, 0
+            spin:
+            add %r3, 1
+            jlt %r3, 2000000, spin
+            light:
+            mov %r0, %r2
+            exit
+            """;
+
+    @Test
+    void durationIsTimedOverTheSecondHalfOfTheRuns() {
+        TestRunResult cold = run(HEAVY_FIRST_RUN, ProgramType.SCHED_CLS, TestRunOptions.data(frame(20)));
+        assertThat(cold.retval()).isZero();
+        assertThat(cold.dataOut()[0]).isEqualTo((byte) 1);
+        // two runs: the heavy one warms up, the light one is timed
+        TestRunResult two = run(HEAVY_FIRST_RUN, ProgramType.SCHED_CLS, TestRunOptions.data(frame(20)).withRepeat(2));
+        assertThat(two.retval()).isEqualTo(1);
+        assertThat(two.executed()).isEqualTo(5);
+        assertThat(two.durationNs()).isLessThan(cold.durationNs() / 10);
+        // three runs: one warms up, two are timed
+        TestRunResult three = run(HEAVY_FIRST_RUN, ProgramType.SCHED_CLS, TestRunOptions.data(frame(20)).withRepeat(3));
+        assertThat(three.durationNs()).isLessThan(cold.durationNs() / 10);
+    }
 }

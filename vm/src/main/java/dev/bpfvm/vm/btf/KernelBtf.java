@@ -120,6 +120,16 @@ public final class KernelBtf {
             "bpf_task_from_pid", "bpf_task_get_cgroup1", "cgroup_rstat_updated", "cgroup_rstat_flush",
             "css_rstat_updated", "css_rstat_flush");
 
+    /** {@code enum bpf_cmd} without its {@code BPF_} prefix, in kernel order (value = index). */
+    public static final List<String> BPF_CMDS = List.of("MAP_CREATE", "MAP_LOOKUP_ELEM", "MAP_UPDATE_ELEM",
+            "MAP_DELETE_ELEM", "MAP_GET_NEXT_KEY", "PROG_LOAD", "OBJ_PIN", "OBJ_GET", "PROG_ATTACH", "PROG_DETACH",
+            "PROG_TEST_RUN", "PROG_GET_NEXT_ID", "MAP_GET_NEXT_ID", "PROG_GET_FD_BY_ID", "MAP_GET_FD_BY_ID",
+            "OBJ_GET_INFO_BY_FD", "PROG_QUERY", "RAW_TRACEPOINT_OPEN", "BTF_LOAD", "BTF_GET_FD_BY_ID",
+            "TASK_FD_QUERY", "MAP_LOOKUP_AND_DELETE_ELEM", "MAP_FREEZE", "BTF_GET_NEXT_ID", "MAP_LOOKUP_BATCH",
+            "MAP_LOOKUP_AND_DELETE_BATCH", "MAP_UPDATE_BATCH", "MAP_DELETE_BATCH", "LINK_CREATE", "LINK_UPDATE",
+            "LINK_GET_FD_BY_ID", "LINK_GET_NEXT_ID", "ENABLE_STATS", "ITER_CREATE", "LINK_DETACH", "PROG_BIND_MAP",
+            "TOKEN_CREATE");
+
     /** Builds the type table; layouts follow C rules (natural alignment, padding at the end). */
     private static final class Builder {
         final BtfBuilder b = new BtfBuilder("bpfvm kernel BTF");
@@ -448,6 +458,9 @@ public final class KernelBtf {
             fn("cgroup_rmdir", intT, "kn", kernfsPtr);
             fn("bpf_rstat_flush", 0, "cgrp", cgroupPtr, "parent", cgroupPtr, "cpu", intT);
 
+            // the objects of bpf() and the BPF LSM hooks on them (security_bpf*, Linux 6.12 argument lists)
+            bpfObjects(kuidT, kgidT, constCharPtr);
+
             // kfuncs
             fn("bpf_rcu_read_lock", 0);
             fn("bpf_rcu_read_unlock", 0);
@@ -464,6 +477,85 @@ public final class KernelBtf {
             fn("css_rstat_updated", 0, "css", cssPtr, "cpu", intT);
             fn("css_rstat_flush", 0, "css", cssPtr);
             return b.build();
+        }
+
+        /** An enum of kernel names and values, 4 bytes unsigned. */
+        private int kernelEnum(String name, List<EnumValue> values) {
+            return b.add(new Enum(name, 4, false, values));
+        }
+
+        /**
+         * {@code struct bpf_map}, {@code bpf_prog}, {@code bpf_prog_aux}, {@code bpf_token},
+         * {@code user_namespace} with the fields the emulated kernel has (Linux's names, bpfvm's
+         * compact layout); {@code union bpf_attr} with the fields the {@code lsm/bpf} hook is given, at
+         * their uapi offsets; the {@code bpf_lsm_bpf*} hook prototypes.
+         */
+        private void bpfObjects(int kuidT, int kgidT, int constCharPtr) {
+            List<EnumValue> mapTypes = new ArrayList<>();
+            for (dev.bpfvm.vm.spi.MapType t : dev.bpfvm.vm.spi.MapType.values()) {
+                mapTypes.add(new EnumValue(t.kernelName(), t.value()));
+            }
+            int mapTypeT = kernelEnum("bpf_map_type", mapTypes);
+            List<EnumValue> progTypes = new ArrayList<>();
+            for (dev.bpfvm.vm.object.ProgramType t : dev.bpfvm.vm.object.ProgramType.values()) {
+                progTypes.add(new EnumValue(t.kernelName(), t.value()));
+            }
+            int progTypeT = kernelEnum("bpf_prog_type", progTypes);
+            List<EnumValue> attachTypes = new ArrayList<>();
+            for (dev.bpfvm.vm.object.AttachType t : dev.bpfvm.vm.object.AttachType.values()) {
+                if (t != dev.bpfvm.vm.object.AttachType.NONE) {
+                    attachTypes.add(new EnumValue(t.kernelName(), t.value()));
+                }
+            }
+            int attachTypeT = kernelEnum("bpf_attach_type", attachTypes);
+            List<EnumValue> cmds = new ArrayList<>();
+            for (int i = 0; i < BPF_CMDS.size(); i++) {
+                cmds.add(new EnumValue("BPF_" + BPF_CMDS.get(i), i));
+            }
+            int cmdT = kernelEnum("bpf_cmd", cmds);
+            int fmodeT = b.add(new Typedef("fmode_t", uintT));
+            int name16 = array(charT, 16);
+
+            int mapId = b.add(struct("bpf_map",
+                    f("map_type", mapTypeT), f("key_size", u32), f("value_size", u32), f("max_entries", u32),
+                    f("map_extra", u64), f("map_flags", u32), f("id", u32), f("name", name16), f("frozen", boolT)));
+            int auxId = b.add(struct("bpf_prog_aux",
+                    f("id", u32), f("sleepable", boolT), f("attach_func_name", constCharPtr), f("name", name16)));
+            int progId = b.add(struct("bpf_prog",
+                    f("pages", u16), f("type", progTypeT), f("expected_attach_type", attachTypeT), f("len", u32),
+                    f("aux", ptr(auxId))));
+            int userNsId = b.add(struct("user_namespace",
+                    f("level", intT), f("owner", kuidT), f("group", kgidT)));
+            int tokenId = b.add(struct("bpf_token",
+                    f("userns", ptr(userNsId)), f("allowed_cmds", u64), f("allowed_maps", u64),
+                    f("allowed_progs", u64), f("allowed_attachs", u64)));
+            int pathFwd = b.add(new Fwd("path", false));
+
+            // union bpf_attr: the members of the commands lsm/bpf sees, at their uapi offsets
+            int mapCreate = b.add(struct("", f("map_type", u32), f("key_size", u32), f("value_size", u32),
+                    f("max_entries", u32), f("map_flags", u32)));
+            int progLoad = b.add(struct("", f("prog_type", u32), f("insn_cnt", u32), f("insns", u64),
+                    f("license", u64), f("log_level", u32), f("log_size", u32), f("log_buf", u64),
+                    f("kern_version", u32), f("prog_flags", u32), f("prog_name", name16), f("prog_ifindex", u32),
+                    f("expected_attach_type", u32)));
+            int obj = b.add(struct("", f("pathname", u64), f("bpf_fd", u32), f("file_flags", u32)));
+            int link = b.add(struct("", f("prog_fd", u32), f("target_fd", u32), f("attach_type", u32),
+                    f("flags", u32)));
+            int attrId = b.add(union("bpf_attr", f("", mapCreate), f("", progLoad), f("", obj), f("", link)));
+
+            int mapPtr = ptr(mapId);
+            int progPtr = ptr(progId);
+            int attrPtr = ptr(attrId);
+            int tokenPtr = ptr(tokenId);
+            int constTokenPtr = ptr(cnst(tokenId));
+            fn("bpf_lsm_bpf", intT, "cmd", intT, "attr", attrPtr, "size", uintT);
+            fn("bpf_lsm_bpf_map", intT, "map", mapPtr, "fmode", fmodeT);
+            fn("bpf_lsm_bpf_prog", intT, "prog", progPtr);
+            fn("bpf_lsm_bpf_map_create", intT, "map", mapPtr, "attr", attrPtr, "token", tokenPtr);
+            fn("bpf_lsm_bpf_prog_load", intT, "prog", progPtr, "attr", attrPtr, "token", tokenPtr);
+            fn("bpf_lsm_bpf_token_create", intT, "token", tokenPtr, "attr", attrPtr, "path", ptr(cnst(pathFwd)));
+            fn("bpf_lsm_bpf_token_cmd", intT, "token", constTokenPtr, "cmd", cmdT);
+            fn("bpf_lsm_bpf_token_capable", intT, "token", constTokenPtr, "cap", intT);
         }
 
         private void tracepoint(String name, int... args) {

@@ -148,15 +148,21 @@ public final class SectionDefs {
             d("struct_ops+", ProgramType.STRUCT_OPS, NONE, 0),
             d("struct_ops.s+", ProgramType.STRUCT_OPS, NONE, SLEEPABLE),
             d("sk_lookup", ProgramType.SK_LOOKUP, AttachType.SK_LOOKUP, ATTACHABLE),
-            d("netfilter", ProgramType.NETFILTER, AttachType.NETFILTER, 0));
+            d("netfilter", ProgramType.NETFILTER, AttachType.NETFILTER, 0),
+            // bpfvm: a CGROUP_STATS map's aggregator; the part after the '/' names the map
+            d("cgroup_stats_agg/", ProgramType.CGROUP_STATS_AGG, AttachType.CGROUP_STATS_AGG, ATTACHABLE));
 
     /** The whole table, in matching order. */
     public static List<SectionDef> all() {
         return DEFS;
     }
 
-    /** The first definition matching {@code section}, with the attach target that follows it. */
-    public static Optional<Match> match(String section) {
+    /**
+     * The first definition matching {@code section}, with the attach target that follows it. A
+     * leading {@code ?} (libbpf: not loaded unless asked for) is ignored: bpfvm loads every program.
+     */
+    public static Optional<Match> match(String sectionName) {
+        String section = sectionName.startsWith("?") ? sectionName.substring(1) : sectionName;
         for (SectionDef d : DEFS) {
             String p = d.pattern();
             if (p.endsWith("+")) {

@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * Expected attach types by the kernel's {@code enum bpf_attach_type} names (without
  * {@code BPF_}) and numbers. {@link #NONE} is ours: the program has no expected attach type
- * (the kernel receives 0).
+ * (the kernel receives 0). {@link #CGROUP_STATS_AGG} is a bpfvm extension (a number outside
+ * Linux's range): LINK_CREATE of a CGROUP_STATS map's aggregator, target_fd = the map.
  */
 public enum AttachType {
     NONE(-1),
@@ -23,7 +24,8 @@ public enum AttachType {
     TRACE_KPROBE_MULTI(42), LSM_CGROUP(43), STRUCT_OPS(44), NETFILTER(45), TCX_INGRESS(46),
     TCX_EGRESS(47), TRACE_UPROBE_MULTI(48), CGROUP_UNIX_CONNECT(49), CGROUP_UNIX_SENDMSG(50),
     CGROUP_UNIX_RECVMSG(51), CGROUP_UNIX_GETPEERNAME(52), CGROUP_UNIX_GETSOCKNAME(53),
-    NETKIT_PRIMARY(54), NETKIT_PEER(55), TRACE_KPROBE_SESSION(56), TRACE_UPROBE_SESSION(57);
+    NETKIT_PRIMARY(54), NETKIT_PEER(55), TRACE_KPROBE_SESSION(56), TRACE_UPROBE_SESSION(57),
+    CGROUP_STATS_AGG(0x1000);
 
     private final int value;
 

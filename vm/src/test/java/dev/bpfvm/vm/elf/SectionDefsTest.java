@@ -38,6 +38,9 @@ class SectionDefsTest {
         assertThat(m("iter/cgroup")).isEqualTo("TRACING TRACE_ITER 'cgroup' " + SectionDefs.ATTACH_BTF);
         assertThat(m("iter.s/cgroup")).isEqualTo("TRACING TRACE_ITER 'cgroup' " + (SectionDefs.ATTACH_BTF | SectionDefs.SLEEPABLE));
         assertThat(m("syscall")).isEqualTo("SYSCALL NONE '' " + SectionDefs.SLEEPABLE);
+        assertThat(m("?raw_tp")).isEqualTo("RAW_TRACEPOINT NONE '' 0");
+        assertThat(m("?tp_btf/task_newtask")).isEqualTo("TRACING TRACE_RAW_TP 'task_newtask' " + SectionDefs.ATTACH_BTF);
+        assertThat(m("??raw_tp")).isEqualTo("none");
         assertThat(m("struct_ops/init")).isEqualTo("STRUCT_OPS NONE 'init' 0");
         assertThat(m("struct_ops.s/init")).isEqualTo("STRUCT_OPS NONE 'init' " + SectionDefs.SLEEPABLE);
         assertThat(m("cgroup/connect4")).isEqualTo("CGROUP_SOCK_ADDR CGROUP_INET4_CONNECT '' " + SectionDefs.ATTACHABLE);
