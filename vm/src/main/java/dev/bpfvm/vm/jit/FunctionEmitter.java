@@ -77,6 +77,7 @@ final class FunctionEmitter {
     private final LoopAnalysis.Loop[] loopAtHeader;
     private final LoopAnalysis.Loop[] loopAtLatch;
     private final List<LoopAnalysis.Loop> loops;
+    private final java.util.Map<Integer, LoopAnalysis.Loop> loopAtMidEntry = new java.util.HashMap<>();
     /** The loop whose fast copy is being emitted, or null. */
     private LoopAnalysis.Loop fast;
     /** A long local for the dispatch of loops. */
@@ -125,6 +126,11 @@ final class FunctionEmitter {
             loopAtLatch[l.latch] = l;
             l.entry = new Label();
             l.dispatch = new Label();
+            l.midEntryLabels = new Label[l.midEntries.length];
+            for (int k = 0; k < l.midEntries.length; k++) {
+                l.midEntryLabels[k] = new Label();
+                loopAtMidEntry.put(l.midEntries[k], l);
+            }
             l.fast = new Label[l.latch - l.header + 1];
             for (int k = 0; k < l.fast.length; k++) {
                 l.fast[k] = new Label();
@@ -1051,6 +1057,14 @@ final class FunctionEmitter {
         if (l != null && !l.contains(from)) {
             return l.entry;
         }
+        l = loopAtMidEntry.get(target);
+        if (l != null && !l.contains(from)) {
+            for (int k = 0; k < l.midEntries.length; k++) {
+                if (l.midEntries[k] == target) {
+                    return l.midEntryLabels[k];
+                }
+            }
+        }
         return labels[target];
     }
 
@@ -1149,6 +1163,13 @@ final class FunctionEmitter {
      */
     private void emitFastLoop(LoopAnalysis.Loop l) {
         pending = 0;
+        // entries from outside into the middle of the loop: the fast copy may be tried again
+        for (int k = 0; k < l.midEntries.length; k++) {
+            mv.visitLabel(l.midEntryLabels[k]);
+            mv.visitInsn(ICONST_0);
+            mv.visitVarInsn(ISTORE, l.tried);
+            mv.visitJumpInsn(GOTO, labels[l.midEntries[k]]);
+        }
         mv.visitLabel(l.dispatch);
         mv.visitInsn(ICONST_1);
         mv.visitVarInsn(ISTORE, l.tried);

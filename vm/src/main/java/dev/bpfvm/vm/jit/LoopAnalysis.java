@@ -156,6 +156,9 @@ final class LoopAnalysis {
         final long[] constStep;
         final int[] regStep;
         final Map<Integer, Site> sites;
+        /** Slots inside the loop (not the header) that code outside jumps to. */
+        int[] midEntries = new int[0];
+        org.objectweb.asm.Label[] midEntryLabels;
         /** The loop's test the fast copy omits, or null. */
         Test test;
         // local slots, assigned by the emitter
@@ -239,7 +242,9 @@ final class LoopAnalysis {
             }
             pc += i.slots();
         }
-        // nothing outside jumps into (h, b]
+        // jumps from outside into (h, b] (clang's rotated loops are entered in the middle):
+        // instruction starts only; each gets an entry of its own
+        BitSet midEntries = new BitSet();
         for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
             if (pc >= h && pc <= b) {
                 continue;
@@ -248,7 +253,10 @@ final class LoopAnalysis {
             if (i != null && isBranch(i)) {
                 int t = CodeAnalysis.jumpTarget(i, pc);
                 if (t > h && t <= b) {
-                    return null;
+                    if (!starts.get(t)) {
+                        return null;
+                    }
+                    midEntries.set(t);
                 }
             }
         }
@@ -336,6 +344,7 @@ final class LoopAnalysis {
             }
         }
         Loop loop = new Loop(h, b, dist[b - h], change, constStep, regStep, sites);
+        loop.midEntries = midEntries.stream().toArray();
         Insn first = an.valid(h);
         Insn last = an.valid(b);
         if (h != b && isCondJump(first.opcode()) && !loop.contains(CodeAnalysis.jumpTarget(first, h))) {

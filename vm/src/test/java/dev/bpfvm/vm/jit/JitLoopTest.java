@@ -268,4 +268,34 @@ class JitLoopTest {
                 exit
                 """, 1000, "fault EINVAL pc=3");
     }
+
+    /** clang's rotated loop, entered in the middle; its test is a JMP32 at the latch. */
+    @Test
+    void rotatedLoopEnteredInTheMiddle() {
+        same("""
+                mov r0, 0
+                mov r3, r1
+                add r3, 32
+                mov r4, 0
+                ja body
+                again:
+                mov r0, 0
+                jeq r5, 0, out
+                add r4, 1
+                jlt r4, 40, body
+                out:
+                exit
+                body:
+                mov r5, r1
+                add r5, r4
+                mov r0, r3
+                add r0, r4
+                ldxb r0, [r0+0]
+                ldxb r5, [r5+0]
+                jeq32 r5, r0, again
+                sub r5, r0
+                mov r0, r5
+                ja out
+                """, 100_000, "");
+    }
 }
