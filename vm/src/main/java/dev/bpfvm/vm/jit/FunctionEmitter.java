@@ -142,6 +142,12 @@ final class FunctionEmitter {
         }
     }
 
+    /**
+     * Slow iterations (back-edges) a loop runs after each entry before its dispatch: loops of a
+     * few iterations (a packet's headers) do not pay for computing N.
+     */
+    static final int DISPATCH_AFTER = 3;
+
     /** How many loops this method versions. */
     int loopCount() {
         return loops.size();
@@ -332,7 +338,7 @@ final class FunctionEmitter {
         if (fast == null && header != null) {
             // entering the loop from outside: its fast copy may be tried again
             mv.visitLabel(header.entry);
-            mv.visitInsn(ICONST_0);
+            iconst(DISPATCH_AFTER);
             mv.visitVarInsn(ISTORE, header.tried);
         }
         Insn i = an.valid(pc);
@@ -1105,8 +1111,8 @@ final class FunctionEmitter {
     }
 
     /**
-     * The latch of the general copy: the budget check, then the first time since the loop was
-     * entered the dispatch to the fast copy, else the header.
+     * The latch of the general copy: the budget check, then at the {@link #DISPATCH_AFTER}th
+     * back-edge since the loop was entered the dispatch to the fast copy, else the header.
      */
     private void slowBackEdge(int pc, LoopAnalysis.Loop l) {
         Label fault = new Label();
@@ -1114,6 +1120,9 @@ final class FunctionEmitter {
         mv.visitVarInsn(LLOAD, budget);
         mv.visitInsn(LCMP);
         mv.visitJumpInsn(IFGT, fault);
+        mv.visitVarInsn(ILOAD, l.tried);
+        mv.visitJumpInsn(IFLE, labels[l.header]);
+        mv.visitIincInsn(l.tried, -1);
         mv.visitVarInsn(ILOAD, l.tried);
         mv.visitJumpInsn(IFEQ, l.dispatch);
         mv.visitJumpInsn(GOTO, labels[l.header]);
@@ -1166,12 +1175,12 @@ final class FunctionEmitter {
         // entries from outside into the middle of the loop: the fast copy may be tried again
         for (int k = 0; k < l.midEntries.length; k++) {
             mv.visitLabel(l.midEntryLabels[k]);
-            mv.visitInsn(ICONST_0);
+            iconst(DISPATCH_AFTER);
             mv.visitVarInsn(ISTORE, l.tried);
             mv.visitJumpInsn(GOTO, labels[l.midEntries[k]]);
         }
         mv.visitLabel(l.dispatch);
-        mv.visitInsn(ICONST_1);
+        mv.visitInsn(ICONST_M1);
         mv.visitVarInsn(ISTORE, l.tried);
         mv.visitVarInsn(LLOAD, budget);
         mv.visitVarInsn(LLOAD, executed);
