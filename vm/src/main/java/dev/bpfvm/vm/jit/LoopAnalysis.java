@@ -325,6 +325,23 @@ final class LoopAnalysis {
                 }
             }
         }
+        // a register that ends every iteration equal to an induction register (clang's
+        // "r2 = r5" after "r5 += 8") starts every iteration after a back-edge equal to it, and
+        // the fast copy is only entered at a back-edge: it moves by the same step
+        for (int r = 0; r < 11; r++) {
+            if (change[r] != Change.VARYING || atLatch[r] == null) {
+                continue;
+            }
+            for (int q = 0; q < 11; q++) {
+                if (q != r && (change[q] == Change.STEP_CONST || change[q] == Change.STEP_REG)
+                        && atLatch[r].equals(atLatch[q])) {
+                    change[r] = change[q];
+                    constStep[r] = constStep[q];
+                    regStep[r] = regStep[q];
+                    break;
+                }
+            }
+        }
         Map<Integer, Site> sites = new LinkedHashMap<>();
         for (int pc = h; pc <= b; pc += an.valid(pc).slots()) {
             Lin[] in = state[pc - h];

@@ -298,4 +298,31 @@ class JitLoopTest {
                 ja out
                 """, 100_000, "");
     }
+
+    /** clang's word copy: r2 is set from the induction register r5 at the end of each iteration. */
+    @Test
+    void registerCopiedFromTheInductionRegister() {
+        same("""
+                mov r5, 0
+                mov r2, 0
+                mov r6, 0
+                loop:
+                mov r7, r1
+                add r7, r2
+                add r7, 32
+                mov r0, r1
+                add r0, r2
+                ldxdw r0, [r0+0]
+                stxdw [r7+0], r0
+                add r0, r6
+                add r5, 8
+                mov r7, r2
+                add r7, 16
+                mov r2, r5
+                mov r6, r0
+                jgt r7, 40, +1
+                ja loop
+                exit
+                """, 100_000, "");
+    }
 }
