@@ -49,7 +49,7 @@ public final class TierComparison {
         double i = time(interp::run, 200, 7);
         double j = time(jit::run, 2000, 7);
         double b = time(() -> java.apply(javaMem), 2000, 7);
-        System.out.printf(Locale.ROOT, "| %s | %,d | %,.0f | %,.0f | %,.0f | %.1f× | %.1f× |%n",
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,.0f | %,.1f | %,.1f | %.1f× | %.1f× |%n",
                 name, interp.ctx.executed(), i / 1000, j / 1000, b / 1000, i / j, j / b);
     }
 

@@ -8,5 +8,7 @@ package dev.bpfvm.vm.jit;
  * @param maxMethodBytes the largest method's bytecode size
  * @param classBytes size of the generated class file
  * @param nanos      time spent compiling
+ * @param versionedLoops loops compiled with a fast copy ({@link EmitOptions#loops()})
  */
-public record CompileStats(int functions, int methods, int maxMethodBytes, int classBytes, long nanos) {}
+public record CompileStats(int functions, int methods, int maxMethodBytes, int classBytes, long nanos,
+                           int versionedLoops) {}

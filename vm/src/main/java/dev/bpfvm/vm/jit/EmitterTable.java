@@ -199,7 +199,13 @@ final class EmitterTable {
             shared(cls | op | s, unsigned, (f, i, pc) -> {
                 f.ld(i.dst());
                 src64(f, i);
-                f.invoke(i.off() == 1 ? signed : unsigned);
+                if (cls == ALU64 && s == K && i.off() == 0 && i.imm() > 0) {
+                    // a positive constant divisor: signed and unsigned agree on a non-negative
+                    // dividend, and the JVM turns a constant signed division into a multiplication
+                    f.invoke(op == DIV ? RuntimeRefs.UDIV_POSITIVE : RuntimeRefs.UMOD_POSITIVE);
+                } else {
+                    f.invoke(i.off() == 1 ? signed : unsigned);
+                }
                 f.st(i.dst());
             });
         }

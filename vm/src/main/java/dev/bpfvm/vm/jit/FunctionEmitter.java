@@ -71,6 +71,17 @@ final class FunctionEmitter {
     private final int[] windowSlot = new int[11];
 
     private int pending;
+    /** Whether exits leave r1-r5 in the state for a local caller (not in the run's entry variant). */
+    boolean storeOuts = true;
+    /** Versioned loops of this method, by header and by latch slot. */
+    private final LoopAnalysis.Loop[] loopAtHeader;
+    private final LoopAnalysis.Loop[] loopAtLatch;
+    private final List<LoopAnalysis.Loop> loops;
+    private final java.util.Map<Integer, LoopAnalysis.Loop> loopAtMidEntry = new java.util.HashMap<>();
+    /** The loop whose fast copy is being emitted, or null. */
+    private LoopAnalysis.Loop fast;
+    /** A long local for the dispatch of loops. */
+    private int tripsLocal;
     /** The shared exit of a chunk to another slot (registers saved, next slot returned), if used. */
     private Label leave;
     /** Bytecode offset of each emitted slot, and the method's code size, once emitted. */
@@ -106,6 +117,40 @@ final class FunctionEmitter {
         this.fpIndex = stack + 1;
         this.tmp = fpIndex + 1;
         this.nextLocal = tmp + 2;
+        this.loopAtHeader = new LoopAnalysis.Loop[an.slots];
+        this.loopAtLatch = new LoopAnalysis.Loop[an.slots];
+        this.loops = options.memoryWindows() && options.loops()
+                ? LoopAnalysis.find(an, body, entries, options.stackSlots()) : List.of();
+        for (LoopAnalysis.Loop l : loops) {
+            loopAtHeader[l.header] = l;
+            loopAtLatch[l.latch] = l;
+            l.entry = new Label();
+            l.dispatch = new Label();
+            l.midEntryLabels = new Label[l.midEntries.length];
+            for (int k = 0; k < l.midEntries.length; k++) {
+                l.midEntryLabels[k] = new Label();
+                loopAtMidEntry.put(l.midEntries[k], l);
+            }
+            l.fast = new Label[l.latch - l.header + 1];
+            for (int k = 0; k < l.fast.length; k++) {
+                l.fast[k] = new Label();
+            }
+            // the latch falls through out of the loop from both copies: its next slot is a join
+            if (l.latch + 1 < an.slots) {
+                flushBefore.set(l.latch + 1);
+            }
+        }
+    }
+
+    /**
+     * Slow iterations (back-edges) a loop runs after each entry before its dispatch: loops of a
+     * few iterations (a packet's headers) do not pay for computing N.
+     */
+    static final int DISPATCH_AFTER = 3;
+
+    /** How many loops this method versions. */
+    int loopCount() {
+        return loops.size();
     }
 
     private int slot(int reg) {
@@ -167,7 +212,11 @@ final class FunctionEmitter {
         prologue();
         int prev = -1;
         for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
-            emitSlot(pc, body.nextSetBit(pc + 1));
+            LoopAnalysis.Loop l = loopAtLatch[pc];
+            emitSlot(pc, l != null ? -2 : body.nextSetBit(pc + 1));
+            if (l != null) {
+                emitFastLoop(l);
+            }
             prev = pc;
         }
         if (leave != null) {
@@ -250,6 +299,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(ISTORE, fpIndex);
         mv.visitInsn(LCONST_0);
         mv.visitVarInsn(LSTORE, tmp);
+        allocateLoops();
         if (options.memoryWindows()) {
             allocateWindows();
         }
@@ -261,7 +311,7 @@ final class FunctionEmitter {
             int k = 0;
             for (int pc = entries.nextSetBit(0); pc >= 0; pc = entries.nextSetBit(pc + 1)) {
                 keys[k] = pc;
-                targets[k++] = labels[pc];
+                targets[k++] = jumpLabel(-1, pc);
             }
             Label bad = new Label();
             mv.visitVarInsn(ILOAD, ENTRY);
@@ -274,15 +324,22 @@ final class FunctionEmitter {
         } else {
             int entry = entries.nextSetBit(0);
             if (entry != body.nextSetBit(0)) {
-                mv.visitJumpInsn(GOTO, labels[entry]);
+                mv.visitJumpInsn(GOTO, jumpLabel(-1, entry));
             }
         }
     }
 
     private void emitSlot(int pc, int nextEmitted) {
-        Label l = labels[pc];
+        Label l = fast != null ? fast.fast[pc - fast.header] : labels[pc];
         if (flushBefore.get(pc)) {
             flush();
+        }
+        LoopAnalysis.Loop header = loopAtHeader[pc];
+        if (fast == null && header != null) {
+            // entering the loop from outside: its fast copy may be tried again
+            mv.visitLabel(header.entry);
+            iconst(DISPATCH_AFTER);
+            mv.visitVarInsn(ISTORE, header.tried);
         }
         Insn i = an.valid(pc);
         EmitterTable.Emitter e = i == null ? null : EmitterTable.get(i.opcode());
@@ -291,7 +348,9 @@ final class FunctionEmitter {
         if (measuring || flushBefore.get(pc) || e == null || e.kind() != EmitterTable.Kind.PURE) {
             mv.visitLabel(l);
             mv.visitLineNumber(pc, l);
-            offsets[pc] = l.getOffset();
+            if (fast == null) {
+                offsets[pc] = l.getOffset();
+            }
         }
         pending++;
         if (i == null) {
@@ -302,7 +361,16 @@ final class FunctionEmitter {
         if (e.kind() == EmitterTable.Kind.EFFECT && !(i.isLddw() && i.src() != dev.bpfvm.vm.isa.Opcodes.PSEUDO_FUNC)) {
             flush();
         }
-        e.emit(this, i, pc);
+        if (fast != null && fast.test != null && fast.test.pc() == pc) {
+            // counted on entry: the header's exit is not taken, the latch's jump back is
+            if (pc == fast.latch) {
+                flush();
+                fastBackEdge(fast);
+                return;
+            }
+        } else {
+            e.emit(this, i, pc);
+        }
         if (CodeAnalysis.fallsThrough(i)) {
             int next = pc + i.slots();
             if (next != nextEmitted) {
@@ -408,12 +476,21 @@ final class FunctionEmitter {
     /** A taken jump: the budget check of a back-edge, then the target (or its fault). */
     void taken(int pc, int target) {
         if (target <= pc) {
+            LoopAnalysis.Loop l = loopAtLatch[pc];
+            if (l != null && l.header == target) {
+                if (fast == l) {
+                    fastBackEdge(l);
+                } else {
+                    slowBackEdge(pc, l);
+                }
+                return;
+            }
             if (target >= 0 && body.get(target)) {
                 // budget check and loop edge in one: within budget goes straight to the target
                 mv.visitVarInsn(LLOAD, executed);
                 mv.visitVarInsn(LLOAD, budget);
                 mv.visitInsn(LCMP);
-                mv.visitJumpInsn(IFLE, labels[target]);
+                mv.visitJumpInsn(IFLE, jumpLabel(pc, target));
                 throwBudget(pc);
                 return;
             }
@@ -427,7 +504,7 @@ final class FunctionEmitter {
         if (target < 0 || target >= an.slots) {
             throwOutOfRange(pc, target);
         } else if (body.get(target)) {
-            mv.visitJumpInsn(GOTO, labels[target]);
+            mv.visitJumpInsn(GOTO, jumpLabel(pc, target));
         } else {
             leaveChunk(target);
         }
@@ -462,7 +539,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(ALOAD, ctx);
         mv.visitVarInsn(LLOAD, executed);
         invoke(RuntimeRefs.SET_EXECUTED);
-        for (int r = 1; r <= 5; r++) {
+        for (int r = 1; r <= 5 && storeOuts; r++) {
             mv.visitVarInsn(ALOAD, S);
             ld(r);
             mv.visitFieldInsn(PUTFIELD, RuntimeRefs.JIT_STATE, "out" + r, "J");
@@ -719,7 +796,11 @@ final class FunctionEmitter {
 
     /** {@code dst = *(size *)(base + off)}, sign-extended when {@code signed}. */
     void load(int pc, int dst, int base, int off, int size, boolean signed) {
-        if (options.stackSlots() && constantStackSlot(base, off, size)) {
+        LoopAnalysis.Site site = fast != null ? fast.sites.get(pc) : null;
+        if (site != null) {
+            fastIndex(site);
+            invoke(loadRef(size));
+        } else if (options.stackSlots() && constantStackSlot(base, off, size)) {
             mv.visitVarInsn(ALOAD, stack);
             mv.visitVarInsn(ILOAD, fpIndex);
             iconst(off);
@@ -748,7 +829,12 @@ final class FunctionEmitter {
 
     /** {@code *(size *)(base + off) = value}. */
     void store(int pc, int base, int off, int size, Value value) {
-        if (options.stackSlots() && constantStackSlot(base, off, size)) {
+        LoopAnalysis.Site site = fast != null ? fast.sites.get(pc) : null;
+        if (site != null) {
+            fastIndex(site);
+            value.push();
+            invoke(storeRef(size));
+        } else if (options.stackSlots() && constantStackSlot(base, off, size)) {
             mv.visitVarInsn(ALOAD, stack);
             mv.visitVarInsn(ILOAD, fpIndex);
             iconst(off);
@@ -853,6 +939,14 @@ final class FunctionEmitter {
 
     /** Forgets every window (after calls: a helper may have changed the address space). */
     private void invalidateWindows() {
+        for (LoopAnalysis.Loop l : loops) {
+            for (LoopAnalysis.Site site : l.sites.values()) {
+                mv.visitInsn(LCONST_1);
+                mv.visitVarInsn(LSTORE, site.lo);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, site.end);
+            }
+        }
         for (int w : windowSlot) {
             if (w != 0) {
                 // lo = 1, ends = 0: no address is at least 1 and at most -size
@@ -956,5 +1050,243 @@ final class FunctionEmitter {
         tryEnd(end);
         windowRefill(w);
         mv.visitLabel(done);
+    }
+
+    // ---------------- loop versioning (see LoopAnalysis) ----------------
+
+    /** Where a jump from {@code from} to {@code target} lands (the fast copy, a loop's entry). */
+    private Label jumpLabel(int from, int target) {
+        if (fast != null && fast.contains(target) && target != fast.header) {
+            return fast.fast[target - fast.header];
+        }
+        LoopAnalysis.Loop l = loopAtHeader[target];
+        if (l != null && !l.contains(from)) {
+            return l.entry;
+        }
+        l = loopAtMidEntry.get(target);
+        if (l != null && !l.contains(from)) {
+            for (int k = 0; k < l.midEntries.length; k++) {
+                if (l.midEntries[k] == target) {
+                    return l.midEntryLabels[k];
+                }
+            }
+        }
+        return labels[target];
+    }
+
+    private void allocateLoops() {
+        if (loops.isEmpty()) {
+            return;
+        }
+        tripsLocal = nextLocal;
+        nextLocal += 2;
+        for (LoopAnalysis.Loop l : loops) {
+            l.tried = nextLocal++;
+            l.k = nextLocal++;
+            l.n = nextLocal++;
+            for (int v : new int[] {l.tried, l.k, l.n}) {
+                mv.visitInsn(ICONST_0);
+                mv.visitVarInsn(ISTORE, v);
+            }
+            for (LoopAnalysis.Site site : l.sites.values()) {
+                site.lo = nextLocal;
+                site.end = nextLocal + 2;
+                site.data = nextLocal + 4;
+                site.bias = nextLocal + 5;
+                site.idx0 = nextLocal + 6;
+                site.stride = nextLocal + 7;
+                nextLocal += 8;
+                mv.visitInsn(LCONST_1);
+                mv.visitVarInsn(LSTORE, site.lo);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, site.end);
+                mv.visitInsn(ACONST_NULL);
+                mv.visitVarInsn(ASTORE, site.data);
+                for (int v : new int[] {site.bias, site.idx0, site.stride}) {
+                    mv.visitInsn(ICONST_0);
+                    mv.visitVarInsn(ISTORE, v);
+                }
+            }
+        }
+    }
+
+    /**
+     * The latch of the general copy: the budget check, then at the {@link #DISPATCH_AFTER}th
+     * back-edge since the loop was entered the dispatch to the fast copy, else the header.
+     */
+    private void slowBackEdge(int pc, LoopAnalysis.Loop l) {
+        Label fault = new Label();
+        mv.visitVarInsn(LLOAD, executed);
+        mv.visitVarInsn(LLOAD, budget);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFGT, fault);
+        mv.visitVarInsn(ILOAD, l.tried);
+        mv.visitJumpInsn(IFLE, labels[l.header]);
+        mv.visitIincInsn(l.tried, -1);
+        mv.visitVarInsn(ILOAD, l.tried);
+        mv.visitJumpInsn(IFEQ, l.dispatch);
+        mv.visitJumpInsn(GOTO, labels[l.header]);
+        mv.visitLabel(fault);
+        throwBudget(pc);
+    }
+
+    /** The latch of the fast copy: the next of its N iterations, else on in the general copy. */
+    private void fastBackEdge(LoopAnalysis.Loop l) {
+        mv.visitIincInsn(l.k, 1);
+        mv.visitVarInsn(ILOAD, l.k);
+        mv.visitVarInsn(ILOAD, l.n);
+        mv.visitJumpInsn(IF_ICMPLT, l.fast[0]);
+        mv.visitJumpInsn(GOTO, labels[l.header]);
+    }
+
+    /** Pushes the affine value on the current registers. */
+    private void pushLin(LoopAnalysis.Lin v) {
+        lconst(v.c);
+        for (int r = 0; r < 11; r++) {
+            long k = v.coef[r];
+            if (k == 0) {
+                continue;
+            }
+            ld(r);
+            if (k == 1) {
+                mv.visitInsn(LADD);
+            } else if (k == -1) {
+                mv.visitInsn(LSUB);
+            } else {
+                lconst(k);
+                mv.visitInsn(LMUL);
+                mv.visitInsn(LADD);
+            }
+        }
+    }
+
+    private void pushStride(LoopAnalysis.Site site) {
+        long[] coef = site.strideRegs.clone();
+        pushLin(new LoopAnalysis.Lin(site.strideConst, coef));
+    }
+
+    /**
+     * The dispatch, with the registers as at the start of an iteration and the count flushed:
+     * N = the iterations the budget allows for sure (each at most maxPath instructions), capped
+     * by every site's window; N ≥ 1 runs the fast copy N times, else the general copy.
+     */
+    private void emitFastLoop(LoopAnalysis.Loop l) {
+        pending = 0;
+        // entries from outside into the middle of the loop: the fast copy may be tried again
+        for (int k = 0; k < l.midEntries.length; k++) {
+            mv.visitLabel(l.midEntryLabels[k]);
+            iconst(DISPATCH_AFTER);
+            mv.visitVarInsn(ISTORE, l.tried);
+            mv.visitJumpInsn(GOTO, labels[l.midEntries[k]]);
+        }
+        mv.visitLabel(l.dispatch);
+        mv.visitInsn(ICONST_M1);
+        mv.visitVarInsn(ISTORE, l.tried);
+        mv.visitVarInsn(LLOAD, budget);
+        mv.visitVarInsn(LLOAD, executed);
+        mv.visitInsn(LSUB);
+        lconst(l.maxPath);
+        mv.visitInsn(LDIV);
+        mv.visitVarInsn(LSTORE, tripsLocal);
+        String win = Type.getInternalName(MemoryAccess.Window.class);
+        for (LoopAnalysis.Site site : l.sites.values()) {
+            pushLin(site.addr);
+            mv.visitVarInsn(LSTORE, tmp);
+            Label have = new Label();
+            Label refill = new Label();
+            mv.visitVarInsn(LLOAD, tmp);
+            mv.visitVarInsn(LLOAD, site.lo);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFLT, refill);
+            mv.visitVarInsn(LLOAD, tmp);
+            mv.visitVarInsn(LLOAD, site.end);
+            lconst(site.size);
+            mv.visitInsn(LSUB);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFLE, have);
+            mv.visitLabel(refill);
+            mv.visitVarInsn(ALOAD, S);
+            mv.visitVarInsn(LLOAD, tmp);
+            invoke(RuntimeRefs.WINDOW);
+            mv.visitInsn(DUP);
+            mv.visitFieldInsn(GETFIELD, win, "lo", "J");
+            mv.visitVarInsn(LSTORE, site.lo);
+            mv.visitInsn(DUP);
+            mv.visitFieldInsn(GETFIELD, win, site.write ? "writeEnd" : "readEnd", "J");
+            mv.visitVarInsn(LSTORE, site.end);
+            mv.visitInsn(DUP);
+            mv.visitFieldInsn(GETFIELD, win, "data", "[B");
+            mv.visitVarInsn(ASTORE, site.data);
+            mv.visitFieldInsn(GETFIELD, win, "bias", "I");
+            mv.visitVarInsn(ISTORE, site.bias);
+            mv.visitLabel(have);
+            mv.visitVarInsn(LLOAD, tripsLocal);
+            mv.visitVarInsn(LLOAD, tmp);
+            pushStride(site);
+            mv.visitVarInsn(LLOAD, site.lo);
+            mv.visitVarInsn(LLOAD, site.end);
+            iconst(site.size);
+            invoke(RuntimeRefs.LIMIT_TRIPS);
+            mv.visitVarInsn(LSTORE, tripsLocal);
+            mv.visitVarInsn(ILOAD, site.bias);
+            mv.visitVarInsn(LLOAD, tmp);
+            mv.visitInsn(L2I);
+            mv.visitInsn(IADD);
+            mv.visitVarInsn(ISTORE, site.idx0);
+            if (!site.constantStride()) {
+                pushStride(site);
+                mv.visitInsn(L2I);
+                mv.visitVarInsn(ISTORE, site.stride);
+            }
+        }
+        if (l.test != null) {
+            // the loop's own test: as many iterations as it lets through
+            mv.visitVarInsn(LLOAD, tripsLocal);
+            iconst(l.test.rel());
+            pushLin(l.test.value());
+            pushLin(l.test.stride());
+            pushLin(l.test.bound());
+            invoke(RuntimeRefs.TRIPS_WHILE);
+            invoke(RuntimeRefs.MIN_LONG);
+            mv.visitVarInsn(LSTORE, tripsLocal);
+        }
+        mv.visitVarInsn(LLOAD, tripsLocal);
+        mv.visitInsn(LCONST_1);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFLT, labels[l.header]);
+        mv.visitVarInsn(LLOAD, tripsLocal);
+        invoke(RuntimeRefs.CLAMP_TRIPS);
+        mv.visitVarInsn(ISTORE, l.n);
+        mv.visitInsn(ICONST_0);
+        mv.visitVarInsn(ISTORE, l.k);
+        fast = l;
+        for (int pc = l.header; pc <= l.latch; pc += an.valid(pc).slots()) {
+            int next = pc + an.valid(pc).slots();
+            emitSlot(pc, pc == l.latch ? -2 : next);
+        }
+        fast = null;
+        pending = 0;
+    }
+
+    /** Pushes data and index of a site's access in fast iteration k: data[idx0 + k·stride]. */
+    private void fastIndex(LoopAnalysis.Site site) {
+        mv.visitVarInsn(ALOAD, site.data);
+        mv.visitVarInsn(ILOAD, site.idx0);
+        if (site.constantStride()) {
+            int stride = (int) site.strideConst;
+            if (stride != 0) {
+                mv.visitVarInsn(ILOAD, fast.k);
+                if (stride != 1) {
+                    iconst(stride);
+                    mv.visitInsn(IMUL);
+                }
+                mv.visitInsn(IADD);
+            }
+        } else {
+            mv.visitVarInsn(ILOAD, fast.k);
+            mv.visitVarInsn(ILOAD, site.stride);
+            mv.visitInsn(IMUL);
+            mv.visitInsn(IADD);
+        }
     }
 }

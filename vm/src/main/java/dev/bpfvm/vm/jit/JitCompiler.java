@@ -62,7 +62,7 @@ public final class JitCompiler {
             if (g.tooLarge.isEmpty()) {
                 JitCode code = define(p, g.bytes);
                 code.stats(new CompileStats(an.entries.size(), g.methods, g.maxMethodBytes, g.bytes.length,
-                        System.nanoTime() - t0));
+                        System.nanoTime() - t0, g.loops));
                 return code;
             }
             if (round == MAX_SPLIT_ROUNDS) {
@@ -76,7 +76,7 @@ public final class JitCompiler {
         }
     }
 
-    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge) {}
+    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge, int loops) {}
 
     private static Generated generate(CodeAnalysis an, EmitOptions options, Map<Integer, Integer> chunkBytes) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
@@ -94,17 +94,24 @@ public final class JitCompiler {
         emitDispatch(cw, an);
         int methods = 0;
         int maxBytes = 0;
+        int loops = 0;
         List<Integer> tooLarge = new ArrayList<>();
         for (int entry : an.entries) {
             BitSet body = an.reachable(entry);
             Integer pieceBytes = chunkBytes.get(entry);
             if (pieceBytes == null) {
                 // try it whole, measuring each slot; split it on the next round if too big
-                FunctionEmitter fe = emitFunction(cw, an, entry, body, options);
+                FunctionEmitter fe = emitFunction(cw, an, entry, body, options, true);
                 methods++;
+                loops += fe.loopCount();
                 maxBytes = Math.max(maxBytes, fe.codeSize);
                 if (fe.codeSize > options.maxMethodBytes()) {
                     tooLarge.add(entry);
+                } else if (entry == 0) {
+                    // the program's entry as a run starts it: nobody reads its r1-r5 after it
+                    emitFunction(cw, an, entry, body, options, false);
+                    emitTop(cw);
+                    methods++;
                 }
                 continue;
             }
@@ -120,6 +127,7 @@ public final class JitCompiler {
                         entries, options);
                 fe.emit();
                 methods++;
+                loops += fe.loopCount();
                 maxBytes = Math.max(maxBytes, fe.codeSize);
                 fits &= fe.codeSize <= options.maxMethodBytes();
             }
@@ -131,20 +139,46 @@ public final class JitCompiler {
         }
         cw.visitEnd();
         if (!tooLarge.isEmpty()) {
-            return new Generated(null, methods, maxBytes, tooLarge);   // split and try again
+            return new Generated(null, methods, maxBytes, tooLarge, loops);   // split and try again
         }
-        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge);
+        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge, loops);
     }
 
     private static FunctionEmitter emitFunction(ClassWriter cw, CodeAnalysis an, int entry, BitSet body,
-                                                EmitOptions options) {
-        MethodVisitor mv = cw.visitMethod(ACC_STATIC, functionName(entry), FunctionEmitter.FUNC_DESC, null, null);
+                                                EmitOptions options, boolean storeOuts) {
+        String name = storeOuts ? functionName(entry) : "t" + entry;
+        MethodVisitor mv = cw.visitMethod(ACC_STATIC, name, FunctionEmitter.FUNC_DESC, null, null);
         BitSet entries = new BitSet();
         entries.set(entry);
         FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
                 options);
+        fe.storeOuts = storeOuts;
         fe.emit();
         return fe;
+    }
+
+    /**
+     * {@code top}: a run (or a callback) entering slot 0 calls {@code t0}, the entry function
+     * compiled without storing r1-r5 at its exits (only a local caller reads them), so values
+     * that only feed r1-r5 die with the frame.
+     */
+    private static void emitTop(ClassWriter cw) {
+        String desc = "(L" + RuntimeRefs.JIT_STATE + ";IJJJJJ)J";
+        MethodVisitor mv = cw.visitMethod(0, "top", desc, null, null);
+        mv.visitCode();
+        mv.visitVarInsn(ALOAD, 1);
+        mv.visitVarInsn(ILOAD, 2);
+        mv.visitInsn(LCONST_0);
+        for (int r = 0; r < 5; r++) {
+            mv.visitVarInsn(LLOAD, 3 + 2 * r);
+        }
+        for (int r = 0; r < 4; r++) {
+            mv.visitInsn(LCONST_0);
+        }
+        mv.visitMethodInsn(INVOKESTATIC, CLASS_NAME, "t0", FunctionEmitter.FUNC_DESC, false);
+        mv.visitInsn(LRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
     }
 
     static String chunkName(int entry, int k) {

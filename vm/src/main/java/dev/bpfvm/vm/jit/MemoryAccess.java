@@ -95,4 +95,86 @@ final class MemoryAccess {
         long end = start + (hi - lo);
         return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base());
     }
+
+    /**
+     * How many iterations {@code k = 0, 1, ...} (at most {@code n}) of a loop access
+     * {@code [a0 + k·s, +size)} inside the window {@code [lo, end)}: 0 if the first is outside.
+     * The window lies in one region, so {@code end - lo < 2^32} and nothing here overflows.
+     */
+    static long limitTrips(long n, long a0, long s, long lo, long end, int size) {
+        long last = end - size;
+        if (a0 < lo || a0 > last) {
+            return 0;
+        }
+        long t;
+        if (s == 0) {
+            return n;
+        } else if (s > 0) {
+            t = (last - a0) / s + 1;
+        } else if (s == Long.MIN_VALUE) {
+            t = 1;
+        } else {
+            t = (a0 - lo) / -s + 1;
+        }
+        return Math.min(n, t);
+    }
+
+    /** An iteration count as the fast loop's int bound. */
+    static int clampTrips(long n) {
+        return (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    /**
+     * How many iterations {@code k = 0, 1, ...} have {@code (v0 + k·s) rel b}, counting from 0
+     * up to the first that has not (a lower bound when {@code s} is negative). {@code rel} is a
+     * jump op: {@code JLT}/{@code JLE} unsigned, {@code JSLT}/{@code JSLE} signed, {@code JNE}.
+     */
+    static long tripsWhile(int rel, long v0, long s, long b) {
+        boolean now;
+        switch (rel) {
+            case dev.bpfvm.vm.isa.Opcodes.JLT: now = Long.compareUnsigned(v0, b) < 0; break;
+            case dev.bpfvm.vm.isa.Opcodes.JLE: now = Long.compareUnsigned(v0, b) <= 0; break;
+            case dev.bpfvm.vm.isa.Opcodes.JSLT: now = v0 < b; break;
+            case dev.bpfvm.vm.isa.Opcodes.JSLE: now = v0 <= b; break;
+            default: now = v0 != b; break;
+        }
+        if (!now) {
+            return 0;
+        }
+        if (s == 0) {
+            return Long.MAX_VALUE;
+        }
+        if (s < 0) {
+            return 1;
+        }
+        long d = b - v0;   // the distance to the bound, unsigned, not 0 but for LE/SLE
+        long q;
+        switch (rel) {
+            case dev.bpfvm.vm.isa.Opcodes.JLT:
+            case dev.bpfvm.vm.isa.Opcodes.JSLT:
+                q = Long.divideUnsigned(d - 1, s);
+                break;
+            case dev.bpfvm.vm.isa.Opcodes.JLE:
+            case dev.bpfvm.vm.isa.Opcodes.JSLE:
+                q = Long.divideUnsigned(d, s);
+                break;
+            default:
+                q = Long.divideUnsigned(d, s);
+                if (Long.remainderUnsigned(d, s) == 0) {
+                    return q;   // k = q lands on the bound
+                }
+                break;
+        }
+        return q < 0 || q == Long.MAX_VALUE ? Long.MAX_VALUE : q + 1;
+    }
+
+    /** BPF's unsigned 64-bit division by a positive constant {@code c}, as {@code Semantics.udiv64}. */
+    static long udivPositive(long x, long c) {
+        return x >= 0 ? x / c : Long.divideUnsigned(x, c);
+    }
+
+    /** BPF's unsigned 64-bit modulo by a positive constant {@code c}, as {@code Semantics.umod64}. */
+    static long umodPositive(long x, long c) {
+        return x >= 0 ? x % c : Long.remainderUnsigned(x, c);
+    }
 }

@@ -83,6 +83,12 @@ final class RuntimeRefs {
     static final Ref ST32 = ref(MemoryAccess.class, "st32", byte[].class, I, J);
     static final Ref ST64 = ref(MemoryAccess.class, "st64", byte[].class, I, J);
     static final Ref WINDOW = ref(MemoryAccess.class, "window", JitState.class, J);
+    static final Ref LIMIT_TRIPS = ref(MemoryAccess.class, "limitTrips", J, J, J, J, J, I);
+    static final Ref TRIPS_WHILE = ref(MemoryAccess.class, "tripsWhile", I, J, J, J);
+    static final Ref UDIV_POSITIVE = ref(MemoryAccess.class, "udivPositive", J, J);
+    static final Ref UMOD_POSITIVE = ref(MemoryAccess.class, "umodPositive", J, J);
+    static final Ref MIN_LONG = ref(Math.class, "min", J, J);
+    static final Ref CLAMP_TRIPS = ref(MemoryAccess.class, "clampTrips", J);
 
     // --- context and registries ---
     static final Ref GET_EXECUTED = ref(ExecContext.class, "executed");

@@ -28,6 +28,8 @@ class DifferentialFuzzTest {
      * runner); {@code -Dbpfvm.fuzz.programs=N} for quick local runs.
      */
     static final int PROGRAMS = Integer.getInteger("bpfvm.fuzz.programs", 100_000);
+    /** Programs whose compiled code has a versioned loop (LoopAnalysis), in this run. */
+    static final AtomicInteger versioned = new AtomicInteger();
     static final long BASE_SEED = Long.getLong("bpfvm.fuzz.seed", 0x5eedL);
 
     @Test
@@ -37,6 +39,7 @@ class DifferentialFuzzTest {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger faults = new AtomicInteger();
         AtomicInteger budgetStops = new AtomicInteger();
+        versioned.set(0);
         List<Future<?>> workers = new ArrayList<>();
         try {
             for (int t = 0; t < threads; t++) {
@@ -68,12 +71,29 @@ class DifferentialFuzzTest {
         if (PROGRAMS >= 1000) {
             assertThat(faults.get()).isBetween(PROGRAMS / 10, PROGRAMS * 9 / 10);
             assertThat(budgetStops.get()).isGreaterThan(PROGRAMS / 100);
+            assertThat(versioned.get()).as("programs with a versioned loop").isGreaterThan(PROGRAMS / 20);
+        }
+    }
+
+    /**
+     * Programs made only of loops of the shape the compiler versions (a fifth as many as above):
+     * the fast copies must stop, fault and count exactly where the interpreter does.
+     */
+    @Test
+    void interpreterAndCompiledCodeAgreeOnLoops() {
+        for (int k = 0; k < PROGRAMS / 5; k++) {
+            long seed = BASE_SEED + k;
+            List<Insn> insns = new ProgramGenerator(seed, 40).generateLoops();
+            check(seed, insns);
         }
     }
 
     /** Runs one seed in both tiers; fails with the seed and listing on any difference. */
     static String check(long seed) {
-        List<Insn> insns = new ProgramGenerator(seed, 40).generate();
+        return check(seed, new ProgramGenerator(seed, 40).generate());
+    }
+
+    static String check(long seed, List<Insn> insns) {
         SplittableRandom r = new SplittableRandom(seed * 0x9e3779b97f4a7c15L);
         long budget = 100 + r.nextInt(3000);
         long r4 = r.nextInt(3) == 0 ? r.nextLong() : r.nextInt(64);
@@ -86,7 +106,12 @@ class DifferentialFuzzTest {
         EmitOptions options = mode == 0 ? EmitOptions.CHECKED_ONLY
                 : mode == 1 ? new EmitOptions(true, true, 500 + r.nextInt(500)) : EmitOptions.DEFAULT;
         FuzzWorld.Outcome interpreted = runOnce(insns, null, budget, seed, tailMode, false, r4, r5);
-        FuzzWorld.Outcome compiled = runOnce(insns, options, budget, seed, tailMode, tailCompiled, r4, r5);
+        FuzzWorld.Outcome compiled;
+        try {
+            compiled = runOnce(insns, options, budget, seed, tailMode, tailCompiled, r4, r5);
+        } catch (JitException e) {
+            throw new AssertionError("seed " + seed + " (options " + options + "): " + e.getMessage() + "\n" + listing(insns), e);
+        }
         if (!interpreted.equals(compiled)) {
             throw new AssertionError("seed " + seed + " (budget " + budget + ", r4=" + r4 + ", r5=" + r5
                     + ", tail mode " + tailMode + (tailCompiled ? " compiled" : "") + ", options " + options + ")"
@@ -99,6 +124,9 @@ class DifferentialFuzzTest {
                                      boolean tailCompiled, long r4, long r5) {
         FuzzWorld w = new FuzzWorld(budget, seed);
         Program p = FuzzWorld.program("fuzz", insns, options);
+        if (options != null && ((JitCode) p.compiledCode()).stats().versionedLoops() > 0) {
+            versioned.incrementAndGet();
+        }
         if (tailMode == 1) {
             w.tailTarget = p;
         } else if (tailMode == 2) {

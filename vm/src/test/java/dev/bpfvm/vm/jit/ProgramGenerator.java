@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 final class ProgramGenerator {
     private final SplittableRandom rnd;
     private final int maxBody;
+    private int loopPercent;
 
     /** One instruction to be, made once every function's slots are known. */
     private interface Item {
@@ -43,6 +44,7 @@ final class ProgramGenerator {
     }
 
     List<Insn> generate() {
+        loopPercent = rnd.nextInt(4) == 0 ? 20 : 3;   // a quarter of the programs are mostly loops
         int functions = 1 + rnd.nextInt(4);
         List<List<Item>> fns = new ArrayList<>();
         for (int f = 0; f < functions; f++) {
@@ -70,6 +72,24 @@ final class ProgramGenerator {
                 out.add(items.get(k).make(layout.itemPcs.get(f).get(k), layout));
             }
         }
+        return out;
+    }
+
+    /** The prologue, one to three {@link #loopBlock()}s with a few instructions between, exit. */
+    List<Insn> generateLoops() {
+        List<Insn> out = new ArrayList<>();
+        out.add(new Insn(ALU64 | MOV | X, 6, 1, 0, 0));
+        out.add(new Insn(ALU64 | MOV | X, 7, 2, 0, 0));
+        out.add(new Insn(ALU64 | MOV | X, 8, 3, 0, 0));
+        out.add(new Insn(ALU64 | MOV | X, 9, 10, 0, 0));
+        int loops = 1 + rnd.nextInt(3);
+        for (int k = 0; k < loops; k++) {
+            if (rnd.nextBoolean()) {
+                out.add(alu());
+            }
+            out.addAll(loopBlock());
+        }
+        out.add(new Insn(EXIT_INSN, 0, 0, 0, 0));
         return out;
     }
 
@@ -165,6 +185,12 @@ final class ProgramGenerator {
                 items.add(jumpItem(2, (pc, to) -> Insn.lddw(reg, PSEUDO_FUNC, (long) (to - pc - 1)),
                         (pc, l) -> l.fnStart[g]));
                 items.add(fixed(new Insn(CALLX, reg, 0, 0, 0)));
+                continue;
+            }
+            if (rnd.nextInt(100) < loopPercent) {
+                for (Insn i : loopBlock()) {
+                    items.add(fixed(i));
+                }
                 continue;
             }
             items.add(randomItem(f, functions));
@@ -370,5 +396,93 @@ final class ProgramGenerator {
             case 3: return new Insn(ALU64 | ADD | K, 1, 3, 0, 1);            // reserved src
             default: return new Insn(EXIT_INSN, 0, 0, 0, 7);                 // reserved imm
         }
+    }
+
+    /**
+     * A loop of the shape the compiler versions ({@link LoopAnalysis}): an induction register
+     * stepping by a constant or a register, addresses computed from a region pointer plus it,
+     * accesses running in and out of bounds, forward jumps and exits inside, the test at the
+     * header or at the latch; random ALU instructions may spoil any of it.
+     */
+    private List<Insn> loopBlock() {
+        List<Insn> b = new ArrayList<>();
+        int iv = rnd.nextInt(6);
+        int stepReg = (iv + 1 + rnd.nextInt(5)) % 6;
+        boolean regStep = rnd.nextInt(4) == 0;
+        int roll0 = rnd.nextInt(10);
+        int base = roll0 < 5 ? 6 : roll0 < 7 ? 9 : roll0 < 9 ? 7 : 8;   // buffer, stack, elements, read-only
+        int[] steps = {1, 1, 1, 2, 4, 8, -1, -4, 3, 0};
+        int step = base == 7 && rnd.nextInt(4) != 0 ? 16 : steps[rnd.nextInt(steps.length)];
+        int init = rnd.nextInt(8) == 0 ? rnd.nextInt(80) - 8 : step < 0 ? 24 + rnd.nextInt(40) : rnd.nextInt(8);
+        b.add(new Insn(ALU64 | MOV | K, iv, 0, 0, init));
+        if (regStep) {
+            b.add(new Insn(ALU64 | MOV | K, stepReg, 0, 0, step));
+        }
+        int header = b.size();
+        List<int[]> fixups = new ArrayList<>();   // {index, target index; -1 = after the loop}
+        int bound = rnd.nextInt(72) - 4;
+        if (rnd.nextBoolean()) {
+            int[] ops = {JGE, JGT, JSGE, JEQ, JSGT};
+            fixups.add(new int[] {b.size(), -1});
+            b.add(new Insn(JMP | ops[rnd.nextInt(ops.length)] | K, iv, 0, 0, bound));
+        }
+        int n = 1 + rnd.nextInt(6);
+        for (int k = 0; k < n; k++) {
+            int roll = rnd.nextInt(100);
+            if (roll < 50) {
+                int r = rnd.nextInt(5) == 0 ? new int[] {6, 7, 8, 9}[rnd.nextInt(4)] : base;
+                int a = rnd.nextInt(6);
+                if (a == iv) {
+                    a = (a + 1) % 6;
+                }
+                b.add(new Insn(ALU64 | MOV | X, a, r, 0, 0));
+                b.add(new Insn(ALU64 | ADD | X, a, iv, 0, 0));
+                if (rnd.nextInt(4) == 0) {
+                    b.add(new Insn(ALU64 | (rnd.nextBoolean() ? ADD : SUB) | K, a, 0, 0, rnd.nextInt(9)));
+                }
+                int size = new int[] {W, H, B, DW, B, B}[rnd.nextInt(6)];
+                int bytes = sizeBytes(size);
+                int off = r == 9 ? -bytes - rnd.nextInt(120) : r == 7 ? rnd.nextInt(13 - bytes) : rnd.nextInt(8);
+                int kind = r == 8 && rnd.nextInt(4) != 0 ? 0 : rnd.nextInt(3);
+                switch (kind) {
+                    case 0:
+                        b.add(new Insn(LDX | (rnd.nextInt(4) == 0 && size != DW ? MEMSX : MEM) | size,
+                                scratchReg(), a, off, 0));
+                        break;
+                    case 1:
+                        b.add(new Insn(ST | MEM | size, a, 0, off, imm()));
+                        break;
+                    default:
+                        b.add(new Insn(STX | MEM | size, a, anyReg(), off, 0));
+                        break;
+                }
+            } else if (roll < 75) {
+                b.add(alu());
+            } else if (roll < 90) {
+                fixups.add(new int[] {b.size(), rnd.nextInt(3) == 0 ? -1 : -2});   // -2: later in the body
+                int[] ops = {JEQ, JNE, JGT, JSET, JSLT};
+                b.add(new Insn(JMP | ops[rnd.nextInt(ops.length)] | K, scratchReg(), 0, 0, imm()));
+            } else if (roll < 92) {
+                b.add(new Insn(EXIT_INSN, 0, 0, 0, 0));
+            } else {
+                b.add(memory());
+            }
+        }
+        b.add(regStep ? new Insn(ALU64 | ADD | X, iv, stepReg, 0, 0) : new Insn(ALU64 | ADD | K, iv, 0, 0, step));
+        int latch = b.size();
+        if (rnd.nextBoolean()) {
+            b.add(new Insn(JA64, 0, 0, header - latch - 1, 0));
+        } else {
+            int[] ops = {JLT, JNE, JSLE, JLE, JSLT};
+            b.add(new Insn(JMP | ops[rnd.nextInt(ops.length)] | K, iv, 0, header - latch - 1, bound));
+        }
+        int after = b.size();
+        for (int[] fx : fixups) {
+            int at = fx[0];
+            int target = fx[1] == -1 || at + 1 >= latch ? after : at + 1 + rnd.nextInt(latch - at);
+            Insn j = b.get(at);
+            b.set(at, new Insn(j.opcode(), j.dst(), j.src(), target - at - 1, j.imm()));
+        }
+        return b;
     }
 }
