@@ -98,8 +98,11 @@ public final class DynptrHelpers {
         return (mem.load(ptr + 8, 4) & (RDONLY_BIT & 0xffffffffL)) != 0;
     }
 
-    static long fromMem(ExecContext c, long data, long size, long flags, long ptr, long r5) {
-        AddressSpace mem = c.memory();
+    /**
+     * The argument checks of a dynptr constructor: -E2BIG for a size past the dynptr's limit,
+     * -EINVAL for flags; either way the dynptr at {@code ptr} is set NULL. 0 when both are fine.
+     */
+    private static long checkNew(AddressSpace mem, long size, long flags, long ptr) {
         if (size > MAX_SIZE) {
             setNull(mem, ptr);
             return Errno.E2BIG.negative();
@@ -107,6 +110,15 @@ public final class DynptrHelpers {
         if (flags != 0) {
             setNull(mem, ptr);
             return Errno.EINVAL.negative();
+        }
+        return 0;
+    }
+
+    static long fromMem(ExecContext c, long data, long size, long flags, long ptr, long r5) {
+        AddressSpace mem = c.memory();
+        long bad = checkNew(mem, size, flags, ptr);
+        if (bad != 0) {
+            return bad;
         }
         init(mem, ptr, data, TYPE_LOCAL, size);
         return 0;
@@ -114,13 +126,9 @@ public final class DynptrHelpers {
 
     static long reserve(ExecContext c, long map, long size, long flags, long ptr, long r5) {
         AddressSpace mem = c.memory();
-        if (size > MAX_SIZE) {
-            setNull(mem, ptr);
-            return Errno.E2BIG.negative();
-        }
-        if (flags != 0) {
-            setNull(mem, ptr);
-            return Errno.EINVAL.negative();
+        long bad = checkNew(mem, size, flags, ptr);
+        if (bad != 0) {
+            return bad;
         }
         long sample = MapHelpers.map(c, map, RingBufMap.class, "bpf_ringbuf_reserve_dynptr").reserve(c, size, 0);
         if (sample == 0) {
