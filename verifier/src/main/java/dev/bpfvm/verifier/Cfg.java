@@ -31,6 +31,7 @@ final class Cfg {
     void run() {
         addSubprogs();
         checkSubprogs();
+        checkBtfFunc();
         checkAttach();
         resolveLdImm64();
         checkCfg();
@@ -177,6 +178,31 @@ final class Cfg {
                 if (cur < env.subprogs.size()) {
                     start = env.subprogs.get(cur).start;
                     end = env.subprogs.get(cur).end;
+                }
+            }
+        }
+    }
+
+    /**
+     * check_btf_func: a subprogram (not the main program) whose BTF prototype does not return
+     * an integer or enum may not use LD_ABS/LD_IND, whose failure returns 0 from it, nor tail
+     * calls. Only checked when the program has BTF func info.
+     */
+    private void checkBtfFunc() {
+        for (FuncInfo fi : env.input.funcInfo()) {
+            if (fi.insnOff() == 0 || fi.scalarReturn()) {
+                continue;
+            }
+            for (Env.Subprog s : env.subprogs) {
+                if (s.start != fi.insnOff()) {
+                    continue;
+                }
+                env.insnIdx = s.start;
+                if (s.hasLdAbs) {
+                    throw env.fail("LD_ABS is only allowed in functions that return 'int'.");
+                }
+                if (s.hasTailCall) {
+                    throw env.fail("tail_call is only allowed in functions that return 'int'.");
                 }
             }
         }

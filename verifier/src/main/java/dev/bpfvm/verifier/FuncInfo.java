@@ -13,14 +13,23 @@ import java.util.List;
  * @param global  {@code BTF_FUNC_GLOBAL} linkage
  * @param args    the arguments of a global function, or null when unknown (then the function is
  *                verified at each call site like a static one)
+ * @param scalarReturn the BTF prototype returns an integer or an enum (check_btf_func's
+ *                {@code scalar_return}); a subprogram that does not may not use LD_ABS/LD_IND
+ *                or tail calls
  */
-public record FuncInfo(int insnOff, String name, boolean global, List<FuncArg> args) {
+public record FuncInfo(int insnOff, String name, boolean global, List<FuncArg> args, boolean scalarReturn) {
     public FuncInfo {
         args = args != null ? List.copyOf(args) : null;
     }
 
+    /** A function returning a scalar. */
+    public FuncInfo(int insnOff, String name, boolean global, List<FuncArg> args) {
+        this(insnOff, name, global, args, true);
+    }
+
+    /** A function returning a scalar, its arguments unknown. */
     public FuncInfo(int insnOff, String name, boolean global) {
-        this(insnOff, name, global, null);
+        this(insnOff, name, global, null, true);
     }
 
     /**

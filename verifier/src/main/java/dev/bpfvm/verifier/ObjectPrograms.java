@@ -81,7 +81,7 @@ public final class ObjectPrograms {
             for (FunctionSpec f : spec.functions()) {
                 boolean global = f.global() && f.start() != 0;
                 List<FuncInfo.FuncArg> args = global ? globalArgs(object.btf(), f.btfId(), rules) : null;
-                funcs.add(new FuncInfo(f.start(), f.name(), global, args));
+                funcs.add(new FuncInfo(f.start(), f.name(), global, args, scalarReturn(object.btf(), f.btfId())));
             }
         }
         return VerifierInput.builder(program.program(), rules)
@@ -92,6 +92,20 @@ public final class ObjectPrograms {
                 .options(opts)
                 .kernelTypes(types)
                 .build();
+    }
+
+    /**
+     * Whether a function's BTF prototype returns an integer of at most 8 bytes or an enum once
+     * typedefs and modifiers are skipped (check_btf_func's {@code scalar_return}). True when the
+     * function has no usable BTF type: nothing is then checked against it.
+     */
+    static boolean scalarReturn(Btf btf, int funcId) {
+        if (btf == null || funcId <= 0 || !(btf.type(funcId) instanceof BtfType.Func f)
+                || !(btf.resolved(f.type()) instanceof BtfType.FuncProto proto)) {
+            return true;
+        }
+        BtfType ret = btf.resolved(proto.returnType());
+        return ret instanceof BtfType.Int i && i.size() <= 8 || ret instanceof BtfType.Enumeration;
     }
 
     /**

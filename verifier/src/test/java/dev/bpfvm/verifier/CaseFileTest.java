@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestFactory;
  * priv: unpriv                     run without CAP_BPF/CAP_PERFMON
  * options: strict any sleepable nogpl nobtf noperfmon (CAP_BPF without CAP_PERFMON)
  * global: LABEL scalar|ctx|memN ...   (the function at LABEL is global with these BTF arguments)
+ * void: LABEL                      (the function at LABEL returns void in its BTF prototype)
  * expect: accept|reject
  * msg: text that must appear in the log (repeatable)
  * last: the exact error line (the log's last line before the stats)
@@ -40,7 +41,7 @@ class CaseFileTest {
 
     record Case(String file, String name, String type, List<MapInfo> maps, boolean unpriv, List<String> options,
             boolean accept, List<String> msgs, String last, Integer insns, String program, int line,
-            List<String> globals) {}
+            List<String> globals, List<String> voids) {}
 
     static List<Case> parse(String file, String text) {
         List<Case> out = new ArrayList<>();
@@ -62,6 +63,7 @@ class CaseFileTest {
             String last = null;
             Integer insns = null;
             List<String> globals = new ArrayList<>();
+            List<String> voids = new ArrayList<>();
             i++;
             for (; i < lines.length && !lines[i].equals("---"); i++) {
                 String l = lines[i].trim();
@@ -84,6 +86,7 @@ class CaseFileTest {
                     case "last": last = v; break;
                     case "insns": insns = Integer.parseInt(v); break;
                     case "global": globals.add(v); break;
+                    case "void": voids.add(v); break;
                     default: throw new IllegalArgumentException(file + ":" + (i + 1) + ": unknown key " + k);
                 }
             }
@@ -96,7 +99,7 @@ class CaseFileTest {
                 prog.append(lines[i]).append('\n');
             }
             out.add(new Case(file, name, type, maps, unpriv, options, accept, msgs, last, insns, prog.toString(), start,
-                    globals));
+                    globals, voids));
         }
         return out;
     }
@@ -215,6 +218,9 @@ class CaseFileTest {
                 }
             }
             vt.global(p[0], args);
+        }
+        for (String v : c.voids()) {
+            vt.returnsVoid(v);
         }
         if (c.unpriv()) {
             vt.unpriv();

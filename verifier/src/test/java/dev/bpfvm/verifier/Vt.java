@@ -23,6 +23,7 @@ final class Vt {
     private final KfuncRegistry kfuncs = TestHelpers.kfuncs();
     private boolean funcInfo = true;
     private final Map<String, List<FuncInfo.FuncArg>> globals = new java.util.HashMap<>();
+    private final java.util.Set<String> voids = new java.util.HashSet<>();
 
     private Vt(String text) {
         this.text = text;
@@ -115,6 +116,12 @@ final class Vt {
     }
 
     /** Declares the function at {@code label} global, with these BTF arguments. */
+    /** The function at {@code label} returns {@code void} in its BTF prototype. */
+    Vt returnsVoid(String label) {
+        voids.add(label);
+        return this;
+    }
+
     Vt global(String label, List<FuncInfo.FuncArg> args) {
         globals.put(label, args);
         return this;
@@ -145,7 +152,7 @@ final class Vt {
     }
 
     private List<FuncInfo> withGlobals(List<FuncInfo> infos) {
-        if (globals.isEmpty()) {
+        if (globals.isEmpty() && voids.isEmpty()) {
             return infos;
         }
         Map<String, Integer> labels = KernelAsm.labels(text);
@@ -156,6 +163,12 @@ final class Vt {
                 Integer at = labels.get(g.getKey());
                 if (at != null && at == fi.insnOff()) {
                     f = new FuncInfo(fi.insnOff(), g.getKey(), true, g.getValue());
+                }
+            }
+            for (String v : voids) {
+                Integer at = labels.get(v);
+                if (at != null && at == fi.insnOff()) {
+                    f = new FuncInfo(f.insnOff(), f.name(), f.global(), f.args(), false);
                 }
             }
             out.add(f);
