@@ -186,9 +186,22 @@ final class Cfg {
     /**
      * check_btf_func: a subprogram (not the main program) whose BTF prototype does not return
      * an integer or enum may not use LD_ABS/LD_IND, whose failure returns 0 from it, nor tail
-     * calls. Only checked when the program has BTF func info.
+     * calls. Without BTF func info (check_abnormal_return) no subprogram may use them at all.
      */
     private void checkBtfFunc() {
+        if (env.input.funcInfo().isEmpty()) {
+            for (int k = 1; k < env.subprogs.size(); k++) {
+                Env.Subprog s = env.subprogs.get(k);
+                env.insnIdx = s.start;
+                if (s.hasLdAbs) {
+                    throw env.fail("LD_ABS is not allowed in subprogs without BTF");
+                }
+                if (s.hasTailCall) {
+                    throw env.fail("tail_call is not allowed in subprogs without BTF");
+                }
+            }
+            return;
+        }
         for (FuncInfo fi : env.input.funcInfo()) {
             if (fi.insnOff() == 0 || fi.scalarReturn()) {
                 continue;
