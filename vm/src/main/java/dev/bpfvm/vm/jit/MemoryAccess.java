@@ -85,15 +85,53 @@ final class MemoryAccess {
         if (r == null || r.hooks() != null || off < 0 || off >= r.length()) {
             return Window.EMPTY;
         }
+        return windowOf(r, off);
+    }
+
+    /** The window around offset {@code off} (inside it) of {@code r}, a region without hooks. */
+    private static Window windowOf(Region r, int off) {
         int lo = 0;
         int hi = r.length();
         if (r.stride() != 0) {
-            lo = off - off % r.stride();
+            lo = off - r.withinElement(off);
             hi = (int) Math.min(hi, (long) lo + r.elemSize());
         }
         long start = AddressSpace.address(r.index(), lo);
         long end = start + (hi - lo);
         return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base());
+    }
+
+    /**
+     * A load a register's window missed: {@link AddressSpace#load} (the same faults), leaving
+     * the window around the address in {@link JitState#window}, with one region look-up.
+     */
+    static long loadMiss(JitState s, long address, int size) {
+        AddressSpace m = s.mem;
+        Region r = m.regionAt(address);
+        if (r == null || r.hooks() != null) {
+            long v = m.load(address, size);
+            s.window = Window.EMPTY;
+            return v;
+        }
+        m.check(r, address, size, false);
+        int off = (int) address;
+        s.window = windowOf(r, off);
+        return AddressSpace.get(r.data(), r.base() + off, size);
+    }
+
+    /** A store a register's window missed: {@link AddressSpace#store}, then as {@link #loadMiss}. */
+    static void storeMiss(JitState s, long address, int size, long value) {
+        AddressSpace m = s.mem;
+        Region r = m.regionAt(address);
+        if (r == null || r.hooks() != null) {
+            m.store(address, size, value);
+            s.window = Window.EMPTY;
+            return;
+        }
+        m.check(r, address, size, true);
+        int off = (int) address;
+        AddressSpace.put(r.data(), r.base() + off, size, value);
+        s.window = windowOf(r, off);
     }
 
     /**
