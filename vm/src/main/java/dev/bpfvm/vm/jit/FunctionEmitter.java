@@ -894,7 +894,9 @@ final class FunctionEmitter {
     private static final int W_WRITE_END = 4;
     private static final int W_DATA = 6;
     private static final int W_BIAS = 7;
-    private static final int W_SIZE = 8;
+    private static final int W_ELEM_MASK = 8;
+    private static final int W_ELEM_SIZE = 10;
+    private static final int W_SIZE = 12;
 
     private void allocateWindows() {
         for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
@@ -916,6 +918,10 @@ final class FunctionEmitter {
                 mv.visitVarInsn(ASTORE, w + W_DATA);
                 mv.visitInsn(ICONST_0);
                 mv.visitVarInsn(ISTORE, w + W_BIAS);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_ELEM_MASK);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_ELEM_SIZE);
                 if (windowRemovals == 0) {
                     windowRemovals = nextLocal++;
                 }
@@ -1014,6 +1020,17 @@ final class FunctionEmitter {
         mv.visitInsn(LSUB);
         mv.visitInsn(LCMP);
         mv.visitJumpInsn(IFGT, miss);
+        // inside one element: ((addr - lo) & elemMask) <= elemSize - size
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + W_LO);
+        mv.visitInsn(LSUB);
+        mv.visitVarInsn(LLOAD, w + W_ELEM_MASK);
+        mv.visitInsn(LAND);
+        mv.visitVarInsn(LLOAD, w + W_ELEM_SIZE);
+        lconst(size);
+        mv.visitInsn(LSUB);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFGT, miss);
     }
 
     /** Takes the window a missed access left in the state. */
@@ -1035,6 +1052,12 @@ final class FunctionEmitter {
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "writeEnd", "J");
         mv.visitVarInsn(LSTORE, w + W_WRITE_END);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "elemMask", "J");
+        mv.visitVarInsn(LSTORE, w + W_ELEM_MASK);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "elemSize", "J");
+        mv.visitVarInsn(LSTORE, w + W_ELEM_SIZE);
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "data", "[B");
         mv.visitVarInsn(ASTORE, w + W_DATA);
