@@ -69,6 +69,8 @@ final class FunctionEmitter {
 
     /** Per base register: the local slot of its memory window cache, or 0. */
     private final int[] windowSlot = new int[11];
+    /** The address space's removal count the windows were filled under (0: no windows). */
+    private int windowRemovals;
 
     private int pending;
     /** Whether exits leave r1-r5 in the state for a local caller (not in the run's entry variant). */
@@ -569,7 +571,7 @@ final class FunctionEmitter {
                 st(r);
             }
         }
-        invalidateWindows();
+        invalidateAfterCall();
     }
 
     private void storeExecuted() {
@@ -892,7 +894,9 @@ final class FunctionEmitter {
     private static final int W_WRITE_END = 4;
     private static final int W_DATA = 6;
     private static final int W_BIAS = 7;
-    private static final int W_SIZE = 8;
+    private static final int W_ELEM_MASK = 8;
+    private static final int W_ELEM_SIZE = 10;
+    private static final int W_SIZE = 12;
 
     private void allocateWindows() {
         for (int pc = body.nextSetBit(0); pc >= 0; pc = body.nextSetBit(pc + 1)) {
@@ -914,9 +918,21 @@ final class FunctionEmitter {
                 mv.visitVarInsn(ASTORE, w + W_DATA);
                 mv.visitInsn(ICONST_0);
                 mv.visitVarInsn(ISTORE, w + W_BIAS);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_ELEM_MASK);
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, w + W_ELEM_SIZE);
+                if (windowRemovals == 0) {
+                    windowRemovals = nextLocal++;
+                }
             }
         }
         invalidateWindows();
+        if (windowRemovals != 0) {
+            mv.visitVarInsn(ALOAD, mem);
+            invoke(RuntimeRefs.REMOVALS);
+            mv.visitVarInsn(ISTORE, windowRemovals);
+        }
     }
 
     /** The base register of a plain load or store, or -1. */
@@ -937,8 +953,34 @@ final class FunctionEmitter {
         return dev.bpfvm.vm.isa.Opcodes.sizeBytes(dev.bpfvm.vm.isa.Opcodes.size(i.opcode()));
     }
 
-    /** Forgets every window (after calls: a helper may have changed the address space). */
+    /**
+     * After a call: the loops' windows are forgotten; the registers' windows only if a region
+     * was removed meanwhile (a region keeps its bytes and permissions while registered).
+     */
+    private void invalidateAfterCall() {
+        invalidateLoopWindows();
+        if (windowRemovals == 0) {
+            return;
+        }
+        Label kept = new Label();
+        mv.visitVarInsn(ALOAD, mem);
+        invoke(RuntimeRefs.REMOVALS);
+        mv.visitVarInsn(ILOAD, windowRemovals);
+        mv.visitJumpInsn(IF_ICMPEQ, kept);
+        invalidateRegisterWindows();
+        mv.visitVarInsn(ALOAD, mem);
+        invoke(RuntimeRefs.REMOVALS);
+        mv.visitVarInsn(ISTORE, windowRemovals);
+        mv.visitLabel(kept);
+    }
+
+    /** Forgets every window. */
     private void invalidateWindows() {
+        invalidateLoopWindows();
+        invalidateRegisterWindows();
+    }
+
+    private void invalidateLoopWindows() {
         for (LoopAnalysis.Loop l : loops) {
             for (LoopAnalysis.Site site : l.sites.values()) {
                 mv.visitInsn(LCONST_1);
@@ -947,6 +989,9 @@ final class FunctionEmitter {
                 mv.visitVarInsn(LSTORE, site.end);
             }
         }
+    }
+
+    private void invalidateRegisterWindows() {
         for (int w : windowSlot) {
             if (w != 0) {
                 // lo = 1, ends = 0: no address is at least 1 and at most -size
@@ -975,12 +1020,28 @@ final class FunctionEmitter {
         mv.visitInsn(LSUB);
         mv.visitInsn(LCMP);
         mv.visitJumpInsn(IFGT, miss);
+        // inside one element: ((addr - lo) & elemMask) <= elemSize - size
+        mv.visitVarInsn(LLOAD, tmp);
+        mv.visitVarInsn(LLOAD, w + W_LO);
+        mv.visitInsn(LSUB);
+        mv.visitVarInsn(LLOAD, w + W_ELEM_MASK);
+        mv.visitInsn(LAND);
+        mv.visitVarInsn(LLOAD, w + W_ELEM_SIZE);
+        lconst(size);
+        mv.visitInsn(LSUB);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFGT, miss);
     }
 
-    private void windowRefill(int w) {
+    /** Takes the window a missed access left in the state. */
+    private void windowTake(int w) {
         mv.visitVarInsn(ALOAD, S);
-        mv.visitVarInsn(LLOAD, tmp);
-        invoke(RuntimeRefs.WINDOW);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "window", Type.getDescriptor(MemoryAccess.Window.class));
+        windowFields(w);
+    }
+
+    /** Stores the fields of the window on the stack in window {@code w}'s locals. */
+    private void windowFields(int w) {
         String win = Type.getInternalName(MemoryAccess.Window.class);
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "lo", "J");
@@ -991,6 +1052,12 @@ final class FunctionEmitter {
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "writeEnd", "J");
         mv.visitVarInsn(LSTORE, w + W_WRITE_END);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "elemMask", "J");
+        mv.visitVarInsn(LSTORE, w + W_ELEM_MASK);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, win, "elemSize", "J");
+        mv.visitVarInsn(LSTORE, w + W_ELEM_SIZE);
         mv.visitInsn(DUP);
         mv.visitFieldInsn(GETFIELD, win, "data", "[B");
         mv.visitVarInsn(ASTORE, w + W_DATA);
@@ -1019,13 +1086,13 @@ final class FunctionEmitter {
         mv.visitJumpInsn(GOTO, done);
         // slow: the checked access (faults exactly as the interpreter), then a new window
         mv.visitLabel(miss);
-        mv.visitVarInsn(ALOAD, mem);
+        mv.visitVarInsn(ALOAD, S);
         mv.visitVarInsn(LLOAD, tmp);
         iconst(size);
         Label end = tryStart(pc);
-        invoke(RuntimeRefs.LOAD);
+        invoke(RuntimeRefs.LOAD_MISS);
         tryEnd(end);
-        windowRefill(w);
+        windowTake(w);
         mv.visitLabel(done);
     }
 
@@ -1041,14 +1108,14 @@ final class FunctionEmitter {
         invoke(storeRef(size));
         mv.visitJumpInsn(GOTO, done);
         mv.visitLabel(miss);
-        mv.visitVarInsn(ALOAD, mem);
+        mv.visitVarInsn(ALOAD, S);
         mv.visitVarInsn(LLOAD, tmp);
         iconst(size);
         value.push();
         Label end = tryStart(pc);
-        invoke(RuntimeRefs.STORE);
+        invoke(RuntimeRefs.STORE_MISS);
         tryEnd(end);
-        windowRefill(w);
+        windowTake(w);
         mv.visitLabel(done);
     }
 

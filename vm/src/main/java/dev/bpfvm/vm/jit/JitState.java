@@ -29,6 +29,8 @@ final class JitState {
     long out5;
     /** Set by {@link JitRuntime#callx} when the helper it called made a tail call that already ran. */
     boolean tailDone;
+    /** The window a missed access left ({@link MemoryAccess#loadMiss}, {@link MemoryAccess#storeMiss}). */
+    MemoryAccess.Window window = MemoryAccess.Window.EMPTY;
 
     private JitState(ExecContext ctx) {
         this.ctx = ctx;

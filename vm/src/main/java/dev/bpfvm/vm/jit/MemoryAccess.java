@@ -68,13 +68,27 @@ final class MemoryAccess {
         final long writeEnd;
         final byte[] data;
         final int bias;
+        /**
+         * For a register's window over a whole region of elements whose stride is a power of
+         * two: {@code stride - 1}, and the element size; an access is then covered only if also
+         * {@code ((a - lo) & elemMask) <= elemSize - n}. Otherwise 0 and {@code Long.MAX_VALUE}
+         * (always true).
+         */
+        final long elemMask;
+        final long elemSize;
 
         Window(long lo, long readEnd, long writeEnd, byte[] data, int bias) {
+            this(lo, readEnd, writeEnd, data, bias, 0, Long.MAX_VALUE);
+        }
+
+        Window(long lo, long readEnd, long writeEnd, byte[] data, int bias, long elemMask, long elemSize) {
             this.lo = lo;
             this.readEnd = readEnd;
             this.writeEnd = writeEnd;
             this.data = data;
             this.bias = bias;
+            this.elemMask = elemMask;
+            this.elemSize = elemSize;
         }
     }
 
@@ -85,15 +99,69 @@ final class MemoryAccess {
         if (r == null || r.hooks() != null || off < 0 || off >= r.length()) {
             return Window.EMPTY;
         }
+        return windowOf(r, off);
+    }
+
+    /**
+     * A register's window for offset {@code off} (inside it) of {@code r}, a region without
+     * hooks: the whole region, with the element check when its stride is a power of two (so
+     * accesses to other elements hit it too), else as {@link #windowOf}.
+     */
+    private static Window registerWindow(Region r, int off) {
+        int stride = r.stride();
+        if (stride == 0 || (stride & (stride - 1)) != 0) {
+            return windowOf(r, off);
+        }
+        long start = AddressSpace.address(r.index(), 0);
+        long end = start + r.length();
+        return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base(),
+                stride - 1, r.elemSize());
+    }
+
+    /** The window around offset {@code off} (inside it) of {@code r}, a region without hooks. */
+    private static Window windowOf(Region r, int off) {
         int lo = 0;
         int hi = r.length();
         if (r.stride() != 0) {
-            lo = off - off % r.stride();
+            lo = off - r.withinElement(off);
             hi = (int) Math.min(hi, (long) lo + r.elemSize());
         }
         long start = AddressSpace.address(r.index(), lo);
         long end = start + (hi - lo);
         return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base());
+    }
+
+    /**
+     * A load a register's window missed: {@link AddressSpace#load} (the same faults), leaving
+     * the window around the address in {@link JitState#window}, with one region look-up.
+     */
+    static long loadMiss(JitState s, long address, int size) {
+        AddressSpace m = s.mem;
+        Region r = m.regionAt(address);
+        if (r == null || r.hooks() != null) {
+            long v = m.load(address, size);
+            s.window = Window.EMPTY;
+            return v;
+        }
+        m.check(r, address, size, false);
+        int off = (int) address;
+        s.window = registerWindow(r, off);
+        return AddressSpace.get(r.data(), r.base() + off, size);
+    }
+
+    /** A store a register's window missed: {@link AddressSpace#store}, then as {@link #loadMiss}. */
+    static void storeMiss(JitState s, long address, int size, long value) {
+        AddressSpace m = s.mem;
+        Region r = m.regionAt(address);
+        if (r == null || r.hooks() != null) {
+            m.store(address, size, value);
+            s.window = Window.EMPTY;
+            return;
+        }
+        m.check(r, address, size, true);
+        int off = (int) address;
+        AddressSpace.put(r.data(), r.base() + off, size, value);
+        s.window = registerWindow(r, off);
     }
 
     /**

@@ -82,6 +82,9 @@ final class RuntimeRefs {
     static final Ref ST16 = ref(MemoryAccess.class, "st16", byte[].class, I, J);
     static final Ref ST32 = ref(MemoryAccess.class, "st32", byte[].class, I, J);
     static final Ref ST64 = ref(MemoryAccess.class, "st64", byte[].class, I, J);
+    static final Ref LOAD_MISS = ref(MemoryAccess.class, "loadMiss", JitState.class, J, I);
+    static final Ref STORE_MISS = ref(MemoryAccess.class, "storeMiss", JitState.class, J, I, J);
+    static final Ref REMOVALS = ref(AddressSpace.class, "removals");
     static final Ref WINDOW = ref(MemoryAccess.class, "window", JitState.class, J);
     static final Ref LIMIT_TRIPS = ref(MemoryAccess.class, "limitTrips", J, J, J, J, J, I);
     static final Ref TRIPS_WHILE = ref(MemoryAccess.class, "tripsWhile", I, J, J, J);

@@ -29,6 +29,8 @@ public final class AddressSpace {
     private volatile Region[] table = new Region[64];
     private int next = 1;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
+    /** Counts removals: while it stays, every registered region stays where it is. */
+    private volatile int removals;
 
     public static long address(int index, int offset) {
         return ((long) index << 32) | (offset & 0xffffffffL);
@@ -79,8 +81,18 @@ public final class AddressSpace {
             t[idx] = null;
             table = t;
             free.add(idx);
+            removals++;
         }
         r.index = 0;
+    }
+
+    /**
+     * How many regions have been removed so far: a cache of what {@link #regionAt} answers
+     * (compiled code's memory windows) stays valid while this does not change, since a region
+     * keeps its index, bytes and permissions for as long as it is registered.
+     */
+    public int removals() {
+        return removals;
     }
 
     /** The region an address points into, or null. */
@@ -98,13 +110,21 @@ public final class AddressSpace {
         return r;
     }
 
+    /**
+     * Checks an access of {@code size} bytes at {@code address} in {@code r}, the region
+     * {@link #regionAt} answers for it, faulting exactly as {@link #load}/{@link #store} do.
+     */
+    public void check(Region r, long address, int size, boolean write) {
+        check(r, address, (int) address, size, write);
+    }
+
     private void check(Region r, long address, int off, int size, boolean write) {
         if (r == null || off < 0 || size < 0 || (long) off + size > r.length
                 || (write ? !r.writable() : !r.readable())) {
             throw fault(r, address, size, write);
         }
         if (r.stride != 0) {
-            int within = off % r.stride;
+            int within = r.withinElement(off);
             if (within + size > r.elemSize) {
                 throw fault(r, address, size, write);
             }
@@ -134,7 +154,7 @@ public final class AddressSpace {
                 why = r + " is not readable";
             } else if (r.stride != 0 && off >= 0 && (long) off + size <= r.length) {
                 why = "crosses an element of " + r + " (element " + (off / r.stride) + ", offset "
-                        + (off % r.stride) + ", element size " + r.elemSize + ")";
+                        + r.withinElement(off) + ", element size " + r.elemSize + ")";
             } else {
                 why = "out of bounds of " + r + " at offset " + off;
             }

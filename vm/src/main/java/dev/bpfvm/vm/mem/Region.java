@@ -38,6 +38,8 @@ public final class Region {
     final int perms;
     final int stride;
     final int elemSize;
+    /** {@code stride - 1} when the stride is a power of two (offsets within an element by a mask), else -1. */
+    final int strideMask;
     final RegionHooks hooks;
     private final Kind kind;
     private final String name;
@@ -52,6 +54,7 @@ public final class Region {
         this.perms = b.perms;
         this.stride = b.stride;
         this.elemSize = b.elemSize;
+        this.strideMask = b.stride > 0 && (b.stride & (b.stride - 1)) == 0 ? b.stride - 1 : -1;
         this.hooks = b.hooks;
         this.kind = b.kind;
         this.name = b.name;
@@ -113,6 +116,15 @@ public final class Region {
 
     public int elemSize() {
         return elemSize;
+    }
+
+    /**
+     * The offset of byte {@code off} (not negative) within its element: {@code off % stride},
+     * by a mask when the stride is a power of two. Only for a region of elements.
+     */
+    public int withinElement(int off) {
+        int m = strideMask;
+        return m >= 0 ? off & m : off % stride;
     }
 
     public RegionHooks hooks() {
