@@ -1,10 +1,15 @@
 package dev.bpfvm.vm.exec;
 
+import static dev.bpfvm.vm.asm.Asm.call;
+import static dev.bpfvm.vm.asm.Asm.callLocal;
+import static dev.bpfvm.vm.asm.Asm.exit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bpfvm.vm.BpfException;
 import dev.bpfvm.vm.Errno;
+import dev.bpfvm.vm.asm.Asm;
+import dev.bpfvm.vm.asm.Reg;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.spi.HelperProto;
@@ -25,23 +30,11 @@ class ExecutionTest {
     private final ExecContext ctx = rt.newContext(2);
 
     private static Insn mov(int dst, int imm) {
-        return new Insn(0xb7, dst, 0, 0, imm);
+        return Asm.mov64(Reg.of(dst), imm);
     }
 
     private static Insn addReg(int dst, int src) {
-        return new Insn(0x0f, dst, src, 0, 0);
-    }
-
-    private static Insn callLocal(int rel) {
-        return new Insn(0x85, 0, 1, 0, rel);
-    }
-
-    private static Insn call(int id) {
-        return new Insn(0x85, 0, 0, 0, id);
-    }
-
-    private static Insn exit() {
-        return new Insn(0x95, 0, 0, 0, 0);
+        return Asm.add64(Reg.of(dst), Reg.of(src));
     }
 
     private long run(List<Insn> insns) {

@@ -1,5 +1,8 @@
 package dev.bpfvm.vm.jit;
 
+import static dev.bpfvm.vm.asm.Asm.call;
+import static dev.bpfvm.vm.asm.Asm.callLocal;
+import static dev.bpfvm.vm.asm.Asm.exit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +15,8 @@ import dev.bpfvm.vm.exec.Program;
 import dev.bpfvm.vm.exec.SourceLine;
 import dev.bpfvm.vm.exec.Tier;
 import dev.bpfvm.vm.exec.TraceSink;
+import dev.bpfvm.vm.asm.Asm;
+import dev.bpfvm.vm.asm.Reg;
 import dev.bpfvm.vm.isa.Insn;
 import dev.bpfvm.vm.mem.Region;
 import dev.bpfvm.vm.spi.HelperProto;
@@ -43,23 +48,11 @@ class JitExecutionTest {
     }
 
     private static Insn mov(int dst, int imm) {
-        return new Insn(0xb7, dst, 0, 0, imm);
+        return Asm.mov64(Reg.of(dst), imm);
     }
 
     private static Insn addReg(int dst, int src) {
-        return new Insn(0x0f, dst, src, 0, 0);
-    }
-
-    private static Insn callLocal(int rel) {
-        return new Insn(0x85, 0, 1, 0, rel);
-    }
-
-    private static Insn call(int id) {
-        return new Insn(0x85, 0, 0, 0, id);
-    }
-
-    private static Insn exit() {
-        return new Insn(0x95, 0, 0, 0, 0);
+        return Asm.add64(Reg.of(dst), Reg.of(src));
     }
 
     private long run(List<Insn> insns) {
