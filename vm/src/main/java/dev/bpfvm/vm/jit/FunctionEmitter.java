@@ -642,21 +642,7 @@ final class FunctionEmitter {
         lconst(id);
         invoke(RuntimeRefs.UNKNOWN_HELPER);
         mv.visitInsn(ATHROW);
-        mv.visitLabel(found);
-        invoke(RuntimeRefs.HELPER_FN);
-        mv.visitVarInsn(ALOAD, ctx);
-        mv.visitVarInsn(ILOAD, DEPTH);
-        invoke(RuntimeRefs.SET_DEPTH);
-        storeExecuted();
-        mv.visitVarInsn(ALOAD, ctx);
-        for (int r = 1; r <= 5; r++) {
-            ld(r);
-        }
-        Label end = tryStart(pc);
-        invoke(RuntimeRefs.CALL_FN);
-        tryEnd(end);
-        st(0);
-        afterCall(false);
+        callFound(pc, found, RuntimeRefs.HELPER_FN);
         Label noTail = new Label();
         mv.visitVarInsn(ALOAD, ctx);
         invoke(RuntimeRefs.TAKE_TAIL_CALL);
@@ -673,6 +659,28 @@ final class FunctionEmitter {
         mv.visitInsn(POP);
     }
 
+    /**
+     * The call of a helper or kfunc found by id (its spec on the stack at {@code found}): its
+     * function ({@code fn}), the frame depth and executed count stored, r1-r5 passed, r0 set.
+     */
+    private void callFound(int pc, Label found, Ref fn) {
+        mv.visitLabel(found);
+        invoke(fn);
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        invoke(RuntimeRefs.SET_DEPTH);
+        storeExecuted();
+        mv.visitVarInsn(ALOAD, ctx);
+        for (int r = 1; r <= 5; r++) {
+            ld(r);
+        }
+        Label end = tryStart(pc);
+        invoke(RuntimeRefs.CALL_FN);
+        tryEnd(end);
+        st(0);
+        afterCall(false);
+    }
+
     void kfuncCall(int pc, int btfId) {
         budgetCheck(pc);
         Label found = new Label();
@@ -687,21 +695,7 @@ final class FunctionEmitter {
         iconst(btfId);
         invoke(RuntimeRefs.UNKNOWN_KFUNC);
         mv.visitInsn(ATHROW);
-        mv.visitLabel(found);
-        invoke(RuntimeRefs.KFUNC_FN);
-        mv.visitVarInsn(ALOAD, ctx);
-        mv.visitVarInsn(ILOAD, DEPTH);
-        invoke(RuntimeRefs.SET_DEPTH);
-        storeExecuted();
-        mv.visitVarInsn(ALOAD, ctx);
-        for (int r = 1; r <= 5; r++) {
-            ld(r);
-        }
-        Label end = tryStart(pc);
-        invoke(RuntimeRefs.CALL_FN);
-        tryEnd(end);
-        st(0);
-        afterCall(false);
+        callFound(pc, found, RuntimeRefs.KFUNC_FN);
     }
 
     void callx(int pc, int reg) {
