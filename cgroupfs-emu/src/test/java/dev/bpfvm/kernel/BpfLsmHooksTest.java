@@ -22,15 +22,6 @@ class BpfLsmHooksTest extends KernelTesting {
     private final Bpf bpf = kernel.bpf();
     private final BpfProcess root = bpf.process(EmulatedKernel.INIT_PID);
 
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (KernelException e) {
-            return e.errno();
-        }
-    }
-
     /** Loads an lsm/HOOK program and attaches it; returns the program fd. */
     private int lsm(String hook, String text) {
         int fd = bpf.progLoad(root, new Bpf.ProgLoad(hook, ProgramType.LSM, AttachType.LSM_MAC, hook, false,

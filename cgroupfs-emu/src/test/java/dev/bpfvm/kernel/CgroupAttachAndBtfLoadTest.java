@@ -1,5 +1,6 @@
 package dev.bpfvm.kernel;
 
+import static dev.bpfvm.kernel.KernelTesting.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bpfvm.kernel.syscall.Bpf;
@@ -18,15 +19,6 @@ class CgroupAttachAndBtfLoadTest {
     private final EmulatedKernel kernel = new EmulatedKernel(2);
     private final Bpf bpf = kernel.bpf();
     private final BpfProcess p = bpf.process(EmulatedKernel.INIT_PID);
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (KernelException e) {
-            return e.errno();
-        }
-    }
 
     private int prog(ProgramType t, AttachType at) {
         return bpf.progLoad(p, new Bpf.ProgLoad("p", t, at, "", false,

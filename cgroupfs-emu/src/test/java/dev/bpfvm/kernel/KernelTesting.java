@@ -1,5 +1,6 @@
 package dev.bpfvm.kernel;
 
+import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.asm.Assembler;
 import dev.bpfvm.vm.btf.KernelBtf;
 import dev.bpfvm.vm.exec.Program;
@@ -33,6 +34,16 @@ public class KernelTesting {
                     }
                     return 0;
                 }));
+    }
+
+    /** The errno of the {@link KernelException} {@code r} throws, or null when it succeeds. */
+    public static Errno errno(Runnable r) {
+        try {
+            r.run();
+            return null;
+        } catch (KernelException e) {
+            return e.errno();
+        }
     }
 
     /** Replaces {@code {struct.path}} with the KernelBtf offset. */

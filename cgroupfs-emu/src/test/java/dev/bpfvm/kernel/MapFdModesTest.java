@@ -1,5 +1,6 @@
 package dev.bpfvm.kernel;
 
+import static dev.bpfvm.kernel.KernelTesting.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bpfvm.kernel.syscall.Bpf;
@@ -20,15 +21,6 @@ class MapFdModesTest {
     private final BpfProcess p = bpf.process(EmulatedKernel.INIT_PID);
     private static final byte[] KEY = {1, 0, 0, 0};
     private static final byte[] VALUE = {7, 0, 0, 0};
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (KernelException e) {
-            return e.errno();
-        }
-    }
 
     private int create(int flags) {
         return bpf.mapCreate(p, MapAttr.builder(MapType.HASH, 4, 4, 4).flags(flags).build());

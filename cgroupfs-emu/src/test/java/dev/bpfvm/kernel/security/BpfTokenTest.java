@@ -1,5 +1,6 @@
 package dev.bpfvm.kernel.security;
 
+import static dev.bpfvm.kernel.KernelTesting.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,15 +37,6 @@ class BpfTokenTest {
         Task o = k.spawn(101, "other", 1001, 1001, "/sys/fs/cgroup");
         user = bpf.process(u.pid());
         other = bpf.process(o.pid());
-    }
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (KernelException e) {
-            return e.errno();
-        }
     }
 
     private static MapAttr map(MapType t) {
