@@ -72,11 +72,14 @@ public final class TierComparison {
                 o.name(), insns, i / 1000, j / 1000, b / 1000, i / j, j / b);
     }
 
-    /** The table of the clang-compiled programs. */
-    static void objects() {
+    /** The table of the clang-compiled programs (those named in {@code only}, or all). */
+    static void objects(List<String> only) {
         System.out.println("| object | insns/run | interpreter µs | JIT µs | Java µs | JIT vs interpreter | JIT / Java |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (BenchObjects.BenchObject o : BenchObjects.ALL) {
+            if (!only.isEmpty() && !only.contains(o.name())) {
+                continue;
+            }
             objectRow(o);
         }
     }
@@ -84,13 +87,14 @@ public final class TierComparison {
     /**
      * Prints the table of the assembler programs of {@link BenchPrograms}, then the one of the
      * clang-compiled programs of {@link BenchObjects}; argument {@code programs} or
-     * {@code objects} prints only that one.
+     * {@code objects} prints only that one, and names after {@code objects} only those objects
+     * ({@code objects parser strcmp}).
      */
     public static void main(String[] args) {
         boolean programs = args.length == 0 || args[0].equals("programs");
         boolean objects = args.length == 0 || args[0].equals("objects");
         if (objects && !programs) {
-            objects();
+            objects(List.of(args).subList(1, args.length));
             return;
         }
         System.out.println("| program | insns/run | interpreter µs | JIT µs | Java µs | JIT vs interpreter | JIT / Java |");
@@ -102,7 +106,7 @@ public final class TierComparison {
         row("switch", BenchPrograms.SWITCH, BenchPrograms::switchInput, BenchPrograms::dispatch);
         if (objects) {
             System.out.println();
-            objects();
+            objects(List.of());
         }
     }
 }
