@@ -32,6 +32,7 @@ import dev.bpfvm.vm.spi.HelperFunction;
 import dev.bpfvm.vm.spi.HelperProto;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.HelperSpec;
+import dev.bpfvm.vm.spi.MapLookupFunction;
 import dev.bpfvm.vm.spi.RetType;
 import java.util.List;
 
@@ -69,7 +70,7 @@ public final class MapHelpers {
     public static HelperRegistry register(HelperRegistry registry) {
         add(registry, BPF_FUNC_map_lookup_elem, "bpf_map_lookup_elem",
                 HelperProto.of(RetType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY),
-                (c, r1, r2, r3, r4, r5) -> map(c, r1).lookupElem(c, r2));
+                (MapLookupFunction) (c, r1, r2, r3, r4, r5) -> map(c, r1).lookupElem(c, r2));
         add(registry, BPF_FUNC_map_update_elem, "bpf_map_update_elem",
                 HelperProto.of(RetType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING),
                 (c, r1, r2, r3, r4, r5) -> map(c, r1).updateElem(c, r2, r3, r4));

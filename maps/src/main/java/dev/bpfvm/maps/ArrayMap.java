@@ -4,6 +4,7 @@ import dev.bpfvm.vm.Errno;
 import dev.bpfvm.vm.exec.BpfRuntime;
 import dev.bpfvm.vm.exec.ExecContext;
 import dev.bpfvm.vm.mem.Region;
+import dev.bpfvm.vm.spi.InlineLookup;
 import dev.bpfvm.vm.spi.MapAttr;
 import dev.bpfvm.vm.spi.MapType;
 
@@ -13,7 +14,7 @@ import dev.bpfvm.vm.spi.MapType;
  * an element stride of {@code round_up(value_size, 8)}; a per-CPU array stores element {@code i}'s
  * copies for CPUs 0..n-1 next to each other (element {@code i * cpus + cpu}). No per-entry objects.
  */
-final class ArrayMap extends AbstractMap {
+final class ArrayMap extends AbstractMap implements InlineLookup {
     private final boolean percpu;
     private final ValueLayout layout;
     private final int perEntry;
@@ -55,6 +56,22 @@ final class ArrayMap extends AbstractMap {
     @Override
     public long lookupElem(ExecContext ctx, long key) {
         int index = readIndex(key);
+        if (outOfRange(index, maxEntries)) {
+            return 0;
+        }
+        return values.address(offset(index, percpu ? ctx.cpu() : 0));
+    }
+
+    @Override
+    public InlineLookup inlineLookup() {
+        return this;
+    }
+
+    @Override
+    public long lookupIndex(ExecContext ctx, int index) {
+        if (closed()) {
+            return CLOSED;
+        }
         if (outOfRange(index, maxEntries)) {
             return 0;
         }

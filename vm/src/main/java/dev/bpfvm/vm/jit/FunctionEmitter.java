@@ -73,6 +73,12 @@ final class FunctionEmitter {
     private int windowRemovals;
 
     private int pending;
+    /** The generated class's constants ({@code K<i>} fields), shared by its methods; set before {@link #emit}. */
+    List<Object> constants;
+    /** Jump targets and entries of the body: where a basic block starts. */
+    private final BitSet joins;
+    /** An object local holding a {@link LookupSite.Learned} during an inlined lookup, or 0. */
+    private int learnedLocal;
     /** Whether exits leave r1-r5 in the state for a local caller (not in the run's entry variant). */
     boolean storeOuts = true;
     /** Versioned loops of this method, by header and by latch slot. */
@@ -110,6 +116,7 @@ final class FunctionEmitter {
         }
         this.flushBefore = an.jumpTargets(body);
         flushBefore.or(entries);
+        this.joins = (BitSet) flushBefore.clone();
         this.regBase = shape == Shape.FUNCTION ? 2 : 4;
         this.executed = regBase + 22;
         this.budget = executed + 2;
@@ -630,6 +637,17 @@ final class FunctionEmitter {
 
     void helperCall(int pc, long id) {
         budgetCheck(pc);
+        Label done = null;
+        int site = -1;
+        if (id == LookupSite.BPF_FUNC_map_lookup_elem && constants != null && options.stackSlots()) {
+            Integer key = stackOffset(pc, 2);
+            if (key != null && constantStackSlot(10, key, 4)) {
+                site = constants.size();
+                constants.add(new LookupSite());
+                done = new Label();
+                inlineLookup(site, key, done);
+            }
+        }
         Label found = new Label();
         mv.visitVarInsn(ALOAD, S);
         mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "helpers", "L" + RuntimeRefs.HELPER_BY_ID.owner() + ";");
@@ -657,6 +675,133 @@ final class FunctionEmitter {
         returnAfterTailCall();
         mv.visitLabel(noTail);
         mv.visitInsn(POP);
+        if (done != null) {
+            siteConstant(site);
+            mv.visitVarInsn(ALOAD, S);
+            ld(1);
+            invoke(RuntimeRefs.LEARN_LOOKUP);
+            mv.visitLabel(done);
+        }
+    }
+
+    private void siteConstant(int site) {
+        mv.visitFieldInsn(GETSTATIC, owner, JitCompiler.constantName(site), Type.getDescriptor(LookupSite.class));
+    }
+
+    /**
+     * The inlined {@code bpf_map_lookup_elem} of an array (Linux's {@code map_gen_lookup}): if
+     * the site's {@link LookupSite.Learned} matches this call (address space, r1, helper #1),
+     * r0 = the map's {@code lookupIndex} of the u32 key at {@code r10 + key} and on to
+     * {@code done}; else (or for a closed map) falls through to the helper call. Nothing it
+     * skips is observable: the helper would read the same key, return the same address and
+     * leave the count, the registers and memory as they are.
+     */
+    private void inlineLookup(int site, int key, Label done) {
+        String learned = Type.getInternalName(LookupSite.Learned.class);
+        Label generic = new Label();
+        Label closed = new Label();
+        if (learnedLocal == 0) {
+            learnedLocal = nextLocal++;
+        }
+        siteConstant(site);
+        mv.visitFieldInsn(GETFIELD, Type.getInternalName(LookupSite.class), "learned", "L" + learned + ";");
+        mv.visitVarInsn(ASTORE, learnedLocal);
+        mv.visitVarInsn(ALOAD, learnedLocal);
+        mv.visitFieldInsn(GETFIELD, learned, "mem", Type.getDescriptor(dev.bpfvm.vm.mem.AddressSpace.class));
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "mem", Type.getDescriptor(dev.bpfvm.vm.mem.AddressSpace.class));
+        mv.visitJumpInsn(IF_ACMPNE, generic);
+        ld(1);
+        mv.visitVarInsn(ALOAD, learnedLocal);
+        mv.visitFieldInsn(GETFIELD, learned, "map", "J");
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFNE, generic);
+        mv.visitVarInsn(ALOAD, S);
+        mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "helpers", "L" + RuntimeRefs.HELPER_BY_ID.owner() + ";");
+        lconst(LookupSite.BPF_FUNC_map_lookup_elem);
+        invoke(RuntimeRefs.HELPER_BY_ID);
+        mv.visitVarInsn(ALOAD, learnedLocal);
+        mv.visitFieldInsn(GETFIELD, learned, "spec", Type.getDescriptor(dev.bpfvm.vm.spi.HelperSpec.class));
+        mv.visitJumpInsn(IF_ACMPNE, generic);
+        mv.visitVarInsn(ALOAD, learnedLocal);
+        mv.visitFieldInsn(GETFIELD, learned, "lookup", Type.getDescriptor(dev.bpfvm.vm.spi.InlineLookup.class));
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ALOAD, stack);
+        mv.visitVarInsn(ILOAD, fpIndex);
+        iconst(key);
+        mv.visitInsn(IADD);
+        invoke(RuntimeRefs.LD32);
+        mv.visitInsn(L2I);
+        invoke(RuntimeRefs.LOOKUP_INDEX);
+        mv.visitInsn(DUP2);
+        lconst(dev.bpfvm.vm.spi.InlineLookup.CLOSED);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFEQ, closed);
+        st(0);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(closed);
+        mv.visitInsn(POP2);
+        mv.visitLabel(generic);
+    }
+
+    /**
+     * The constant {@code r10 + off} that register {@code reg} holds when slot {@code pc} runs,
+     * if the instructions of its basic block before it set it so ({@code reg = r10},
+     * {@code reg += imm}...); else null.
+     */
+    private Integer stackOffset(int pc, int reg) {
+        int start = pc;
+        while (start > 0 && pc - start < 64 && !joins.get(start)) {
+            if (body.get(start - 1)) {
+                start--;
+            } else if (start > 1 && body.get(start - 2) && an.valid(start - 2) != null && an.valid(start - 2).isLddw()) {
+                start -= 2;   // the second half of an ld_imm64 is not in the body
+            } else {
+                break;
+            }
+        }
+        Long off = null;
+        for (int q = start; q < pc; ) {
+            Insn i = an.valid(q);
+            if (i == null) {
+                off = null;
+                q++;
+                continue;
+            }
+            int op = i.opcode();
+            int cls = dev.bpfvm.vm.isa.Opcodes.cls(op);
+            if (op == dev.bpfvm.vm.isa.Opcodes.CALL_IMM || op == dev.bpfvm.vm.isa.Opcodes.CALLX) {
+                off = null;
+            } else if (writes(i, reg)) {
+                if (op == (dev.bpfvm.vm.isa.Opcodes.ALU64 | dev.bpfvm.vm.isa.Opcodes.MOV | dev.bpfvm.vm.isa.Opcodes.X)
+                        && i.src() == 10 && i.off() == 0) {
+                    off = 0L;
+                } else if (off != null && op == (dev.bpfvm.vm.isa.Opcodes.ALU64 | dev.bpfvm.vm.isa.Opcodes.ADD | dev.bpfvm.vm.isa.Opcodes.K)) {
+                    off += i.imm();
+                } else {
+                    off = null;
+                }
+            }
+            q += i.slots();
+        }
+        return off != null && off >= Integer.MIN_VALUE && off <= Integer.MAX_VALUE ? (int) (long) off : null;
+    }
+
+    /** Whether {@code i} (not a call) may write register {@code reg}. */
+    private static boolean writes(Insn i, int reg) {
+        int op = i.opcode();
+        switch (dev.bpfvm.vm.isa.Opcodes.cls(op)) {
+            case dev.bpfvm.vm.isa.Opcodes.ALU:
+            case dev.bpfvm.vm.isa.Opcodes.ALU64:
+            case dev.bpfvm.vm.isa.Opcodes.LDX:
+                return i.dst() == reg;
+            case dev.bpfvm.vm.isa.Opcodes.LD:
+                return i.dst() == reg || reg == 0;   // LD_ABS/LD_IND set r0
+            case dev.bpfvm.vm.isa.Opcodes.STX:
+                return dev.bpfvm.vm.isa.Opcodes.mode(op) == dev.bpfvm.vm.isa.Opcodes.ATOMIC && (i.src() == reg || reg == 0);
+            default:
+                return false;
+        }
     }
 
     /**

@@ -60,7 +60,7 @@ public final class JitCompiler {
                 throw new JitException(p.name(), "code generation failed: " + e, e);
             }
             if (g.tooLarge.isEmpty()) {
-                JitCode code = define(p, g.bytes);
+                JitCode code = define(p, g.bytes, g.constants);
                 code.stats(new CompileStats(an.entries.size(), g.methods, g.maxMethodBytes, g.bytes.length,
                         System.nanoTime() - t0, g.loops));
                 return code;
@@ -76,7 +76,9 @@ public final class JitCompiler {
         }
     }
 
-    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge, int loops) {}
+    /** A generated class, or the functions too large for it; {@code constants} are its {@code K<i>} fields' values. */
+    private record Generated(byte[] bytes, int methods, int maxMethodBytes, List<Integer> tooLarge, int loops,
+                             List<Object> constants) {}
 
     private static Generated generate(CodeAnalysis an, EmitOptions options, Map<Integer, Integer> chunkBytes) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
@@ -89,19 +91,19 @@ public final class JitCompiler {
         cw.visitSource(an.prog.name(), null);
         cw.visitField(ACC_STATIC | ACC_FINAL | ACC_PRIVATE, "PROG", "L" + RuntimeRefs.PROGRAM + ";", null, null).visitEnd();
         cw.visitField(ACC_STATIC | ACC_FINAL | ACC_PRIVATE, "SELF", "L" + RuntimeRefs.JIT_CODE + ";", null, null).visitEnd();
-        emitClinit(cw);
         emitInit(cw);
         emitDispatch(cw, an);
         int methods = 0;
         int maxBytes = 0;
         int loops = 0;
         List<Integer> tooLarge = new ArrayList<>();
+        List<Object> constants = new ArrayList<>();
         for (int entry : an.entries) {
             BitSet body = an.reachable(entry);
             Integer pieceBytes = chunkBytes.get(entry);
             if (pieceBytes == null) {
                 // try it whole, measuring each slot; split it on the next round if too big
-                FunctionEmitter fe = emitFunction(cw, an, entry, body, options, true);
+                FunctionEmitter fe = emitFunction(cw, an, entry, body, options, true, constants);
                 methods++;
                 loops += fe.loopCount();
                 maxBytes = Math.max(maxBytes, fe.codeSize);
@@ -109,7 +111,7 @@ public final class JitCompiler {
                     tooLarge.add(entry);
                 } else if (entry == 0) {
                     // the program's entry as a run starts it: nobody reads its r1-r5 after it
-                    emitFunction(cw, an, entry, body, options, false);
+                    emitFunction(cw, an, entry, body, options, false, constants);
                     emitTop(cw);
                     methods++;
                 }
@@ -125,6 +127,7 @@ public final class JitCompiler {
                         FunctionEmitter.CHUNK_DESC, null, null);
                 FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.CHUNK, piece,
                         entries, options);
+                fe.constants = constants;
                 fe.emit();
                 methods++;
                 loops += fe.loopCount();
@@ -137,15 +140,20 @@ public final class JitCompiler {
                 tooLarge.add(entry);
             }
         }
-        cw.visitEnd();
         if (!tooLarge.isEmpty()) {
-            return new Generated(null, methods, maxBytes, tooLarge, loops);   // split and try again
+            return new Generated(null, methods, maxBytes, tooLarge, loops, constants);   // split and try again
         }
-        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge, loops);
+        for (int k = 0; k < constants.size(); k++) {
+            cw.visitField(ACC_STATIC | ACC_FINAL | ACC_PRIVATE, constantName(k),
+                    Type.getDescriptor(constants.get(k).getClass()), null, null).visitEnd();
+        }
+        emitClinit(cw, constants);
+        cw.visitEnd();
+        return new Generated(cw.toByteArray(), methods, maxBytes, tooLarge, loops, constants);
     }
 
     private static FunctionEmitter emitFunction(ClassWriter cw, CodeAnalysis an, int entry, BitSet body,
-                                                EmitOptions options, boolean storeOuts) {
+                                                EmitOptions options, boolean storeOuts, List<Object> constants) {
         String name = storeOuts ? functionName(entry) : "t" + entry;
         MethodVisitor mv = cw.visitMethod(ACC_STATIC, name, FunctionEmitter.FUNC_DESC, null, null);
         BitSet entries = new BitSet();
@@ -153,6 +161,7 @@ public final class JitCompiler {
         FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
                 options);
         fe.storeOuts = storeOuts;
+        fe.constants = constants;
         fe.emit();
         return fe;
     }
@@ -200,6 +209,7 @@ public final class JitCompiler {
         FunctionEmitter fe = new FunctionEmitter(mv, CLASS_NAME, an, FunctionEmitter.Shape.FUNCTION, body, entries,
                 options);
         fe.measuring = true;
+        fe.constants = new ArrayList<>();   // sites of a scratch class
         fe.emit();
         List<BitSet> pieces = new ArrayList<>();
         BitSet current = new BitSet();
@@ -315,10 +325,6 @@ public final class JitCompiler {
         mv.visitEnd();
     }
 
-    /**
-     * {@code <clinit>}: class data is {@code Object[] {program, null}}; PROG = data[0],
-     * SELF = new instance, stored back into data[1] for the compiler to pick up.
-     */
     /** Jumps to the call of the piece holding slot {@code pc}: a balanced tree of compares on piece starts. */
     private static void pieceTree(MethodVisitor mv, int pc, int[] starts, Label[] calls, int lo, int hi) {
         if (lo == hi) {
@@ -335,7 +341,17 @@ public final class JitCompiler {
         pieceTree(mv, pc, starts, calls, mid, hi);
     }
 
-    private static void emitClinit(ClassWriter cw) {
+    /** The static final field holding class constant {@code k} (class data element {@code 2 + k}). */
+    static String constantName(int k) {
+        return "K" + k;
+    }
+
+    /**
+     * {@code <clinit>}: class data is {@code Object[] {program, null, constants...}}; PROG =
+     * data[0], SELF = new instance, stored back into data[1] for the compiler to pick up,
+     * {@code K<k>} = data[2 + k].
+     */
+    private static void emitClinit(ClassWriter cw, List<Object> constants) {
         MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
         mv.visitCode();
         mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
@@ -361,6 +377,13 @@ public final class JitCompiler {
         mv.visitInsn(ICONST_1);
         mv.visitInsn(SWAP);
         mv.visitInsn(AASTORE);
+        for (int k = 0; k < constants.size(); k++) {
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitLdcInsn(2 + k);
+            mv.visitInsn(AALOAD);
+            mv.visitTypeInsn(CHECKCAST, Type.getInternalName(constants.get(k).getClass()));
+            mv.visitFieldInsn(PUTSTATIC, CLASS_NAME, constantName(k), Type.getDescriptor(constants.get(k).getClass()));
+        }
         mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
@@ -415,8 +438,12 @@ public final class JitCompiler {
     }
 
     /** Defines the class as a hidden class (unloadable with its code) and returns its instance. */
-    private static JitCode define(Program p, byte[] bytes) {
-        Object[] data = {p, null};
+    private static JitCode define(Program p, byte[] bytes, List<Object> constants) {
+        Object[] data = new Object[2 + constants.size()];
+        data[0] = p;
+        for (int k = 0; k < constants.size(); k++) {
+            data[2 + k] = constants.get(k);
+        }
         try {
             MethodHandles.lookup().defineHiddenClassWithClassData(bytes, data, true);
         } catch (LinkageError e) {

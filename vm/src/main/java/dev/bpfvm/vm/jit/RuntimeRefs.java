@@ -8,6 +8,7 @@ import dev.bpfvm.vm.mem.AddressSpace;
 import dev.bpfvm.vm.spi.HelperFunction;
 import dev.bpfvm.vm.spi.HelperRegistry;
 import dev.bpfvm.vm.spi.HelperSpec;
+import dev.bpfvm.vm.spi.InlineLookup;
 import dev.bpfvm.vm.spi.KfuncRegistry;
 import dev.bpfvm.vm.spi.KfuncSpec;
 import java.lang.reflect.Method;
@@ -106,6 +107,8 @@ final class RuntimeRefs {
     static final Ref KFUNC_BY_ID = ref(KfuncRegistry.class, "byBtfId", I);
     static final Ref KFUNC_FN = ref(KfuncSpec.class, "fn");
     static final Ref CALL_FN = ref(HelperFunction.class, "call", ExecContext.class, J, J, J, J, J);
+    static final Ref LOOKUP_INDEX = ref(InlineLookup.class, "lookupIndex", ExecContext.class, I);
+    static final Ref LEARN_LOOKUP = ref(LookupSite.class, "learn", JitState.class, J);
 
     // --- JitRuntime ---
     static final Ref FAULT = ref(JitRuntime.class, "fault", Throwable.class, I, Program.class, JitState.class, J);

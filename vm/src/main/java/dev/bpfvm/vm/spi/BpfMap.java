@@ -91,6 +91,14 @@ public interface BpfMap extends AutoCloseable {
         throw new BpfMapException(Errno.ENOTSUPP, "map '" + name() + "': no direct value access");
     }
 
+    /**
+     * The index lookup compiled code may call instead of {@code bpf_map_lookup_elem} (arrays),
+     * or null: every lookup goes through {@link #lookupElem}.
+     */
+    default InlineLookup inlineLookup() {
+        return null;
+    }
+
     /** Frees the map's memory; its addresses fault from now on. Idempotent. */
     @Override
     void close();
