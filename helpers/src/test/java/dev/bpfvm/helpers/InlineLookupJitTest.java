@@ -71,7 +71,9 @@ class InlineLookupJitTest {
 
         World(Tier tier) {
             if (tier == Tier.JIT) {
-                prog.installCompiledCode(JitCompiler.compile(prog));
+                dev.bpfvm.vm.jit.JitCode code = JitCompiler.compile(prog);
+                assertThat(code.stats().versionedLoops()).isEqualTo(1);
+                prog.installCompiledCode(code);
             }
         }
 
@@ -220,6 +222,101 @@ class InlineLookupJitTest {
             assertThat(w.ctx.lastTier()).isEqualTo(tier);
             assertThatThrownBy(() -> w.ctx.run(p, m.address(), 0, 8, 0, 0))
                     .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.pc()).isEqualTo(4));
+        }
+    }
+
+    /**
+     * Two maps at one site, by the parity of i: r1 = r6 + (i & 1) * r8 (r8 = the distance of the
+     * second map's handle): the versioned loop's fast copy leaves for the general copy at every
+     * odd i (the site learned the even map), and must count exactly.
+     */
+    static final String ALTERNATING = String.join("\n",
+            "mov r6, r1",
+            "mov r7, r2",
+            "mov r8, r3",
+            "sub r8, r1",
+            "mov r9, 0",
+            "stdw [r10-16], 0",
+            "loop:",
+            "jge r9, r7, done",
+            "mov r1, r9",
+            "and r1, 7",
+            "stxw [r10-4], r1",
+            "mov r2, r10",
+            "add r2, -4",
+            "mov r1, r9",
+            "and r1, 1",
+            "mul r1, r8",
+            "add r1, r6",
+            "call 1",
+            "add r9, 1",
+            "jeq r0, 0, loop",
+            "ldxdw r1, [r0]",
+            "add r1, 1",
+            "stxdw [r0], r1",
+            "ldxdw r2, [r10-16]",
+            "add r2, r1",
+            "stxdw [r10-16], r2",
+            "ja loop",
+            "done:",
+            "ldxdw r0, [r10-16]",
+            "exit");
+
+    @Test
+    void alternatingMapsInAVersionedLoopAgree() {
+        for (long n : new long[] {0, 1, 2, 5, 64, 1001}) {
+            World interp = new World(Tier.INTERPRETER);
+            World jit = new World(Tier.JIT);
+            Program pi = new Program("alternating", Assembler.assemble(ALTERNATING));
+            Program pj = new Program("alternating", Assembler.assemble(ALTERNATING));
+            dev.bpfvm.vm.jit.JitCode code = JitCompiler.compile(pj);
+            assertThat(code.stats().versionedLoops()).isEqualTo(1);   // with its two back-edges and the call
+            pj.installCompiledCode(code);
+            BpfMap a1 = interp.map(MapType.ARRAY, 6);
+            BpfMap a2 = interp.map(MapType.ARRAY, 6);
+            BpfMap b1 = jit.map(MapType.ARRAY, 6);
+            BpfMap b2 = jit.map(MapType.ARRAY, 6);
+            for (int run = 0; run < 2; run++) {
+                long r = interp.ctx.run(pi, a1.address(), n, a2.address(), 0, 0);
+                assertThat(jit.ctx.run(pj, b1.address(), n, b2.address(), 0, 0)).as("n=%d", n).isEqualTo(r);
+                assertThat(jit.ctx.executed()).isEqualTo(interp.ctx.executed());
+            }
+            for (int k = 0; k < 6; k++) {
+                assertThat(b1.lookup(u32(k))).isEqualTo(a1.lookup(u32(k)));
+                assertThat(b2.lookup(u32(k))).isEqualTo(a2.lookup(u32(k)));
+            }
+        }
+        // 1001 iterations, keys i & 7: even i hit map 1 at keys 0, 2, 4 (6 is out of range)
+        World w = new World(Tier.JIT);
+        Program p = new Program("alternating", Assembler.assemble(ALTERNATING));
+        p.installCompiledCode(JitCompiler.compile(p));
+        BpfMap m1 = w.map(MapType.ARRAY, 6);
+        BpfMap m2 = w.map(MapType.ARRAY, 6);
+        w.ctx.run(p, m1.address(), 1001, m2.address(), 0, 0);
+        assertThat(u64(m1.lookup(u32(0)))).isEqualTo(126);   // i = 0, 8, ..., 1000
+        assertThat(u64(m2.lookup(u32(1)))).isEqualTo(125);   // i = 1, 9, ..., 993
+        assertThat(u64(m2.lookup(u32(5)))).isEqualTo(125);
+        assertThat(u64(m1.lookup(u32(1)))).isZero();
+    }
+
+    @Test
+    void theBudgetRunsOutInTheMiddleOfAVersionedLoopAsInTheInterpreter() {
+        for (long budget : new long[] {50, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 5000, 5003}) {
+            World interp = new World(Tier.INTERPRETER);
+            World jit = new World(Tier.JIT);
+            interp.rt.budget(budget);
+            jit.rt.budget(budget);
+            BpfMap a = interp.map(MapType.ARRAY, 64);
+            BpfMap b = jit.map(MapType.ARRAY, 64);
+            Throwable i = org.assertj.core.api.Assertions.catchThrowable(() -> interp.run(a, 1_000_000, 1));
+            Throwable j = org.assertj.core.api.Assertions.catchThrowable(() -> jit.run(b, 1_000_000, 1));
+            assertThat(i).isInstanceOf(BpfException.class);
+            assertThat(j).as("budget %d", budget).isInstanceOf(BpfException.class).hasMessage(i.getMessage());
+            assertThat(((BpfException) j).pc()).isEqualTo(((BpfException) i).pc());
+            assertThat(jit.ctx.executed()).isEqualTo(interp.ctx.executed());
+            for (int k = 0; k < 64; k++) {
+                assertThat(b.lookup(u32(k))).isEqualTo(a.lookup(u32(k)));
+            }
         }
     }
 }

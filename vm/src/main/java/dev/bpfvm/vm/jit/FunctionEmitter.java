@@ -84,6 +84,10 @@ final class FunctionEmitter {
     /** Versioned loops of this method, by header and by latch slot. */
     private final LoopAnalysis.Loop[] loopAtHeader;
     private final LoopAnalysis.Loop[] loopAtLatch;
+    /** Versioned loops by the slot of each jump back to their header (the latch's too). */
+    private final LoopAnalysis.Loop[] loopAtBackEdge;
+    /** Class constant index of the {@link LookupSite} of each inlined lookup slot. */
+    private final java.util.Map<Integer, Integer> lookupSites = new java.util.HashMap<>();
     private final List<LoopAnalysis.Loop> loops;
     private final java.util.Map<Integer, LoopAnalysis.Loop> loopAtMidEntry = new java.util.HashMap<>();
     /** The loop whose fast copy is being emitted, or null. */
@@ -128,11 +132,19 @@ final class FunctionEmitter {
         this.nextLocal = tmp + 2;
         this.loopAtHeader = new LoopAnalysis.Loop[an.slots];
         this.loopAtLatch = new LoopAnalysis.Loop[an.slots];
+        this.loopAtBackEdge = new LoopAnalysis.Loop[an.slots];
         this.loops = options.memoryWindows() && options.loops()
-                ? LoopAnalysis.find(an, body, entries, options.stackSlots()) : List.of();
+                ? LoopAnalysis.find(an, body, entries, options.stackSlots(), this::inlinedLookupKey) : List.of();
         for (LoopAnalysis.Loop l : loops) {
             loopAtHeader[l.header] = l;
             loopAtLatch[l.latch] = l;
+            loopAtBackEdge[l.latch] = l;
+            for (int e : l.backEdges) {
+                loopAtBackEdge[e] = l;
+            }
+            for (int c : l.calls) {
+                flushBefore.set(c);   // the fast copy leaves for the general one here, count exact
+            }
             l.entry = new Label();
             l.dispatch = new Label();
             l.midEntryLabels = new Label[l.midEntries.length];
@@ -485,7 +497,7 @@ final class FunctionEmitter {
     /** A taken jump: the budget check of a back-edge, then the target (or its fault). */
     void taken(int pc, int target) {
         if (target <= pc) {
-            LoopAnalysis.Loop l = loopAtLatch[pc];
+            LoopAnalysis.Loop l = loopAtBackEdge[pc];
             if (l != null && l.header == target) {
                 if (fast == l) {
                     fastBackEdge(l);
@@ -635,18 +647,46 @@ final class FunctionEmitter {
         afterCall(true);
     }
 
+    /** Whether the call at {@code pc} is a {@code bpf_map_lookup_elem} this emitter inlines. */
+    private boolean inlinedLookupKey(int pc) {
+        return inlinedLookupKey(pc, an.valid(pc)) != null;
+    }
+
+    /** The key's stack offset of an inlined {@code bpf_map_lookup_elem} at {@code pc}, or null. */
+    private Integer inlinedLookupKey(int pc, Insn i) {
+        if (i == null || i.opcode() != dev.bpfvm.vm.isa.Opcodes.CALL_IMM || i.src() != 0
+                || i.imm() != LookupSite.BPF_FUNC_map_lookup_elem || !options.stackSlots()) {
+            return null;
+        }
+        Integer key = stackOffset(pc, 2);
+        return key != null && constantStackSlot(10, key, 4) ? key : null;
+    }
+
     void helperCall(int pc, long id) {
         budgetCheck(pc);
         Label done = null;
         int site = -1;
-        if (id == LookupSite.BPF_FUNC_map_lookup_elem && constants != null && options.stackSlots()) {
-            Integer key = stackOffset(pc, 2);
-            if (key != null && constantStackSlot(10, key, 4)) {
-                site = constants.size();
+        Integer key = constants != null ? inlinedLookupKey(pc, an.valid(pc)) : null;
+        if (key != null) {
+            site = lookupSites.computeIfAbsent(pc, x -> {
                 constants.add(new LookupSite());
-                done = new Label();
-                inlineLookup(site, key, done);
+                return constants.size() - 1;
+            });
+            done = new Label();
+            inlineLookup(site, key, done);
+        }
+        if (fast != null) {
+            // the fast copy has no helper calls: on in the general copy at this slot, whose
+            // label expects the count without the call (flushed before it: see the constructor)
+            mv.visitVarInsn(LLOAD, executed);
+            mv.visitInsn(LCONST_1);
+            mv.visitInsn(LSUB);
+            mv.visitVarInsn(LSTORE, executed);
+            mv.visitJumpInsn(GOTO, labels[pc]);
+            if (done != null) {
+                mv.visitLabel(done);
             }
+            return;
         }
         Label found = new Label();
         mv.visitVarInsn(ALOAD, S);

@@ -14,10 +14,11 @@ import java.util.Map;
  * Finds the loops the compiler versions (see {@link Loop}) and, for each, which registers are
  * loop-invariant or induction registers and which memory accesses walk memory at a fixed stride.
  *
- * <p>A loop here is a contiguous run of slots {@code [header, latch]}: the latch's jump back to
- * the header is the only backward jump inside, every other jump inside goes forward (to a later
- * slot inside or anywhere outside), nothing outside jumps into the loop but to its header, and
- * it has no calls, atomics, legacy packet loads or invalid slots. Its body is a DAG, so one pass
+ * <p>A loop here is a contiguous run of slots {@code [header, latch]}: the latch jumps back to
+ * the header, other jumps inside go forward (to a later slot inside or anywhere outside) or
+ * back to the header (more back-edges, as clang emits a {@code continue}), nothing outside
+ * jumps into the loop but to its header, and it has no calls (but {@code bpf_map_lookup_elem}s
+ * the emitter inlines), atomics, legacy packet loads or invalid slots. Its body is a DAG, so one pass
  * in slot order computes, for every register at every slot, whether it is an affine function
  * {@code c + Σ coef[r] · R[r]} of the registers' values {@code R} at the start of the iteration.
  */
@@ -158,6 +159,10 @@ final class LoopAnalysis {
         final Map<Integer, Site> sites;
         /** Slots inside the loop (not the header) that code outside jumps to. */
         int[] midEntries = new int[0];
+        /** Jumps back to the header other than the latch's. */
+        int[] backEdges = new int[0];
+        /** The inlined map lookups inside (calls). */
+        int[] calls = new int[0];
         org.objectweb.asm.Label[] midEntryLabels;
         /** The loop's test the fast copy omits, or null. */
         Test test;
@@ -195,7 +200,17 @@ final class LoopAnalysis {
      * accesses the emitter already compiles without checks (constant r10 offsets).
      */
     static List<Loop> find(CodeAnalysis an, BitSet body, BitSet entries, boolean stackSlots) {
-        List<Loop> out = new ArrayList<>();
+        return find(an, body, entries, stackSlots, pc -> false);
+    }
+
+    /**
+     * As above; {@code inlinedCall} says which call slots the emitter inlines (a map lookup it
+     * can leave the fast copy at): those may be inside a loop. Of loops with the same header
+     * the longest is kept (its other back-edges include the shorter one's latch).
+     */
+    static List<Loop> find(CodeAnalysis an, BitSet body, BitSet entries, boolean stackSlots,
+                           java.util.function.IntPredicate inlinedCall) {
+        Map<Integer, Loop> byHeader = new LinkedHashMap<>();
         for (int b = body.nextSetBit(0); b >= 0; b = body.nextSetBit(b + 1)) {
             Insn i = an.valid(b);
             if (i == null || !isBranch(i)) {
@@ -205,15 +220,16 @@ final class LoopAnalysis {
             if (h > b || h < 0 || !body.get(h) || b - h > MAX_LOOP_SLOTS) {
                 continue;
             }
-            Loop l = analyze(an, body, entries, h, b, stackSlots);
+            Loop l = analyze(an, body, entries, h, b, stackSlots, inlinedCall);
             if (l != null) {
-                out.add(l);
+                byHeader.put(h, l);   // b grows: a later one is longer
             }
         }
-        return out;
+        return new ArrayList<>(byHeader.values());
     }
 
-    private static Loop analyze(CodeAnalysis an, BitSet body, BitSet entries, int h, int b, boolean stackSlots) {
+    private static Loop analyze(CodeAnalysis an, BitSet body, BitSet entries, int h, int b, boolean stackSlots,
+                                java.util.function.IntPredicate inlinedCall) {
         // shape: contiguous valid slots, only forward jumps inside but the latch's, and none
         // into the second half of an ld_imm64
         BitSet starts = new BitSet();
@@ -221,19 +237,25 @@ final class LoopAnalysis {
             starts.set(pc);
             pc += an.valid(pc) == null ? 1 : an.valid(pc).slots();
         }
+        BitSet backEdges = new BitSet();
+        BitSet calls = new BitSet();
         for (int pc = h; pc <= b; ) {
             Insn i = an.valid(pc);
             if (i == null || !body.get(pc) || pc > h && entries.get(pc)) {
                 return null;
             }
             int op = i.opcode();
-            if (op == CALL_IMM || op == CALLX || i.isLddw() && i.src() == PSEUDO_FUNC
+            if (op == CALL_IMM && inlinedCall.test(pc)) {
+                calls.set(pc);
+            } else if (op == CALL_IMM || op == CALLX || i.isLddw() && i.src() == PSEUDO_FUNC
                     || cls(op) == STX && mode(op) == ATOMIC || (cls(op) == LD && (mode(op) == ABS || mode(op) == IND))) {
                 return null;
             }
             if (isBranch(i) && pc != b) {
                 int t = CodeAnalysis.jumpTarget(i, pc);
-                if (t <= pc && t >= h || t > pc && t <= b && !starts.get(t)) {
+                if (t == h) {
+                    backEdges.set(pc);
+                } else if (t <= pc && t >= h || t > pc && t <= b && !starts.get(t)) {
                     return null;
                 }
             }
@@ -271,6 +293,7 @@ final class LoopAnalysis {
         state[0] = start;
         dist[0] = 1;
         Lin[] atLatch = null;
+        int maxPath = 0;
         for (int pc = h; pc <= b; pc += an.valid(pc).slots()) {
             Lin[] in = state[pc - h];
             if (in == null) {
@@ -279,9 +302,21 @@ final class LoopAnalysis {
             Insn i = an.valid(pc);
             Lin[] after = transfer(in, i);
             int d = dist[pc - h];
-            if (pc == b) {
-                atLatch = after;
-                break;
+            if (pc == b || backEdges.get(pc)) {
+                // the registers the next iteration starts with: equal on every back-edge, or unknown
+                maxPath = Math.max(maxPath, d);
+                if (atLatch == null) {
+                    atLatch = after.clone();
+                } else {
+                    for (int r = 0; r < 11; r++) {
+                        if (atLatch[r] != null && !atLatch[r].equals(after[r])) {
+                            atLatch[r] = null;
+                        }
+                    }
+                }
+                if (pc == b) {
+                    break;
+                }
             }
             if (CodeAnalysis.fallsThrough(i)) {
                 merge(state, dist, pc + i.slots() - h, after, d + 1);
@@ -360,14 +395,16 @@ final class LoopAnalysis {
                 sites.put(pc, new Site(pc, size, cls(i.opcode()) != LDX, addr, stride.c, stride.coef));
             }
         }
-        Loop loop = new Loop(h, b, dist[b - h], change, constStep, regStep, sites);
+        Loop loop = new Loop(h, b, maxPath, change, constStep, regStep, sites);
         loop.midEntries = midEntries.stream().toArray();
+        loop.backEdges = backEdges.stream().toArray();
+        loop.calls = calls.stream().toArray();
         Insn first = an.valid(h);
         Insn last = an.valid(b);
         if (h != b && isCondJump(first.opcode()) && !loop.contains(CodeAnalysis.jumpTarget(first, h))) {
             loop.test = test(h, first, state[0], true, change, constStep, regStep);
         }
-        if (loop.test == null && isCondJump(last.opcode())) {
+        if (loop.test == null && isCondJump(last.opcode()) && backEdges.isEmpty()) {
             loop.test = test(b, last, state[b - h], false, change, constStep, regStep);
         }
         return loop;
@@ -505,6 +542,10 @@ final class LoopAnalysis {
             out[dst] = v;
         } else if (cls == ALU || cls == LDX) {
             out[dst] = null;
+        } else if (op == CALL_IMM) {
+            for (int r = 0; r <= 5; r++) {
+                out[r] = null;   // r0 the result; r1-r5 as the kernel has it (clobbered)
+            }
         } else if (i.isLddw()) {
             out[dst] = Lin.constant(i.imm64());
         }

@@ -458,10 +458,24 @@ final class ProgramGenerator {
                 }
             } else if (roll < 75) {
                 b.add(alu());
-            } else if (roll < 90) {
+            } else if (roll < 84) {
                 fixups.add(new int[] {b.size(), rnd.nextInt(3) == 0 ? -1 : -2});   // -2: later in the body
                 int[] ops = {JEQ, JNE, JGT, JSET, JSLT};
                 b.add(new Insn(JMP | ops[rnd.nextInt(ops.length)] | K, scratchReg(), 0, 0, imm()));
+            } else if (roll < 87) {
+                // a "continue": another back-edge, the induction register stepped as at the latch
+                Insn stepIt = regStep ? new Insn(ALU64 | ADD | X, iv, stepReg, 0, 0) : new Insn(ALU64 | ADD | K, iv, 0, 0, step);
+                Insn unstep = regStep ? new Insn(ALU64 | SUB | X, iv, stepReg, 0, 0) : new Insn(ALU64 | SUB | K, iv, 0, 0, step);
+                b.add(stepIt);
+                int[] ops = {JEQ, JNE, JGT, JSET, JSLT};
+                b.add(new Insn(JMP | ops[rnd.nextInt(ops.length)] | K, scratchReg(), 0, header - b.size() - 1, imm()));
+                b.add(unstep);
+            } else if (roll < 90) {
+                // the shape of an inlined map lookup (helper #1, key on the stack): FuzzWorld's
+                // helper #1 is no map lookup, so the fast copy leaves for the general one here
+                b.add(new Insn(ALU64 | MOV | X, 2, 10, 0, 0));
+                b.add(new Insn(ALU64 | ADD | K, 2, 0, 0, -4 - 4 * rnd.nextInt(4)));
+                b.add(new Insn(CALL_IMM, 0, PSEUDO_CALL_HELPER, 0, FuzzWorld.HELPER_ADD));
             } else if (roll < 92) {
                 b.add(new Insn(EXIT_INSN, 0, 0, 0, 0));
             } else {
