@@ -68,10 +68,12 @@ final class ArrayMap extends AbstractMap implements InlineLookup {
     }
 
     @Override
-    public long lookupIndex(ExecContext ctx, int index) {
-        if (closed()) {
-            return CLOSED;
-        }
+    public boolean live() {
+        return !closed();
+    }
+
+    @Override
+    public long indexAddress(ExecContext ctx, int index) {
         if (outOfRange(index, maxEntries)) {
             return 0;
         }

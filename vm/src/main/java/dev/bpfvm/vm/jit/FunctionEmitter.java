@@ -88,6 +88,8 @@ final class FunctionEmitter {
     private final LoopAnalysis.Loop[] loopAtBackEdge;
     /** Class constant index of the {@link LookupSite} of each inlined lookup slot. */
     private final java.util.Map<Integer, Integer> lookupSites = new java.util.HashMap<>();
+    /** Per inlined lookup slot in a versioned loop: the local holding its site's fast-copy {@link LookupSite.Learned}. */
+    private final java.util.Map<Integer, Integer> fastLearned = new java.util.HashMap<>();
     private final List<LoopAnalysis.Loop> loops;
     private final java.util.Map<Integer, LoopAnalysis.Loop> loopAtMidEntry = new java.util.HashMap<>();
     /** The loop whose fast copy is being emitted, or null. */
@@ -662,31 +664,27 @@ final class FunctionEmitter {
         return key != null && constantStackSlot(10, key, 4) ? key : null;
     }
 
+    /** The class constant index of the {@link LookupSite} of the inlined lookup at {@code pc}. */
+    private int lookupSite(int pc) {
+        return lookupSites.computeIfAbsent(pc, x -> {
+            constants.add(new LookupSite());
+            return constants.size() - 1;
+        });
+    }
+
     void helperCall(int pc, long id) {
+        Integer key = constants != null ? inlinedLookupKey(pc, an.valid(pc)) : null;
+        if (fast != null) {
+            fastLookup(pc, key);
+            return;
+        }
         budgetCheck(pc);
         Label done = null;
         int site = -1;
-        Integer key = constants != null ? inlinedLookupKey(pc, an.valid(pc)) : null;
         if (key != null) {
-            site = lookupSites.computeIfAbsent(pc, x -> {
-                constants.add(new LookupSite());
-                return constants.size() - 1;
-            });
+            site = lookupSite(pc);
             done = new Label();
             inlineLookup(site, key, done);
-        }
-        if (fast != null) {
-            // the fast copy has no helper calls: on in the general copy at this slot, whose
-            // label expects the count without the call (flushed before it: see the constructor)
-            mv.visitVarInsn(LLOAD, executed);
-            mv.visitInsn(LCONST_1);
-            mv.visitInsn(LSUB);
-            mv.visitVarInsn(LSTORE, executed);
-            mv.visitJumpInsn(GOTO, labels[pc]);
-            if (done != null) {
-                mv.visitLabel(done);
-            }
-            return;
         }
         Label found = new Label();
         mv.visitVarInsn(ALOAD, S);
@@ -722,6 +720,53 @@ final class FunctionEmitter {
             invoke(RuntimeRefs.LEARN_LOOKUP);
             mv.visitLabel(done);
         }
+    }
+
+    /**
+     * An inlined lookup in a versioned loop's fast copy, with its site's
+     * {@link LookupSite.Learned} checked on entry (see {@link #emitFastLoop}): if r1 is its map,
+     * r0 = the map's {@code indexAddress} of the key; else the fast copy leaves for the general
+     * copy at this slot, whose label expects the count without the call (flushed before it: see
+     * the constructor). No budget check: the fast copy's N iterations cannot exceed it.
+     */
+    private void fastLookup(int pc, Integer key) {
+        Label deopt = new Label();
+        Integer learned = fastLearned.get(pc);
+        if (key != null && learned != null) {
+            String owner = Type.getInternalName(LookupSite.Learned.class);
+            ld(1);
+            mv.visitVarInsn(ALOAD, learned);
+            mv.visitFieldInsn(GETFIELD, owner, "map", "J");
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFNE, deopt);
+            mv.visitVarInsn(ALOAD, learned);
+            mv.visitFieldInsn(GETFIELD, owner, "lookup", Type.getDescriptor(dev.bpfvm.vm.spi.InlineLookup.class));
+            mv.visitVarInsn(ALOAD, ctx);
+            mv.visitVarInsn(ALOAD, stack);
+            mv.visitVarInsn(ILOAD, fpIndex);
+            iconst(key);
+            mv.visitInsn(IADD);
+            invoke(RuntimeRefs.LD32);
+            mv.visitInsn(L2I);
+            invoke(RuntimeRefs.INDEX_ADDRESS);
+            st(0);
+            Label done = new Label();
+            mv.visitJumpInsn(GOTO, done);
+            mv.visitLabel(deopt);
+            leaveFastAt(pc);
+            mv.visitLabel(done);
+        } else {
+            leaveFastAt(pc);
+        }
+    }
+
+    /** From the fast copy's call at {@code pc} (count flushed, the call included) to the general copy's. */
+    private void leaveFastAt(int pc) {
+        mv.visitVarInsn(LLOAD, executed);
+        mv.visitInsn(LCONST_1);
+        mv.visitInsn(LSUB);
+        mv.visitVarInsn(LSTORE, executed);
+        mv.visitJumpInsn(GOTO, labels[pc]);
     }
 
     private void siteConstant(int site) {
@@ -1327,6 +1372,13 @@ final class FunctionEmitter {
         tripsLocal = nextLocal;
         nextLocal += 2;
         for (LoopAnalysis.Loop l : loops) {
+            for (int c : l.calls) {
+                if (constants != null && inlinedLookupKey(c, an.valid(c)) != null) {
+                    fastLearned.put(c, nextLocal);
+                    mv.visitInsn(ACONST_NULL);
+                    mv.visitVarInsn(ASTORE, nextLocal++);
+                }
+            }
             l.tried = nextLocal++;
             l.k = nextLocal++;
             l.n = nextLocal++;
@@ -1428,6 +1480,18 @@ final class FunctionEmitter {
         mv.visitLabel(l.dispatch);
         mv.visitInsn(ICONST_M1);
         mv.visitVarInsn(ISTORE, l.tried);
+        // the inlined lookups: each site's learned map, checked once for the whole fast copy
+        for (int c : l.calls) {
+            Integer learned = fastLearned.get(c);
+            if (learned != null) {
+                siteConstant(lookupSite(c));
+                mv.visitVarInsn(ALOAD, S);
+                invoke(RuntimeRefs.FAST_LOOKUP);
+                mv.visitInsn(DUP);
+                mv.visitVarInsn(ASTORE, learned);
+                mv.visitJumpInsn(IFNULL, labels[l.header]);
+            }
+        }
         mv.visitVarInsn(LLOAD, budget);
         mv.visitVarInsn(LLOAD, executed);
         mv.visitInsn(LSUB);

@@ -40,6 +40,17 @@ final class LookupSite {
     Learned learned = NONE;
 
     /**
+     * What a versioned loop's fast copy may use for its whole run ({@link #learned} if it
+     * matches this address space and helper #1 and its map is live), or null. The fast copy
+     * then compares only r1 at the site: a helper registered or a map closed by another thread
+     * meanwhile is seen after the fast copy, as if it had happened then.
+     */
+    Learned forFastLoop(JitState s) {
+        Learned l = learned;
+        return l.mem == s.mem && l.spec == s.helpers.byId(BPF_FUNC_map_lookup_elem) && l.lookup.live() ? l : null;
+    }
+
+    /**
      * After the helper returned normally for map handle {@code r1}: remember the map if the
      * registry's helper is a {@link MapLookupFunction} and the map has an {@link InlineLookup}.
      */

@@ -109,6 +109,8 @@ final class RuntimeRefs {
     static final Ref CALL_FN = ref(HelperFunction.class, "call", ExecContext.class, J, J, J, J, J);
     static final Ref LOOKUP_INDEX = ref(InlineLookup.class, "lookupIndex", ExecContext.class, I);
     static final Ref LEARN_LOOKUP = ref(LookupSite.class, "learn", JitState.class, J);
+    static final Ref FAST_LOOKUP = ref(LookupSite.class, "forFastLoop", JitState.class);
+    static final Ref INDEX_ADDRESS = ref(InlineLookup.class, "indexAddress", ExecContext.class, I);
 
     // --- JitRuntime ---
     static final Ref FAULT = ref(JitRuntime.class, "fault", Throwable.class, I, Program.class, JitState.class, J);

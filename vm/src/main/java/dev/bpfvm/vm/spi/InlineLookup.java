@@ -12,11 +12,18 @@ public interface InlineLookup {
     /** What {@link #lookupIndex} returns for a closed map: the caller must call the helper. */
     long CLOSED = -1;
 
+    /** False once the map is closed (then only the helper may be called: it faults). */
+    boolean live();
+
     /**
      * The address of element {@code index}'s value ({@link ExecContext#cpu()}'s copy in a
      * per-CPU map), 0 when {@code index} (unsigned) is out of range, exactly as
-     * {@link BpfMap#lookupElem} with a key holding {@code index}; {@link #CLOSED} once the map
-     * is closed.
+     * {@link BpfMap#lookupElem} with a key holding {@code index}, for a {@link #live()} map.
      */
-    long lookupIndex(ExecContext ctx, int index);
+    long indexAddress(ExecContext ctx, int index);
+
+    /** {@link #indexAddress}, or {@link #CLOSED} once the map is closed. */
+    default long lookupIndex(ExecContext ctx, int index) {
+        return live() ? indexAddress(ctx, index) : CLOSED;
+    }
 }
