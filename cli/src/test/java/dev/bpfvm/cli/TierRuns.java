@@ -59,22 +59,35 @@ final class TierRuns {
         return p;
     }
 
-    /** The fixed input of a test run of a program of {@code type}: the packet, or a zeroed context. */
-    static TestRunOptions input(ProgramType type) {
+    /**
+     * The fixed inputs of the test runs of a program of {@code type}, in order: the packet, then
+     * a runt frame of its first 14 bytes (the Ethernet header only: the programs' bounds checks
+     * fail); or a zeroed context, then one filled with the bytes 1, 2, 3, ... (tracing programs,
+     * whose context is their function's arguments, run twice without one).
+     */
+    static List<TestRunOptions> inputs(ProgramType type) {
         switch (type) {
             case KPROBE:
-                return TestRunOptions.ctx(new byte[TestRun.PT_REGS_SIZE]);
+                return contexts(TestRun.PT_REGS_SIZE);
             case TRACEPOINT:
             case SYSCALL:
-                return TestRunOptions.ctx(new byte[64]);
+                return contexts(64);
             case RAW_TRACEPOINT:
             case RAW_TRACEPOINT_WRITABLE:
-                return TestRunOptions.ctx(new byte[TestRun.MAX_ARGS * 8]);
+                return contexts(TestRun.MAX_ARGS * 8);
             case TRACING:
-                return TestRunOptions.defaults();
+                return List.of(TestRunOptions.defaults(), TestRunOptions.defaults());
             default:
-                return TestRunOptions.data(PACKET);
+                return List.of(TestRunOptions.data(PACKET), TestRunOptions.data(java.util.Arrays.copyOf(PACKET, 14)));
         }
+    }
+
+    private static List<TestRunOptions> contexts(int size) {
+        byte[] pattern = new byte[size];
+        for (int i = 0; i < size; i++) {
+            pattern[i] = (byte) (i + 1);
+        }
+        return List.of(TestRunOptions.ctx(new byte[size]), TestRunOptions.ctx(pattern));
     }
 
     /**
@@ -124,8 +137,27 @@ final class TierRuns {
         }
     }
 
-    /** How a test run ended, as text; {@code refused} when the run was refused before the program ran. */
+    /** How the test runs ended, as text; {@code refused} when the first run was refused before the program ran. */
     record Outcome(String text, boolean refused, boolean unsupportedType) {}
+
+    /**
+     * Test-runs once per input of {@link #inputs} and describes each outcome: retval, data_out,
+     * ctx_out and the printk lines, or the fault (errno, insn index, message).
+     */
+    static Outcome runAll(ProgramType type, java.util.function.Function<TestRunOptions, TestRunResult> testRun) {
+        StringBuilder sb = new StringBuilder();
+        List<TestRunOptions> inputs = inputs(type);
+        for (int i = 0; i < inputs.size(); i++) {
+            List<String> printk = new ArrayList<>();
+            TestRunOptions in = inputs.get(i).withTrace(printk(printk), false);
+            Outcome o = run(() -> testRun.apply(in), printk);
+            if (o.refused() && i == 0) {
+                return o;
+            }
+            sb.append("run ").append(i + 1).append(' ').append(o.text());
+        }
+        return new Outcome(sb.toString(), false, false);
+    }
 
     /**
      * Test-runs once and describes the outcome: retval, data_out, ctx_out and the printk lines,
