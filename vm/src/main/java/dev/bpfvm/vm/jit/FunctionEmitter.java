@@ -733,21 +733,8 @@ final class FunctionEmitter {
         Label deopt = new Label();
         Integer learned = fastLearned.get(pc);
         if (key != null && learned != null) {
-            String owner = Type.getInternalName(LookupSite.Learned.class);
-            ld(1);
-            mv.visitVarInsn(ALOAD, learned);
-            mv.visitFieldInsn(GETFIELD, owner, "map", "J");
-            mv.visitInsn(LCMP);
-            mv.visitJumpInsn(IFNE, deopt);
-            mv.visitVarInsn(ALOAD, learned);
-            mv.visitFieldInsn(GETFIELD, owner, "lookup", Type.getDescriptor(dev.bpfvm.vm.spi.InlineLookup.class));
-            mv.visitVarInsn(ALOAD, ctx);
-            mv.visitVarInsn(ALOAD, stack);
-            mv.visitVarInsn(ILOAD, fpIndex);
-            iconst(key);
-            mv.visitInsn(IADD);
-            invoke(RuntimeRefs.LD32);
-            mv.visitInsn(L2I);
+            sameMap(learned, deopt);
+            pushIndexLookup(learned, key);
             invoke(RuntimeRefs.INDEX_ADDRESS);
             st(0);
             Label done = new Label();
@@ -758,6 +745,29 @@ final class FunctionEmitter {
         } else {
             leaveFastAt(pc);
         }
+    }
+
+    /** Jumps to {@code other} unless r1 is the map of the {@link LookupSite.Learned} in local {@code learned}. */
+    private void sameMap(int learned, Label other) {
+        ld(1);
+        mv.visitVarInsn(ALOAD, learned);
+        mv.visitFieldInsn(GETFIELD, Type.getInternalName(LookupSite.Learned.class), "map", "J");
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFNE, other);
+    }
+
+    /** Pushes the arguments of an {@code InlineLookup} call: its lookup, the context, the u32 key at {@code r10 + key}. */
+    private void pushIndexLookup(int learned, int key) {
+        mv.visitVarInsn(ALOAD, learned);
+        mv.visitFieldInsn(GETFIELD, Type.getInternalName(LookupSite.Learned.class), "lookup",
+                Type.getDescriptor(dev.bpfvm.vm.spi.InlineLookup.class));
+        mv.visitVarInsn(ALOAD, ctx);
+        mv.visitVarInsn(ALOAD, stack);
+        mv.visitVarInsn(ILOAD, fpIndex);
+        iconst(key);
+        mv.visitInsn(IADD);
+        invoke(RuntimeRefs.LD32);
+        mv.visitInsn(L2I);
     }
 
     /** From the fast copy's call at {@code pc} (count flushed, the call included) to the general copy's. */
@@ -796,11 +806,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(ALOAD, S);
         mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "mem", Type.getDescriptor(dev.bpfvm.vm.mem.AddressSpace.class));
         mv.visitJumpInsn(IF_ACMPNE, generic);
-        ld(1);
-        mv.visitVarInsn(ALOAD, learnedLocal);
-        mv.visitFieldInsn(GETFIELD, learned, "map", "J");
-        mv.visitInsn(LCMP);
-        mv.visitJumpInsn(IFNE, generic);
+        sameMap(learnedLocal, generic);
         mv.visitVarInsn(ALOAD, S);
         mv.visitFieldInsn(GETFIELD, RuntimeRefs.JIT_STATE, "helpers", "L" + RuntimeRefs.HELPER_BY_ID.owner() + ";");
         lconst(LookupSite.BPF_FUNC_map_lookup_elem);
@@ -808,15 +814,7 @@ final class FunctionEmitter {
         mv.visitVarInsn(ALOAD, learnedLocal);
         mv.visitFieldInsn(GETFIELD, learned, "spec", Type.getDescriptor(dev.bpfvm.vm.spi.HelperSpec.class));
         mv.visitJumpInsn(IF_ACMPNE, generic);
-        mv.visitVarInsn(ALOAD, learnedLocal);
-        mv.visitFieldInsn(GETFIELD, learned, "lookup", Type.getDescriptor(dev.bpfvm.vm.spi.InlineLookup.class));
-        mv.visitVarInsn(ALOAD, ctx);
-        mv.visitVarInsn(ALOAD, stack);
-        mv.visitVarInsn(ILOAD, fpIndex);
-        iconst(key);
-        mv.visitInsn(IADD);
-        invoke(RuntimeRefs.LD32);
-        mv.visitInsn(L2I);
+        pushIndexLookup(learnedLocal, key);
         invoke(RuntimeRefs.LOOKUP_INDEX);
         mv.visitInsn(DUP2);
         lconst(dev.bpfvm.vm.spi.InlineLookup.CLOSED);

@@ -31,6 +31,12 @@ final class JitState {
     boolean tailDone;
     /** The window a missed access left ({@link MemoryAccess#loadMiss}, {@link MemoryAccess#storeMiss}). */
     MemoryAccess.Window window = MemoryAccess.Window.EMPTY;
+    /**
+     * Whole-region windows by region index, kept across runs so that a run's first access
+     * through a register does not build one again: valid while their region is still the one
+     * registered at that index ({@link MemoryAccess}).
+     */
+    MemoryAccess.Window[] regionWindows = new MemoryAccess.Window[16];
 
     private JitState(ExecContext ctx) {
         this.ctx = ctx;

@@ -63,6 +63,9 @@ final class MemoryAccess {
     static final class Window {
         static final Window EMPTY = new Window(1, 0, 0, new byte[0], 0);
 
+        /** The region a whole-region window covers (for {@link JitState}'s cache), or null. */
+        Region region;
+
         final long lo;
         final long readEnd;
         final long writeEnd;
@@ -107,16 +110,41 @@ final class MemoryAccess {
      * hooks: the whole region, with the element check when its stride is a power of two (so
      * accesses to other elements hit it too), else as {@link #windowOf}.
      */
-    private static Window registerWindow(Region r, int off) {
+    private static Window registerWindow(JitState s, Region r, int off) {
         int stride = r.stride();
-        if (stride == 0 || (stride & (stride - 1)) != 0) {
+        if (stride != 0 && (stride & (stride - 1)) != 0) {
             return windowOf(r, off);
         }
-        long start = AddressSpace.address(r.index(), 0);
-        long end = start + r.length();
-        return new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base(),
-                stride - 1, r.elemSize());
+        Window[] cache = s.regionWindows;
+        int index = r.index();
+        if (index < cache.length) {
+            Window w = cache[index];
+            if (w != null && w.region == r && AddressSpace.indexOf(w.lo) == index) {
+                return w;   // the region is still registered where it was: nothing it covers changed
+            }
+        }
+        Window w;
+        if (stride == 0) {
+            w = windowOf(r, off);
+        } else {
+            long start = AddressSpace.address(index, 0);
+            long end = start + r.length();
+            w = new Window(start, r.readable() ? end : 0, r.writable() ? end : 0, r.data(), r.base(),
+                    stride - 1, r.elemSize());
+        }
+        w.region = r;
+        if (index < MAX_CACHED_REGION) {
+            if (index >= cache.length) {
+                cache = java.util.Arrays.copyOf(cache, Math.min(MAX_CACHED_REGION, Math.max(index + 1, 2 * cache.length)));
+                s.regionWindows = cache;
+            }
+            cache[index] = w;
+        }
+        return w;
     }
+
+    /** Region indexes below this have their whole-region windows kept in {@link JitState#regionWindows}. */
+    static final int MAX_CACHED_REGION = 1 << 16;
 
     /** The window around offset {@code off} (inside it) of {@code r}, a region without hooks. */
     private static Window windowOf(Region r, int off) {
@@ -145,7 +173,7 @@ final class MemoryAccess {
         }
         m.check(r, address, size, false);
         int off = (int) address;
-        s.window = registerWindow(r, off);
+        s.window = registerWindow(s, r, off);
         return AddressSpace.get(r.data(), r.base() + off, size);
     }
 
@@ -161,7 +189,7 @@ final class MemoryAccess {
         m.check(r, address, size, true);
         int off = (int) address;
         AddressSpace.put(r.data(), r.base() + off, size, value);
-        s.window = registerWindow(r, off);
+        s.window = registerWindow(s, r, off);
     }
 
     /**

@@ -466,6 +466,41 @@ class JitExecutionTest {
 
     @ParameterizedTest
     @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
+    void aRegionIndexReusedBetweenRunsIsSeenAsTheNewRegion(TierPolicy policy) {
+        tier(policy);
+        // r0 = *(u64 *)(r1 + 0); *(u8 *)(r1 + 8) = 5: run on a region, then on another one
+        // registered at the freed index (compiled code keeps a region's window across runs)
+        Program p = new Program("p", List.of(new Insn(0x79, 0, 1, 0, 0), new Insn(0x72, 1, 0, 8, 5), exit()));
+        Program read = new Program("read", List.of(new Insn(0x79, 0, 1, 0, 0), exit()));
+        byte[] first = new byte[16];
+        first[0] = 1;
+        Region a = rt.memory().register(Region.of(Region.Kind.MEMORY, "a", first).build());
+        long address = a.address();
+        assertThat(run(p, address)).isEqualTo(1);
+        assertThat(run(p, address)).isEqualTo(1);
+        assertThat(first[8]).isEqualTo((byte) 5);
+        rt.memory().unregister(a);
+        assertThatThrownBy(() -> run(p, address))
+                .hasMessage("program p: insn 0: invalid memory read of 8 bytes at 0x%x: no such region", address);
+        // the address space reuses an index once more than 256 are free, oldest first
+        List<Region> fillers = new java.util.ArrayList<>();
+        for (int k = 0; k < 257; k++) {
+            fillers.add(rt.memory().register(Region.of(Region.Kind.MEMORY, "f", new byte[8]).build()));
+        }
+        fillers.forEach(rt.memory()::unregister);
+        byte[] second = new byte[16];
+        second[0] = 2;
+        Region b = rt.memory().register(Region.of(Region.Kind.MEMORY, "b", second).readOnly().build());
+        assertThat(b.address()).isEqualTo(address);
+        assertThat(run(read, address)).isEqualTo(2);
+        assertThatThrownBy(() -> run(p, address))
+                .hasMessage("program p: insn 1: invalid memory write of 1 byte at 0x%x: mem 'b' (16 bytes) is read-only",
+                        address + 8);
+        assertThat(second[8]).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TierPolicy.class, names = {"INTERP", "JIT"})
     void contextRejectsNestedRuns(TierPolicy policy) {
         tier(policy);
         helpers.register(new HelperSpec(9, "reenter", HelperProto.of(RetType.INTEGER),
