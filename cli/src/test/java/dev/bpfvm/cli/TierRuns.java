@@ -60,10 +60,12 @@ final class TierRuns {
     }
 
     /**
-     * The fixed inputs of the test runs of a program of {@code type}, in order: the packet, then
-     * a runt frame of its first 14 bytes (the Ethernet header only: the programs' bounds checks
-     * fail); or a zeroed context, then one filled with the bytes 1, 2, 3, ... (tracing programs,
-     * whose context is their function's arguments, run twice without one).
+     * The fixed inputs of the test runs of a program of {@code type}, in order: the packet, a
+     * runt frame of its first 14 bytes (the Ethernet header only: the programs' bounds checks
+     * fail) run twice, the packet again run twice (a new packet region, maybe at the index of an
+     * earlier one: what compiled code keeps per region across runs must follow); or a zeroed
+     * context, one filled with the bytes 1, 2, 3, ..., the zeroed one again (tracing programs,
+     * whose context is their function's arguments, run three times without one).
      */
     static List<TestRunOptions> inputs(ProgramType type) {
         switch (type) {
@@ -76,9 +78,11 @@ final class TierRuns {
             case RAW_TRACEPOINT_WRITABLE:
                 return contexts(TestRun.MAX_ARGS * 8);
             case TRACING:
-                return List.of(TestRunOptions.defaults(), TestRunOptions.defaults());
+                return List.of(TestRunOptions.defaults(), TestRunOptions.defaults(), TestRunOptions.defaults());
             default:
-                return List.of(TestRunOptions.data(PACKET), TestRunOptions.data(java.util.Arrays.copyOf(PACKET, 14)));
+                return List.of(TestRunOptions.data(PACKET),
+                        TestRunOptions.data(java.util.Arrays.copyOf(PACKET, 14)).withRepeat(2),
+                        TestRunOptions.data(PACKET).withRepeat(2));
         }
     }
 
@@ -87,7 +91,7 @@ final class TierRuns {
         for (int i = 0; i < size; i++) {
             pattern[i] = (byte) (i + 1);
         }
-        return List.of(TestRunOptions.ctx(new byte[size]), TestRunOptions.ctx(pattern));
+        return List.of(TestRunOptions.ctx(new byte[size]), TestRunOptions.ctx(pattern), TestRunOptions.ctx(new byte[size]));
     }
 
     /**
